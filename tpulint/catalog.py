@@ -1,0 +1,279 @@
+"""The rule catalog: reads rules/*.toml and hands every other layer what it needs.
+
+Nothing else in tpulint opens the TOML files. Lower layers (this one) import no checker,
+reporter or CLI code.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+FAMILIES = ("cuda", "mark-step", "dynamic-shape", "non-xla-op")
+_RULE_ID = re.compile(r"^[EW](\d\d)\d\d$")
+_SYMBOL = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class CatalogError(ValueError):
+    """rules/ is malformed; the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Severity:
+    name: str
+    meaning: str
+    pylint: str
+    sarif: str
+    weight: int
+    required: bool
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    title: str
+    runtime: str
+    default: bool
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    checker_id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class TargetRule:
+    """What a rule says for one target runtime."""
+
+    severity: str
+    fix: str
+    evidence: str
+    checked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    symbol: str
+    family: str
+    summary: str
+    message: str
+    rationale: str
+    example: str
+    example_fixed: str
+    fixable: bool
+    cost: int
+    requires_import: bool
+    targets: dict[str, TargetRule]
+
+    @property
+    def name(self) -> str:
+        """PascalCase name, as SARIF wants it (SARIF2012)."""
+        return "".join(part.capitalize() for part in self.symbol.split("-"))
+
+    def for_target(self, target: str) -> TargetRule | None:
+        return self.targets.get(target)
+
+
+@dataclass(frozen=True)
+class ApiEntry:
+    """How one `torch.cuda.<name>` is reported: by which rule, with which replacement."""
+
+    rule: str
+    behaviour: str
+    replacement: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    rules: tuple[Rule, ...]
+    severities: dict[str, Severity]
+    targets: dict[str, Target]
+    families: dict[str, Family]
+    cuda_api: dict[str, ApiEntry]
+    cuda_api_default: ApiEntry
+    docs_base_url: str
+    source_dir: Path
+    extras: dict[str, Any]
+    _by_symbol: dict[str, Rule] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_symbol.update({rule.symbol: rule for rule in self.rules})
+
+    @property
+    def default_target(self) -> str:
+        return next(name for name, target in self.targets.items() if target.default)
+
+    def rule(self, symbol: str) -> Rule:
+        return self._by_symbol[symbol]
+
+    def has_rule(self, symbol: str) -> bool:
+        return symbol in self._by_symbol
+
+    def family_rules(self, family: str) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.family == family)
+
+    def severity_of(self, rule: Rule, target: str) -> Severity | None:
+        data = rule.for_target(target)
+        return self.severities[data.severity] if data else None
+
+    def help_uri(self, rule: Rule) -> str:
+        return f"{self.docs_base_url}{rule.symbol}.md"
+
+    def pylint_msgs(self, family: str) -> dict[str, tuple[str, str, str]]:
+        """The `msgs` table of a family's pylint checker."""
+        return {
+            rule.id: (rule.message, rule.symbol, f"{rule.summary}. See {self.help_uri(rule)}")
+            for rule in self.family_rules(family)
+        }
+
+
+def default_rules_dir() -> Path:
+    """rules/ as shipped in the wheel (tpulint/rules), else the source checkout's top-level rules/."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir / "rules", package_dir.parent / "rules"):
+        if (candidate / "catalog.toml").is_file():
+            return candidate
+    raise CatalogError(f"no rules/catalog.toml next to {package_dir}")
+
+
+@lru_cache(maxsize=4)
+def load_catalog(rules_dir: Path | None = None) -> Catalog:
+    rules_dir = rules_dir or default_rules_dir()
+    meta = _read_toml(rules_dir / "catalog.toml")
+    severities = {name: Severity(name=name, **data) for name, data in meta["severities"].items()}
+    targets = {name: Target(name=name, **data) for name, data in meta["targets"].items()}
+    families = {}
+    rules: list[Rule] = []
+    cuda_api: dict[str, ApiEntry] = {}
+    cuda_api_default = ApiEntry(rule="", behaviour="", replacement={})
+    extras: dict[str, Any] = {}
+    for family_name, data in meta["families"].items():
+        families[family_name] = Family(family_name, data["checker_id"], data["title"])
+        path = rules_dir / data["rules_file"]
+        family_data = _read_toml(path)
+        rules.extend(_parse_rule(raw, family_name, path) for raw in family_data.get("rule", []))
+        for raw in family_data.get("cuda_api", []):
+            entry = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
+            cuda_api.update({name: entry for name in raw["names"]})
+        if "cuda_api_default" in family_data:
+            raw = family_data["cuda_api_default"]
+            cuda_api_default = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
+        extras.update({key: value for key, value in family_data.items() if key not in _RULE_TABLES})
+    catalog = Catalog(
+        rules=tuple(rules),
+        severities=severities,
+        targets=targets,
+        families=families,
+        cuda_api=cuda_api,
+        cuda_api_default=cuda_api_default,
+        docs_base_url=meta["docs_base_url"],
+        source_dir=rules_dir,
+        extras=extras,
+    )
+    _validate(catalog)
+    return catalog
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise CatalogError(f"{path}: {error}") from error
+
+
+# Tables of a family file that load_catalog parses itself; any other table is a family's data,
+# handed out as Catalog.extras (e.g. [vllm] of cuda.toml).
+_RULE_TABLES = {"rule", "cuda_api", "cuda_api_default"}
+
+_RULE_KEYS = {
+    "id", "symbol", "summary", "message", "rationale", "example", "example_fixed",
+    "fixable", "cost", "targets",
+}
+
+
+def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
+    missing = _RULE_KEYS - raw.keys()
+    if missing:
+        raise CatalogError(f"{path}: rule {raw.get('symbol', '?')} lacks {sorted(missing)}")
+    targets = {
+        name: TargetRule(data["severity"], data["fix"], data["evidence"], tuple(data["checked"]))
+        for name, data in raw["targets"].items()
+    }
+    return Rule(
+        id=raw["id"],
+        symbol=raw["symbol"],
+        family=family,
+        summary=raw["summary"].strip(),
+        message=raw["message"],
+        rationale=raw["rationale"].strip(),
+        example=raw["example"].strip("\n"),
+        example_fixed=raw["example_fixed"].strip("\n"),
+        fixable=bool(raw["fixable"]),
+        cost=int(raw["cost"]),
+        requires_import=bool(raw.get("requires_import", False)),
+        targets=targets,
+    )
+
+
+def _validate(catalog: Catalog) -> None:
+    problems: list[str] = []
+    default_targets = [name for name, target in catalog.targets.items() if target.default]
+    if len(default_targets) != 1:
+        problems.append(f"exactly one target must be the default, found {default_targets}")
+    seen_ids: set[str] = set()
+    for rule in catalog.rules:
+        problems.extend(_rule_problems(catalog, rule, seen_ids))
+    for name, entry in {**catalog.cuda_api, "<default>": catalog.cuda_api_default}.items():
+        if catalog.cuda_api and not catalog.has_rule(entry.rule):
+            problems.append(f"cuda_api {name}: unknown rule {entry.rule}")
+    if len(catalog._by_symbol) != len(catalog.rules):
+        problems.append("duplicate rule symbols")
+    if problems:
+        raise CatalogError("; ".join(problems))
+
+
+def _rule_problems(catalog: Catalog, rule: Rule, seen_ids: set[str]) -> list[str]:
+    where = f"rule {rule.symbol}"
+    problems = []
+    match = _RULE_ID.match(rule.id)
+    if rule.family not in FAMILIES:
+        problems.append(f"{where}: family {rule.family!r} is not one of {FAMILIES}")
+    if not match:
+        problems.append(f"{where}: id {rule.id!r} is not E/W plus four digits")
+    elif int(match.group(1)) != catalog.families[rule.family].checker_id:
+        problems.append(f"{where}: id {rule.id} is outside its family's block")
+    if rule.id in seen_ids:
+        problems.append(f"{where}: id {rule.id} is used twice")
+    seen_ids.add(rule.id)
+    if not _SYMBOL.match(rule.symbol):
+        problems.append(f"{where}: symbol must be lower-case words joined by '-'")
+    if rule.cost < 0:
+        problems.append(f"{where}: cost must not be negative")
+    default = rule.for_target(catalog.default_target) if catalog.targets else None
+    if default is None:
+        problems.append(f"{where}: no entry for the default target")
+    for target_name, data in rule.targets.items():
+        if target_name not in catalog.targets:
+            problems.append(f"{where}: unknown target {target_name!r}")
+        if data.severity not in catalog.severities:
+            problems.append(f"{where}: unknown severity {data.severity!r}")
+        if not data.checked:
+            problems.append(f"{where}: target {target_name} records no run-time check")
+    if default and default.severity in catalog.severities:
+        letter = catalog.severities[default.severity].pylint
+        if not rule.id.startswith(letter):
+            problems.append(f"{where}: a {default.severity} rule's id starts with {letter}")
+    return problems

@@ -1,0 +1,120 @@
+"""What every tpulint checker shares: target selection, collect-then-emit, one edit per statement.
+
+Findings are collected while the module is walked and emitted when it is left, because some
+decisions need the whole module: a CUDA availability idiom claims the `torch.cuda.is_available()`
+call inside it (one edit, not two), and the torch_xla import is needed only if a device swap was
+found. State lives per module and is reset in visit_module (pylint calls open() once per run in
+serial mode and once per file with -j), so nothing leaks between files and nothing unpicklable
+is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from astroid import nodes
+from astroid.exceptions import StatementMissing
+from pylint.checkers import BaseChecker
+from pylint.interfaces import HIGH, Confidence
+
+from tpulint.catalog import Rule, load_catalog
+
+TARGET_OPTION = "tpulint-target"
+
+
+@dataclass
+class Finding:
+    rule: Rule
+    node: nodes.NodeNG
+    args: tuple[Any, ...]
+    confidence: Confidence
+
+
+class TpulintOptions(BaseChecker):
+    """Owns tpulint's pylint options; has no messages of its own, so pylint never runs it."""
+
+    name = "tpulint"
+    msgs: dict[str, Any] = {}
+    options = (
+        (
+            TARGET_OPTION,
+            {
+                "default": load_catalog().default_target,
+                "type": "choice",
+                "choices": sorted(load_catalog().targets),
+                "metavar": "<runtime>",
+                "help": "TPU runtime the port targets; rules and fixes follow it.",
+            },
+        ),
+    )
+
+
+class FamilyChecker(BaseChecker):
+    """Base of the one-per-family checkers. Subclasses set `family` and `name`."""
+
+    family = ""
+
+    def __init__(self, linter) -> None:
+        super().__init__(linter)
+        self._findings: list[Finding] = []
+        self._claimed: set[nodes.NodeNG] = set()
+
+    @property
+    def catalog(self):
+        return load_catalog()
+
+    @property
+    def target(self) -> str:
+        return getattr(self.linter.config, TARGET_OPTION.replace("-", "_"), self.catalog.default_target)
+
+    def visit_module(self, node: nodes.Module) -> None:
+        self._findings = []
+        self._claimed = set()
+
+    def leave_module(self, node: nodes.Module) -> None:
+        for finding in self.findings_to_emit(node):
+            self.add_message(
+                finding.rule.symbol, node=finding.node, args=finding.args, confidence=finding.confidence
+            )
+        self._findings = []
+        self._claimed = set()
+
+    def report(self, symbol: str, node: nodes.NodeNG, args: tuple[Any, ...] = (), *, fix: str | None = None,
+               confidence: Confidence = HIGH) -> Finding | None:
+        """Record a finding; the fix (the message's last field) defaults to the target's fix.
+
+        Returns None when the rule does not apply to the selected target.
+        """
+        rule = self.catalog.rule(symbol)
+        target_rule = rule.for_target(self.target)
+        if target_rule is None:
+            return None
+        finding = Finding(rule, node, (*args, fix or target_rule.fix), confidence)
+        self._findings.append(finding)
+        return finding
+
+    def claim(self, node: nodes.NodeNG | None) -> None:
+        """Another finding already covers node's edit: never report it on its own."""
+        if node is not None:
+            self._claimed.add(node)
+
+    def findings_to_emit(self, module: nodes.Module) -> list[Finding]:
+        """Unclaimed findings, one per rule and statement (several on one statement are one edit)."""
+        emitted: list[Finding] = []
+        seen: set[tuple[str, int]] = set()
+        for finding in sorted(self._findings, key=lambda f: (f.node.lineno or 0, f.node.col_offset or 0)):
+            if finding.node in self._claimed:
+                continue
+            key = (finding.rule.symbol, id(_statement_of(finding.node)))
+            if key not in seen:
+                seen.add(key)
+                emitted.append(finding)
+        return emitted
+
+
+def _statement_of(node: nodes.NodeNG) -> nodes.NodeNG:
+    try:
+        return node.statement()
+    except StatementMissing:
+        return node

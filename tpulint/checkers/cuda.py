@@ -1,0 +1,551 @@
+"""The cuda family: CUDA devices in every form, torch.cuda APIs, and GPU-only library arguments.
+
+Every message is reported at its edit site: a device string bound to a name is reported once,
+where it is defined, naming the lines that use it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from astroid import nodes
+from pylint.interfaces import INFERENCE
+
+from tpulint import resolve
+from tpulint.catalog import load_catalog
+from tpulint.checkers.base import FamilyChecker
+from tpulint.resolve import argument, call_name, keyword, qualified_name, string_value
+
+IS_AVAILABLE = frozenset({"torch.cuda.is_available"})
+DEVICE_COUNT = frozenset({"torch.cuda.device_count"})
+AUTOCASTS = frozenset({"torch.autocast", "torch.amp.autocast", "torch.amp.autocast_mode.autocast"})
+GRAD_SCALERS = frozenset({"torch.amp.GradScaler", "torch.GradScaler", "torch.amp.grad_scaler.GradScaler"})
+PROCESS_GROUP_CALLS = frozenset({"torch.distributed.init_process_group", "torch.distributed.new_group"})
+DDP_CLASSES = frozenset({
+    "torch.nn.parallel.DistributedDataParallel",
+    "torch.nn.parallel.distributed.DistributedDataParallel",
+})
+SPAWNERS = frozenset({
+    "torch.multiprocessing.spawn",
+    "torch.multiprocessing.spawn.spawn",
+    "torch.multiprocessing.start_processes",
+})
+HF_PIPELINES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
+VLLM_ENGINES = frozenset({
+    "vllm.LLM",
+    "vllm.entrypoints.llm.LLM",
+    "vllm.EngineArgs",
+    "vllm.AsyncEngineArgs",
+    "vllm.engine.arg_utils.EngineArgs",
+    "vllm.engine.arg_utils.AsyncEngineArgs",
+})
+FP16 = frozenset({"torch.float16", "torch.half"})
+FP16_NAMES = frozenset({"float16", "fp16", "half"})
+DEVICE_MAP_TO_CPU = frozenset({"auto", "balanced", "balanced_low_0", "sequential"})
+TF32_SWITCHES = frozenset({
+    "torch.backends.cuda.matmul.allow_tf32",
+    "torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction",
+    "torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction",
+    "torch.backends.cuda.matmul.fp32_precision",
+})
+ENVIRON_READERS = frozenset({
+    "os.getenv", "os.putenv", "os.unsetenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop",
+})
+VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
+# Receivers whose `.cuda`/`.to` members are modules or functions, not tensor methods.
+MODULES_WITH_CUDA_MEMBERS = frozenset({"torch", "numba", "cupy", "pycuda", "jax", "tensorflow", "cuda"})
+NCCL = re.compile(r"^(nccl|([a-z]+:[a-z]+,)*cuda:nccl(,[a-z]+:[a-z]+)*)$")
+
+# Strings other than CUDA devices that name a backend: a container holding one of these next to
+# "cuda" enumerates backends (`choices=["cuda", "cpu"]`, `for d in ("cuda", "mps")`).
+OTHER_BACKENDS = frozenset({"cpu", "mps", "xla", "tpu", "xpu", "hip", "npu", "meta", "gloo", "mpi", "ucc", "auto"})
+# Calls whose string arguments are text or lookup keys, not a device: print, logging, errors,
+# string and mapping methods.
+NAMING_FUNCTIONS = frozenset({"print", "isinstance", "getattr", "hasattr", "setattr", "str", "repr", "len"})
+NAMING_METHODS = frozenset({
+    "startswith", "endswith", "replace", "split", "rsplit", "join", "find", "index", "count", "strip",
+    "lower", "upper", "get", "pop", "setdefault", "debug", "info", "warning", "warn", "error",
+    "exception", "critical", "log", "write", "__contains__", "remove", "discard",
+})
+NAMING_MODULES = ("logging.", "warnings.")
+
+
+class CudaChecker(FamilyChecker):
+    name = "tpulint-cuda"
+    family = "cuda"
+    msgs = load_catalog().pylint_msgs("cuda")
+
+    def visit_module(self, node: nodes.Module) -> None:
+        super().visit_module(node)
+        self._imports_torch_xla = False
+
+    # --- imports --------------------------------------------------------------------------
+
+    def visit_import(self, node: nodes.Import) -> None:
+        if any(name == "torch_xla" or name.startswith("torch_xla.") for name, _ in node.names):
+            self._imports_torch_xla = True
+
+    def visit_importfrom(self, node: nodes.ImportFrom) -> None:
+        if node.modname == "torch_xla" or node.modname.startswith("torch_xla."):
+            self._imports_torch_xla = True
+
+    # --- literals ---------------------------------------------------------------------------
+
+    def visit_const(self, node: nodes.Const) -> None:
+        text = node.value
+        if not isinstance(text, str) or len(text) > 40:
+            return
+        if resolve.CUDA_DEVICE.match(text):
+            self._device_value(node)
+        elif text.startswith("cuda:"):
+            template = resolve.cuda_template_expression(node)
+            if template is not None:
+                self._device_value(template)
+        elif NCCL.match(text):
+            self._nccl_value(node)
+        elif text == VISIBLE_DEVICES:
+            self._visible_devices_string(node)
+
+    def visit_joinedstr(self, node: nodes.JoinedStr) -> None:
+        if resolve.is_cuda_literal(node):
+            self._device_value(node)
+
+    def _device_value(self, literal: nodes.NodeNG) -> None:
+        expression = self._device_expression(literal)
+        if expression is None:
+            return
+        if self._inside_availability_if(expression) or self._in_branch_beside_xla(expression):
+            return
+        self._report_bound_value("cuda-device", expression, _display(expression))
+
+    def _device_expression(self, literal: nodes.NodeNG) -> nodes.NodeNG | None:
+        """Climb from a literal to the expression that is the device (None: nothing to report)."""
+        expression = literal
+        while True:
+            parent = expression.parent
+            if isinstance(parent, nodes.Call) and parent.args[:1] == [expression] and call_name(parent) == resolve.TORCH_DEVICE:
+                expression = parent
+            elif isinstance(parent, nodes.IfExp) and expression is not parent.test:
+                if self._availability_idiom(parent, parent.test, _other_branch(parent, expression).as_string()):
+                    return None
+                if resolve.is_xla_device_expression(_other_branch(parent, expression)):
+                    return None  # already written for XLA: the CUDA branch is the GPU path
+                expression = parent
+            elif isinstance(parent, nodes.BoolOp):
+                expression = parent
+            else:
+                return expression
+
+    def _report_bound_value(self, symbol: str, expression: nodes.NodeNG, shown: str) -> None:
+        """Report a value at its definition, naming its uses; skip it where it only names a backend."""
+        if _names_a_backend(expression):
+            return
+        binding = resolve.binding_of(expression)
+        uses = binding.uses if binding else ()
+        if uses and all(_names_a_backend(use) for use in uses):
+            return
+        lines = sorted({use.lineno for use in uses if use.lineno != expression.lineno})
+        used = f" (used on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})" if lines else ""
+        args = (shown, used) if symbol == "cuda-device" else (shown,)
+        self.report(symbol, expression, args)
+
+    # --- the "cuda if torch.cuda.is_available() else cpu" idiom ----------------------------
+
+    def _availability_idiom(self, site: nodes.NodeNG, test: nodes.NodeNG, picks: str) -> bool:
+        """If test asks torch.cuda.is_available(), report the idiom at site and claim the call."""
+        check = resolve.mentions_call(test, IS_AVAILABLE)
+        if check is None and isinstance(test, nodes.Name):
+            check = self._availability_flag(test)
+        if check is None:
+            return False
+        self.claim(check)
+        binding = resolve.binding_of(site)
+        lines = sorted({use.lineno for use in binding.uses}) if binding else []
+        used = f" (used on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})" if lines else ""
+        self.report("cuda-availability-fallback", site, (used, picks))
+        return True
+
+    def _availability_flag(self, name: nodes.Name) -> nodes.Call | None:
+        """`use_cuda = torch.cuda.is_available()` ... `"cuda" if use_cuda else "cpu"`."""
+        try:
+            _, bindings = name.lookup(name.name)
+        except (AttributeError, KeyError):
+            return None
+        if len(bindings) != 1 or not isinstance(bindings[0], nodes.AssignName):
+            return None
+        value = resolve.assigned_value(bindings[0])
+        return resolve.mentions_call(value, IS_AVAILABLE) if value is not None else None
+
+    def _inside_availability_if(self, expression: nodes.NodeNG) -> bool:
+        """`if torch.cuda.is_available(): device = "cuda"` (the statement form of the idiom)."""
+        for branch_owner, in_body in _enclosing_ifs(expression):
+            if in_body and self._availability_idiom(branch_owner, branch_owner.test, "the other branch"):
+                return True
+        return False
+
+    def _in_branch_beside_xla(self, expression: nodes.NodeNG) -> bool:
+        for branch_owner, in_body in _enclosing_ifs(expression):
+            other = branch_owner.orelse if in_body else branch_owner.body
+            if any(resolve.is_xla_device_expression(call) for stmt in other for call in resolve.calls_in(stmt)):
+                return True
+            if any(_holds_xla_string(stmt) for stmt in other):
+                return True
+        return False
+
+    # --- calls ------------------------------------------------------------------------------
+
+    def visit_call(self, node: nodes.Call) -> None:
+        func = node.func
+        if isinstance(func, nodes.Attribute) and qualified_name(func.expr) not in MODULES_WITH_CUDA_MEMBERS:
+            self._method_call(node, func.attrname)
+        self._keywords(node)
+        name = call_name(node)
+        if name is None:
+            return
+        handler = _CALL_HANDLERS.get(name)
+        if handler is not None:
+            handler(self, node)
+        elif name in HF_PIPELINES:
+            self._hugging_face_call(node)
+        elif name.startswith("torch.") and name != resolve.TORCH_DEVICE:
+            self._integer_device(node, argument(node, None, "device"))
+
+    def _method_call(self, node: nodes.Call, method: str) -> None:
+        """Methods on values (the receiver is not an imported module or class)."""
+        if method == "cuda":
+            self.report("cuda-move-method", node, (node.as_string()[:60],))
+        elif method == "to":
+            self._integer_device(node, argument(node, 0, "device"))
+        elif method == "pin_memory" and not node.args:
+            self.report("pin-memory", node, (node.as_string()[:60],))
+        elif method == "from_pretrained":
+            self._hugging_face_call(node)
+
+    def _keywords(self, node: nodes.Call) -> None:
+        for item in node.keywords or ():
+            if item.arg == "pin_memory" and isinstance(item.value, nodes.Const) and item.value.value is True:
+                self.report("pin-memory", item.value, ("pin_memory=True",))
+            elif item.arg == VISIBLE_DEVICES:
+                self.report("cuda-visible-devices", item)
+
+    def _integer_device(self, call: nodes.Call, device: nodes.NodeNG | None) -> None:
+        ordinal = resolve.int_value(device)
+        if ordinal is not None and ordinal >= 0:
+            self.report("cuda-device-ordinal", device, (ordinal, ordinal))
+            return
+        if isinstance(device, nodes.Name) and _bound_to_int(device):
+            self.report("cuda-device-ordinal", device, (device.name, device.name), confidence=INFERENCE)
+
+    def _torch_device_call(self, node: nodes.Call) -> None:
+        self._integer_device(node, argument(node, 0, "type"))
+
+    def _autocast(self, node: nodes.Call, implied_device: str | None = None) -> None:
+        device_node = argument(node, 0, "device_type")
+        device = implied_device or string_value(device_node)
+        dtype = argument(node, None if implied_device else 1, "dtype")
+        dtype_text = f", dtype={dtype.as_string()}" if dtype is not None else ""
+        if device is not None and resolve.CUDA_DEVICE.match(device):
+            self.claim(device_node)
+            what = node.func.as_string() if implied_device else f'{node.func.as_string()}("{device}"{dtype_text})'
+            self.report("cuda-autocast", node, (f"{what} is CUDA autocast (fp16 unless told otherwise)",))
+        elif device == "xla" and _is_fp16(dtype):
+            self.report("autocast-fp16", node, (f"dtype={dtype.as_string()}",))
+
+    def _grad_scaler(self, node: nodes.Call, implied_device: str | None = None) -> None:
+        enabled = argument(node, None, "enabled")
+        if isinstance(enabled, nodes.Const) and enabled.value is False:
+            return
+        device_node = argument(node, 0, "device") if implied_device is None else None
+        device = implied_device or string_value(device_node) or ("cuda" if device_node is None else None)
+        if device is not None and resolve.CUDA_DEVICE.match(device):
+            self.claim(device_node)
+            self.report("cuda-grad-scaler", node, (node.as_string()[:60],))
+
+    def _ddp(self, node: nodes.Call) -> None:
+        device_ids = argument(node, 1, "device_ids")
+        if device_ids is None or isinstance(device_ids, nodes.Const) and device_ids.value is None:
+            return
+        if isinstance(device_ids, (nodes.List, nodes.Tuple)) and not device_ids.elts:
+            return
+        self.report("ddp-device-ids", device_ids, (device_ids.as_string()[:40],))
+
+    def _spawn(self, node: nodes.Call) -> None:
+        nprocs = argument(node, 2, "nprocs")
+        count = resolve.mentions_call(nprocs, DEVICE_COUNT) if nprocs is not None else None
+        detail = ""
+        if count is not None:
+            self.claim(count)
+            detail = " (nprocs=torch.cuda.device_count() is 0 on a TPU host, so nothing runs)"
+        self.report("gpu-process-launcher", node, (call_name(node), detail))
+
+    def _hugging_face_call(self, node: nodes.Call) -> None:
+        device_map = keyword(node, "device_map")
+        if device_map is not None:
+            self._device_map(device_map)
+        for name in ("torch_dtype", "dtype"):
+            dtype = keyword(node, name)
+            if dtype is not None and _is_fp16(dtype.value):
+                self.report("fp16-model-dtype", dtype.value, (f"{name}={dtype.value.as_string()}",))
+        device = keyword(node, "device")
+        if device is not None:
+            self._integer_device(node, device.value)
+
+    def _device_map(self, device_map: nodes.Keyword) -> None:
+        value = device_map.value
+        text = string_value(value)
+        if isinstance(value, nodes.Const) and value.value is None or text in {"cpu", "xla"}:
+            return
+        self.claim(value)
+        behaviour = "puts every weight on the CPU" if text in DEVICE_MAP_TO_CPU else "places weights on GPUs (raises)"
+        self.report("hf-device-map", device_map, (value.as_string()[:40], behaviour))
+
+    def _vllm_engine(self, node: nodes.Call) -> None:
+        device = keyword(node, "device")
+        if device is not None and _is_cuda_or_bound_cuda(device.value, self):
+            self.report("vllm-gpu-option", device, ("device", device.value.as_string(), "selects a GPU"))
+        quantization = keyword(node, "quantization")
+        method = string_value(quantization.value) if quantization else None
+        supported = self.catalog.extras["vllm"]["tpu_quantization"]
+        if method is not None and method not in supported:
+            what = f"is a GPU kernel; the TPU platform supports {', '.join(supported)}"
+            self.report("vllm-gpu-option", quantization, ("quantization", f'"{method}"', what))
+        dtype = keyword(node, "dtype")
+        if dtype is not None and _is_fp16(dtype.value):
+            self.report("fp16-model-dtype", dtype.value, (f"dtype={dtype.value.as_string()}",))
+
+    def _environ_update(self, node: nodes.Call) -> None:
+        for argument_node in node.args:
+            if isinstance(argument_node, nodes.Dict):
+                for key, _ in argument_node.items:
+                    if string_value(key) == VISIBLE_DEVICES:
+                        self.report("cuda-visible-devices", key)
+
+    # --- attribute references: torch.cuda.*, cudnn flags, Backend.NCCL -----------------------
+
+    def visit_attribute(self, node: nodes.Attribute) -> None:
+        if _continues_chain(node):
+            return
+        name = qualified_name(node)
+        if name is not None:
+            self._reference(node, name)
+
+    def visit_name(self, node: nodes.Name) -> None:
+        if _continues_chain(node):
+            return
+        name = qualified_name(node)
+        if name is not None and name.startswith("torch."):
+            self._reference(node, name)
+
+    def _reference(self, node: nodes.NodeNG, name: str) -> None:
+        if name.startswith("torch.cuda."):
+            self._torch_cuda(node, name.removeprefix("torch.cuda."))
+        elif name == "torch.distributed.Backend.NCCL":
+            self.report("nccl-backend", node, (node.as_string(),))
+        elif name in ("torch.Tensor.cuda", "torch.nn.Module.cuda"):
+            self.report("cuda-move-method", _call_or_self(node), (name,))
+        elif name.startswith("torch.backends.cudnn.") and _call_or_self(node) is not node:
+            self.report("cudnn-setting", node.parent, (f"{name}()",))
+
+    def _torch_cuda(self, node: nodes.NodeNG, member: str) -> None:
+        site = _call_or_self(node)
+        called = site is not node
+        if member.startswith("amp."):
+            self._cuda_amp(site, member) if called else None
+            return
+        if member.endswith("Tensor") and member[:1].isupper():
+            self.report("cuda-tensor-type", site, (f"torch.cuda.{member}",))
+            return
+        entry = self.catalog.cuda_api.get(member) or self.catalog.cuda_api.get(member.split(".")[0])
+        if entry is None and not called:
+            return
+        entry = entry or self.catalog.cuda_api_default
+        replacement = entry.replacement.get(self.target)
+        if replacement is not None:
+            shown = f"{member}()" if called else member
+            self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement)
+
+    def _cuda_amp(self, call: nodes.Call, member: str) -> None:
+        if member == "amp.autocast":
+            self._autocast(call, implied_device="cuda")
+        elif member == "amp.GradScaler":
+            self._grad_scaler(call, implied_device="cuda")
+        elif member in ("amp.custom_fwd", "amp.custom_bwd"):
+            replacement = f'torch.amp.{member[4:]}(device_type="xla")'
+            self.report("cuda-autocast", call, (f"torch.cuda.{member} is CUDA autocast",), fix=replacement)
+
+    def visit_assignattr(self, node: nodes.AssignAttr) -> None:
+        base = qualified_name(node.expr)
+        name = f"{base}.{node.attrname}" if base else None
+        if name is not None and (name.startswith("torch.backends.cudnn.") or name in TF32_SWITCHES):
+            self.report("cudnn-setting", node, (name,))
+
+    # --- NCCL and CUDA_VISIBLE_DEVICES strings ---------------------------------------------
+
+    def _nccl_value(self, node: nodes.Const) -> None:
+        self._report_bound_value("nccl-backend", node, f'"{node.value}"')
+
+    def _visible_devices_string(self, node: nodes.Const) -> None:
+        parent = node.parent
+        if isinstance(parent, nodes.Subscript) and parent.slice is node:
+            environ = qualified_name(parent.value) == "os.environ"
+        elif isinstance(parent, nodes.Call) and parent.args[:1] == [node]:
+            environ = call_name(parent) in ENVIRON_READERS
+        elif isinstance(parent, nodes.Compare):
+            environ = any(qualified_name(operand) == "os.environ" for _, operand in parent.ops)
+        elif isinstance(parent, nodes.Dict):
+            environ = any(key is node for key, _ in parent.items) and _is_environment_dict(parent)
+        else:
+            environ = False
+        if environ:
+            self.report("cuda-visible-devices", node)
+
+    # --- the torch_xla import, once per file -------------------------------------------------
+
+    def findings_to_emit(self, module: nodes.Module):
+        findings = super().findings_to_emit(module)
+        needing = [finding for finding in findings if finding.rule.requires_import]
+        if needing and not self._imports_torch_xla:
+            site = _import_site(module)
+            finding = self.report("missing-torch-xla-import", site, (f"line {needing[0].node.lineno}",))
+            if finding is not None:
+                findings.insert(0, finding)
+        return findings
+
+
+_CALL_HANDLERS = {
+    **dict.fromkeys(AUTOCASTS, CudaChecker._autocast),
+    **dict.fromkeys(GRAD_SCALERS, CudaChecker._grad_scaler),
+    **dict.fromkeys(DDP_CLASSES, CudaChecker._ddp),
+    **dict.fromkeys(SPAWNERS, CudaChecker._spawn),
+    **dict.fromkeys(VLLM_ENGINES, CudaChecker._vllm_engine),
+    resolve.TORCH_DEVICE: CudaChecker._torch_device_call,
+    "os.environ.update": CudaChecker._environ_update,
+}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _display(expression: nodes.NodeNG) -> str:
+    text = expression.as_string()
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _other_branch(if_expression: nodes.IfExp, branch: nodes.NodeNG) -> nodes.NodeNG:
+    return if_expression.orelse if branch is if_expression.body else if_expression.body
+
+
+def _enclosing_ifs(node: nodes.NodeNG):
+    """(if statement, node is in its body) for each `if` around node, up to the enclosing scope."""
+    child, parent = node, node.parent
+    while parent is not None and not isinstance(parent, (nodes.FunctionDef, nodes.ClassDef, nodes.Module, nodes.Lambda)):
+        if isinstance(parent, nodes.If) and child is not parent.test:
+            yield parent, child in parent.body
+        child, parent = parent, parent.parent
+
+
+def _holds_xla_string(statement: nodes.NodeNG) -> bool:
+    return any(
+        isinstance(const.value, str) and resolve.XLA_DEVICE.match(const.value)
+        for const in statement.nodes_of_class(nodes.Const)
+    )
+
+
+def _names_a_backend(node: nodes.NodeNG) -> bool:
+    """node is used as a name or key, not as a value that selects a device."""
+    parent = node.parent
+    if isinstance(parent, (nodes.Compare, nodes.MatchValue, nodes.Expr)):
+        return True
+    if isinstance(parent, nodes.Dict):
+        return any(key is node for key, _ in parent.items)
+    if isinstance(parent, nodes.Subscript):
+        return parent.slice is node
+    if isinstance(parent, (nodes.List, nodes.Tuple, nodes.Set)):
+        return _enumerates_backends(parent)
+    if isinstance(parent, nodes.Keyword):
+        return parent.arg == "choices" or _is_naming_call(parent.parent)
+    if isinstance(parent, nodes.Call):
+        return parent.func is not node and _is_naming_call(parent)
+    if isinstance(parent, nodes.FormattedValue):
+        return True
+    return False
+
+
+def _enumerates_backends(container: nodes.NodeNG) -> bool:
+    others = {string_value(element) for element in container.elts} & OTHER_BACKENDS
+    return bool(others) or _names_a_backend(container)
+
+
+def _is_naming_call(call: nodes.NodeNG) -> bool:
+    if not isinstance(call, nodes.Call):
+        return False
+    func = call.func
+    if isinstance(func, nodes.Attribute) and func.attrname in NAMING_METHODS:
+        return True
+    name = call_name(call) or (func.name if isinstance(func, nodes.Name) else "")
+    short = name.rsplit(".", 1)[-1]
+    return (
+        name in NAMING_FUNCTIONS
+        or name.startswith(NAMING_MODULES)
+        or short.endswith(("Error", "Exception", "Warning"))
+    )
+
+
+def _continues_chain(node: nodes.NodeNG) -> bool:
+    """node is the `torch.cuda` part of `torch.cuda.synchronize`: only the whole chain counts."""
+    return isinstance(node.parent, nodes.Attribute) and node.parent.expr is node
+
+
+def _call_or_self(node: nodes.NodeNG) -> nodes.NodeNG:
+    parent = node.parent
+    return parent if isinstance(parent, nodes.Call) and parent.func is node else node
+
+
+def _is_fp16(node: nodes.NodeNG | None) -> bool:
+    if node is None:
+        return False
+    return qualified_name(node) in FP16 or string_value(node) in FP16_NAMES
+
+
+def _bound_to_int(name: nodes.Name) -> bool:
+    """`local_rank = int(os.environ["LOCAL_RANK"])` or `gpu = 0`, bound once."""
+    try:
+        _, bindings = name.lookup(name.name)
+    except (AttributeError, KeyError):
+        return False
+    if len(bindings) != 1 or not isinstance(bindings[0], nodes.AssignName):
+        return False
+    value = resolve.assigned_value(bindings[0])
+    if resolve.int_value(value) is not None:
+        return True
+    return isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name == "int"
+
+
+def _is_cuda_or_bound_cuda(value: nodes.NodeNG, checker: CudaChecker) -> bool:
+    """A CUDA device literal, or a name bound to one; either way the literal is claimed."""
+    if isinstance(value, nodes.Name):
+        try:
+            _, bindings = value.lookup(value.name)
+        except (AttributeError, KeyError):
+            return False
+        bound = [resolve.assigned_value(b) for b in bindings if isinstance(b, nodes.AssignName)]
+        if len(bound) == 1 and bound[0] is not None and resolve.is_cuda_literal(bound[0]):
+            checker.claim(bound[0])
+            return True
+        return False
+    if resolve.is_cuda_literal(value):
+        checker.claim(value)
+        return True
+    return False
+
+
+def _is_environment_dict(mapping: nodes.Dict) -> bool:
+    parent = mapping.parent
+    if isinstance(parent, nodes.Keyword):
+        return parent.arg == "env"
+    return isinstance(parent, nodes.Call) and call_name(parent) == "os.environ.update"
+
+
+def _import_site(module: nodes.Module) -> nodes.NodeNG:
+    imports = [stmt for stmt in module.body if isinstance(stmt, (nodes.Import, nodes.ImportFrom))]
+    return imports[0] if imports else module.body[0]

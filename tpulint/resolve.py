@@ -1,0 +1,218 @@
+"""What does this expression mean? Answers built on astroid's scope lookup, never on text.
+
+Every checker asks here: the qualified name behind a name or attribute chain (through
+`import torch as T`, `from torch import cuda as tc`, `from torch.cuda.amp import autocast`, and
+simple aliases such as `cuda = torch.cuda`), what a device expression denotes, and where a name's
+value is used. Nothing here imports the code under analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from astroid import nodes
+
+_MAX_ALIAS_DEPTH = 4
+
+CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
+# Literal pieces that become a CUDA device once formatted: "cuda:" + rank, "cuda:%d" % rank,
+# "cuda:{}".format(rank), f"cuda:{rank}".
+_CUDA_TEMPLATE = re.compile(r"^cuda:(%[ds]|\{\w*\}|)$")
+XLA_DEVICE = re.compile(r"^xla(:\d+)?$")
+XLA_DEVICE_CALLS = frozenset({
+    "torch_xla.device",
+    "torch_xla.core.xla_model.xla_device",
+    "torch_xla.torch_xla.device",
+})
+TORCH_DEVICE = "torch.device"
+
+
+def qualified_name(node: nodes.NodeNG, depth: int = 0) -> str | None:
+    """'torch.cuda.synchronize' for `T.cuda.synchronize`, `tc.synchronize`, `synchronize`, ..."""
+    if depth > _MAX_ALIAS_DEPTH:
+        return None
+    if isinstance(node, nodes.Name):
+        return _origin_of_name(node, node.name, depth)
+    if isinstance(node, nodes.Attribute):
+        base = qualified_name(node.expr, depth)
+        return f"{base}.{node.attrname}" if base else None
+    return None
+
+
+def call_name(call: nodes.Call) -> str | None:
+    return qualified_name(call.func)
+
+
+def _origin_of_name(node: nodes.NodeNG, name: str, depth: int) -> str | None:
+    try:
+        _, bindings = node.lookup(name)
+    except (AttributeError, KeyError):  # astroid raises these on broken scopes
+        return None
+    origins = {_origin_of_binding(binding, name, depth) for binding in bindings}
+    if len(origins) != 1:
+        return None  # unbound, or bound to different things on different paths
+    return origins.pop()
+
+
+def _origin_of_binding(binding: nodes.NodeNG, name: str, depth: int) -> str | None:
+    if isinstance(binding, nodes.Import):
+        for module, alias in binding.names:
+            if alias == name:
+                return module
+            if alias is None and module.split(".")[0] == name:
+                return name
+        return None
+    if isinstance(binding, nodes.ImportFrom):
+        if binding.level:  # relative import: the project's own module
+            return None
+        for original, alias in binding.names:
+            if (alias or original) == name:
+                return f"{binding.modname}.{original}"
+        return None
+    if isinstance(binding, nodes.AssignName):
+        value = assigned_value(binding)
+        if isinstance(value, (nodes.Name, nodes.Attribute)):
+            return qualified_name(value, depth + 1)
+    return None
+
+
+def assigned_value(binding: nodes.AssignName) -> nodes.NodeNG | None:
+    """The expression a simple `name = value` (or `name: T = value`) binds, else None."""
+    parent = binding.parent
+    if isinstance(parent, nodes.Assign) and parent.targets == [binding]:
+        return parent.value
+    if isinstance(parent, nodes.AnnAssign) and parent.target is binding:
+        return parent.value
+    return None
+
+
+def string_value(node: nodes.NodeNG | None) -> str | None:
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def int_value(node: nodes.NodeNG | None) -> int | None:
+    if isinstance(node, nodes.Const) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def argument(call: nodes.Call, position: int | None, keyword: str) -> nodes.NodeNG | None:
+    """The expression passed for a parameter, by keyword or by position."""
+    for item in call.keywords or ():
+        if item.arg == keyword:
+            return item.value
+    if position is not None and len(call.args) > position:
+        candidate = call.args[position]
+        if not isinstance(candidate, nodes.Starred):
+            return candidate
+    return None
+
+
+def keyword(call: nodes.Call, name: str) -> nodes.Keyword | None:
+    return next((item for item in call.keywords or () if item.arg == name), None)
+
+
+# --- device expressions --------------------------------------------------------------------
+
+
+def is_cuda_literal(node: nodes.NodeNG) -> bool:
+    """A literal that spells a CUDA device by itself: "cuda", "cuda:1", f"cuda:{rank}"."""
+    text = string_value(node)
+    if text is not None:
+        return bool(CUDA_DEVICE.match(text))
+    if isinstance(node, nodes.JoinedStr):
+        return _fstring_is_cuda(node)
+    return False
+
+
+def _fstring_is_cuda(node: nodes.JoinedStr) -> bool:
+    pieces = ["{}" if isinstance(part, nodes.FormattedValue) else str(part.value) for part in node.values]
+    text = "".join(pieces)
+    return text == "cuda" or text.startswith("cuda:") and re.fullmatch(r"cuda:(\d+|\{\})", text) is not None
+
+
+def cuda_template_expression(node: nodes.Const) -> nodes.NodeNG | None:
+    """For "cuda:" + r, "cuda:%d" % r, "cuda:{}".format(r): the whole expression; else None."""
+    text = string_value(node)
+    if text is None or not _CUDA_TEMPLATE.match(text):
+        return None
+    parent = node.parent
+    if isinstance(parent, nodes.BinOp) and parent.left is node and parent.op in {"+", "%"}:
+        return parent
+    if (
+        isinstance(parent, nodes.Attribute)
+        and parent.attrname == "format"
+        and isinstance(parent.parent, nodes.Call)
+        and parent.parent.func is parent
+    ):
+        return parent.parent
+    return None
+
+
+def is_xla_device_expression(node: nodes.NodeNG | None) -> bool:
+    """torch_xla.device(), xm.xla_device(), "xla", torch.device("xla")."""
+    if node is None:
+        return False
+    text = string_value(node)
+    if text is not None:
+        return bool(XLA_DEVICE.match(text))
+    if isinstance(node, nodes.Call):
+        name = call_name(node)
+        if name in XLA_DEVICE_CALLS:
+            return True
+        if name == TORCH_DEVICE:
+            return is_xla_device_expression(argument(node, 0, "type"))
+    return False
+
+
+def calls_in(node: nodes.NodeNG) -> Iterator[nodes.Call]:
+    if isinstance(node, nodes.Call):
+        yield node
+    yield from node.nodes_of_class(nodes.Call, skip_klass=(nodes.FunctionDef, nodes.ClassDef))
+
+
+def mentions_call(node: nodes.NodeNG, names: frozenset[str]) -> nodes.Call | None:
+    """The first call under node whose qualified name is in names."""
+    return next((call for call in calls_in(node) if call_name(call) in names), None)
+
+
+# --- where a bound value is used -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Binding:
+    """`name = <value>` at a definition site, with the names that read it."""
+
+    target: nodes.AssignName
+    uses: tuple[nodes.Name, ...]
+
+
+def binding_of(expression: nodes.NodeNG) -> Binding | None:
+    """If expression is the whole right-hand side of `name = expression`, that binding."""
+    parent = expression.parent
+    if isinstance(parent, nodes.Assign) and parent.value is expression and len(parent.targets) == 1:
+        target = parent.targets[0]
+    elif isinstance(parent, nodes.AnnAssign) and parent.value is expression:
+        target = parent.target
+    else:
+        return None
+    if not isinstance(target, nodes.AssignName):
+        return None
+    return Binding(target, tuple(_uses_of(target)))
+
+
+def _uses_of(target: nodes.AssignName) -> Iterator[nodes.Name]:
+    scope = target.scope()
+    for name in scope.nodes_of_class(nodes.Name):
+        if name.name != target.name:
+            continue
+        try:
+            _, bindings = name.lookup(target.name)
+        except (AttributeError, KeyError):
+            continue
+        if target in bindings:
+            yield name
