@@ -246,10 +246,10 @@ class CudaChecker(FamilyChecker):
         dtype_text = f", dtype={dtype.as_string()}" if dtype is not None else ""
         if device is not None and resolve.CUDA_DEVICE.match(device):
             self.claim(device_node)
-            what = node.func.as_string() if implied_device else f'{node.func.as_string()}("{device}"{dtype_text})'
+            what = f"{node.func.as_string()}()" if implied_device else f'{node.func.as_string()}("{device}"{dtype_text})'
             self.report("cuda-autocast", node, (f"{what} is CUDA autocast (fp16 unless told otherwise)",))
         elif device == "xla" and _is_fp16(dtype):
-            self.report("autocast-fp16", node, (f"dtype={dtype.as_string()}",))
+            self.report("xla-autocast-half", node, (f"dtype={dtype.as_string()}",))
 
     def _grad_scaler(self, node: nodes.Call, implied_device: str | None = None) -> None:
         enabled = argument(node, None, "enabled")
@@ -285,7 +285,7 @@ class CudaChecker(FamilyChecker):
         for name in ("torch_dtype", "dtype"):
             dtype = keyword(node, name)
             if dtype is not None and _is_fp16(dtype.value):
-                self.report("fp16-model-dtype", dtype.value, (f"{name}={dtype.value.as_string()}",))
+                self.report("half-model-dtype", dtype.value, (f"{name}={dtype.value.as_string()}",))
         device = keyword(node, "device")
         if device is not None:
             self._integer_device(node, device.value)
@@ -311,7 +311,7 @@ class CudaChecker(FamilyChecker):
             self.report("vllm-gpu-option", quantization, ("quantization", f'"{method}"', what))
         dtype = keyword(node, "dtype")
         if dtype is not None and _is_fp16(dtype.value):
-            self.report("fp16-model-dtype", dtype.value, (f"dtype={dtype.value.as_string()}",))
+            self.report("half-model-dtype", dtype.value, (f"dtype={dtype.value.as_string()}",))
 
     def _environ_update(self, node: nodes.Call) -> None:
         for argument_node in node.args:
@@ -343,14 +343,14 @@ class CudaChecker(FamilyChecker):
             self.report("nccl-backend", node, (node.as_string(),))
         elif name in ("torch.Tensor.cuda", "torch.nn.Module.cuda"):
             self.report("cuda-move-method", _call_or_self(node), (name,))
-        elif name.startswith("torch.backends.cudnn.") and _call_or_self(node) is not node:
+        elif name == "torch.backends.cudnn.flags" and _call_or_self(node) is not node:
             self.report("cudnn-setting", node.parent, (f"{name}()",))
 
     def _torch_cuda(self, node: nodes.NodeNG, member: str) -> None:
         site = _call_or_self(node)
         called = site is not node
         if member.startswith("amp."):
-            self._cuda_amp(site, member) if called else None
+            self._cuda_amp(site, member)
             return
         if member.endswith("Tensor") and member[:1].isupper():
             self.report("cuda-tensor-type", site, (f"torch.cuda.{member}",))
@@ -364,14 +364,16 @@ class CudaChecker(FamilyChecker):
             shown = f"{member}()" if called else member
             self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement)
 
-    def _cuda_amp(self, call: nodes.Call, member: str) -> None:
-        if member == "amp.autocast":
-            self._autocast(call, implied_device="cuda")
-        elif member == "amp.GradScaler":
-            self._grad_scaler(call, implied_device="cuda")
-        elif member in ("amp.custom_fwd", "amp.custom_bwd"):
+    def _cuda_amp(self, site: nodes.NodeNG, member: str) -> None:
+        if member in ("amp.custom_fwd", "amp.custom_bwd"):
             replacement = f'torch.amp.{member[4:]}(device_type="xla")'
-            self.report("cuda-autocast", call, (f"torch.cuda.{member} is CUDA autocast",), fix=replacement)
+            self.report("cuda-autocast", site, (f"torch.cuda.{member} is CUDA autocast",), fix=replacement)
+        elif not isinstance(site, nodes.Call):
+            return
+        elif member == "amp.autocast":
+            self._autocast(site, implied_device="cuda")
+        elif member == "amp.GradScaler":
+            self._grad_scaler(site, implied_device="cuda")
 
     def visit_assignattr(self, node: nodes.AssignAttr) -> None:
         base = qualified_name(node.expr)

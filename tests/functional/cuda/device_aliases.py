@@ -1,0 +1,40 @@
+"""Imports under other names, simple data flow, and local names that shadow `cuda`."""
+import torch as T
+import torch_xla
+from torch import cuda as tc
+from torch import device as make_device
+from torch.cuda import synchronize
+
+dev = make_device("cuda")  # [cuda-device]
+T.cuda.synchronize()  # [cuda-runtime-call]
+tc.synchronize()  # [cuda-runtime-call]
+synchronize()  # [cuda-runtime-call]
+gpu = T.cuda
+gpu.empty_cache()  # [cuda-no-op-call]
+
+
+def shadowing(cuda):
+    cuda.synchronize()
+    return cuda
+
+
+class Numbers:
+    cuda = 3
+
+    def total(self):
+        return self.cuda + 1
+
+
+def local_module_named_cuda():
+    from numba import cuda
+
+    @cuda.jit
+    def kernel(values):
+        values[0] = 1
+
+    return kernel
+
+
+def xla_written(model):
+    device = torch_xla.device()
+    return model.to(device), T.device("xla"), model.to("xla")

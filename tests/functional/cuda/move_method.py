@@ -1,0 +1,22 @@
+"""`.cuda()` on tensors and modules."""
+import torch
+import torch_xla
+
+
+class Net(torch.nn.Module):
+    def setup(self):
+        self.cuda()  # [cuda-move-method]
+
+
+model = Net().cuda()  # [cuda-move-method]
+batch = torch.zeros(2).cuda(non_blocking=True)  # [cuda-move-method]
+moved = list(map(torch.Tensor.cuda, [batch]))  # [cuda-move-method]
+both = (batch.cuda(), model.cuda())  # [cuda-move-method]
+
+
+class Args:
+    cuda = True
+
+
+if Args.cuda:
+    print(Args().cuda)

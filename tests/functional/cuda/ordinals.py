@@ -1,0 +1,18 @@
+"""Integer devices that PyTorch reads as CUDA ordinals."""
+import os
+
+import torch
+import torch_xla
+from transformers import pipeline
+
+batch = torch.zeros(4).to(0)  # [cuda-device-ordinal]
+other = torch.zeros(4, device=1)  # [cuda-device-ordinal]
+gpu0 = torch.device(0)  # [cuda-device-ordinal]
+generator = pipeline("text-generation", model="gpt2", device=0)  # [cuda-device-ordinal]
+local_rank = int(os.environ["LOCAL_RANK"])
+model = torch.nn.Linear(2, 2).to(local_rank)  # [cuda-device-ordinal]
+
+on_cpu = pipeline("text-generation", model="gpt2", device=-1)
+as_dtype = batch.to(torch.float16)
+count = torch.zeros(4).sum(0)
+moved = batch.to(torch_xla.device())

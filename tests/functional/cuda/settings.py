@@ -1,0 +1,16 @@
+"""Dead GPU settings: cuDNN, TF32, pinned memory."""
+import torch
+import torch_xla
+from torch.utils.data import DataLoader
+
+torch.backends.cudnn.benchmark = True  # [cudnn-setting]
+torch.backends.cudnn.deterministic = True  # [cudnn-setting]
+torch.backends.cuda.matmul.allow_tf32 = True  # [cudnn-setting]
+loader = DataLoader(range(8), batch_size=2, pin_memory=True)  # [pin-memory]
+pinned = torch.zeros(4).pin_memory()  # [pin-memory]
+
+with torch.backends.cudnn.flags(enabled=False):  # [cudnn-setting]
+    pass
+if torch.backends.cudnn.enabled:
+    print(torch.backends.cudnn.version())
+plain = DataLoader(range(8), batch_size=2, pin_memory=False)
