@@ -1,0 +1,101 @@
+"""`[tool.tpulint]` in the nearest pyproject.toml (or the file given with --config)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from tpulint.catalog import FAMILIES, Catalog
+
+DEFAULT_MAX_FILE_BYTES = 5_000_000
+
+
+class ConfigError(ValueError):
+    """The configuration is wrong; the message says where and how."""
+
+
+@dataclass(frozen=True)
+class Config:
+    target: str
+    families: tuple[str, ...] = FAMILIES
+    ignore: tuple[str, ...] = ()
+    fail_under: float | None = None
+    jobs: int = 1
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    root: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+
+
+_KEYS = {"target", "families", "ignore", "fail-under", "jobs", "max-file-size"}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and "tpulint" in _read(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def load(catalog: Catalog, explicit: Path | None, start: Path) -> Config:
+    """Config from an explicit file (a pyproject.toml with [tool.tpulint], or a tpulint.toml),
+    else from the nearest pyproject.toml that has a [tool.tpulint] table, else defaults."""
+    source = explicit or find_pyproject(start)
+    if source is None:
+        return Config(target=catalog.default_target, root=start)
+    data = _read(source)
+    table = data.get("tool", {}).get("tpulint", data if explicit and source.name != "pyproject.toml" else {})
+    return _from_table(catalog, table, source)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read it ({error.strerror})") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from error
+
+
+def _from_table(catalog: Catalog, table: dict[str, Any], source: Path) -> Config:
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise ConfigError(f"{source}: unknown [tool.tpulint] key(s) {sorted(unknown)}; known: {sorted(_KEYS)}")
+    target = table.get("target", catalog.default_target)
+    families = tuple(table.get("families", FAMILIES))
+    _check_choice(source, "target", [target], catalog.targets)
+    _check_choice(source, "families", families, FAMILIES)
+    ignore = table.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
+        raise ConfigError(f"{source}: ignore must be a list of glob patterns")
+    return Config(
+        target=target,
+        families=families,
+        ignore=tuple(ignore),
+        fail_under=_number(source, table, "fail-under", None),
+        jobs=int(_number(source, table, "jobs", 1)),
+        max_file_bytes=int(_number(source, table, "max-file-size", DEFAULT_MAX_FILE_BYTES)),
+        root=source.parent,
+        source=source,
+    )
+
+
+def _check_choice(source: Path, key: str, values, allowed) -> None:
+    wrong = [value for value in values if value not in allowed]
+    if wrong:
+        raise ConfigError(f"{source}: {key} {wrong} not among {sorted(allowed)}")
+
+
+def _number(source: Path, table: dict[str, Any], key: str, default):
+    value = table.get(key, default)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ConfigError(f"{source}: {key} must be a number, not {value!r}")
+    return value

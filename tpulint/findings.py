@@ -1,0 +1,87 @@
+"""pylint messages -> tpulint findings (for tpulint's rules) and notifications (files that could
+not be analysed). Shared by the SARIF reporter and the command, so both report the same thing."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from pylint.message import Message
+
+from tpulint.catalog import Catalog
+from tpulint.estimate import Finding, Notification
+
+# pylint messages that mean "this file was not analysed"; everything else that is not a tpulint
+# rule is ignored (tpulint's outputs speak for tpulint's rules only).
+UNANALYSED = frozenset({"syntax-error", "astroid-error", "parse-error", "fatal"})
+
+
+def convert(messages: Iterable[Message], catalog: Catalog, target: str, root: Path) -> tuple[list[Finding], list[Notification]]:
+    findings: list[Finding] = []
+    notifications: list[Notification] = []
+    for message in messages:
+        if catalog.has_rule(message.symbol):
+            finding = _finding(message, catalog, target, root)
+            if finding is not None:
+                findings.append(finding)
+        elif message.symbol in UNANALYSED or message.symbol == "bad-plugin-value":
+            notifications.append(Notification(_display_path(message, root), explain_unanalysed(message)))
+    return findings, notifications
+
+
+def _finding(message: Message, catalog: Catalog, target: str, root: Path) -> Finding | None:
+    rule = catalog.rule(message.symbol)
+    severity = catalog.severity_of(rule, target)
+    if severity is None:
+        return None
+    return Finding(
+        rule=rule,
+        severity=severity,
+        path=relative_path(message.abspath, root),
+        abspath=message.abspath,
+        line=max(1, message.line or 1),
+        column=max(0, message.column or 0),
+        end_line=message.end_line,
+        end_column=message.end_column,
+        message=message.msg,
+    )
+
+
+def relative_path(abspath: str, root: Path) -> str:
+    """Repository-relative POSIX path (never starting with './'), or the absolute path outside root."""
+    path = Path(os.path.abspath(abspath))
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _display_path(message: Message, root: Path) -> str:
+    if message.abspath and os.path.isfile(message.abspath):
+        return relative_path(message.abspath, root)
+    return message.path or message.module
+
+
+_PARSING_FAILED = re.compile(r"^Parsing failed: '(?P<reason>.*)'$", re.DOTALL)
+
+
+def explain_unanalysed(message: Message) -> str:
+    """A clear sentence for a file pylint could not analyse (never a traceback)."""
+    if message.symbol == "syntax-error":
+        match = _PARSING_FAILED.match(message.msg)
+        reason = match.group("reason") if match else message.msg
+        if "encoding" in reason or "codec" in reason:
+            return "not analysed: the file is not valid UTF-8 and declares no encoding that decodes it"
+        if "null bytes" in reason:
+            return "not analysed: the file contains NUL bytes (is it Python source?)"
+        return f"not analysed: it does not parse as Python ({reason})"
+    if message.symbol == "astroid-error":
+        return (
+            "not analysed: building its syntax tree failed (typically code nested too deeply "
+            "for the parser's recursion limit)"
+        )
+    if message.symbol == "bad-plugin-value":
+        return f"pylint could not load a plugin: {message.msg}"
+    return f"not analysed: {message.msg}"

@@ -1,0 +1,49 @@
+"""The `tpulint-sarif` pylint reporter: `pylint --load-plugins tpulint --output-format=text,tpulint-sarif:out.sarif`.
+
+Named `tpulint-sarif`, not `sarif`: pylint has an open PR adding its own `sarif` reporter, and
+register_reporter silently overwrites by name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pylint.message import Message
+from pylint.reporters import BaseReporter
+
+from tpulint import sarif
+from tpulint.catalog import load_catalog
+from tpulint.checkers.base import TARGET_OPTION
+from tpulint.estimate import summarize
+from tpulint.findings import convert
+
+
+class SarifReporter(BaseReporter):
+    name = "tpulint-sarif"
+    extension = "sarif"
+
+    def __init__(self, output=None) -> None:
+        super().__init__(output)
+        self._files_checked: set[str] = set()
+
+    def on_set_current_module(self, module: str, filepath: str | None) -> None:
+        if filepath:
+            self._files_checked.add(filepath)
+
+    def handle_message(self, msg: Message) -> None:
+        self.messages.append(msg)
+
+    def display_messages(self, layout) -> None:
+        catalog = load_catalog()
+        target = getattr(self.linter.config, TARGET_OPTION.replace("-", "_"), catalog.default_target)
+        root = Path.cwd()
+        findings, notifications = convert(self.messages, catalog, target, root)
+        summary = summarize(catalog, target, findings, len(self._files_checked), notifications)
+        self.out.write(sarif.dumps(summary, catalog, root))
+        self.out.flush()
+
+    def display_reports(self, layout) -> None:
+        """pylint's text reports have no place in SARIF."""
+
+    def _display(self, layout) -> None:
+        """Nothing: display_messages writes the whole file."""

@@ -1,0 +1,195 @@
+"""SARIF 2.1.0 as GitHub code scanning reads it, built with sarif-om.
+
+Serialized with a small walker over the attrs fields rather than jschema_to_python.to_json, which
+drops any property equal to its default (a result's explicit `level: "warning"` would vanish and
+inherit the rule's level instead).
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+from pathlib import Path
+from typing import Any
+
+import attr
+import sarif_om as om
+
+from tpulint import __version__
+from tpulint.catalog import Catalog, Rule
+from tpulint.estimate import ESTIMATE_MODEL, SCORE_MODEL, Finding, Notification, Summary
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/tpulint/tpulint"
+SRCROOT = "%SRCROOT%"
+# GitHub keeps the first 5,000 results of a run (by severity); tpulint sends no more than that.
+MAX_RESULTS = 5000
+PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
+_KEEP_DEFAULTS = {"level", "kind"}
+
+
+def build(summary: Summary, catalog: Catalog, root: Path) -> dict[str, Any]:
+    rules = [rule for rule in catalog.rules if rule.for_target(summary.target)]
+    index = {rule.symbol: position for position, rule in enumerate(rules)}
+    results = [_result(finding, index) for finding in _prioritised(summary.findings)]
+    run = om.Run(
+        tool=om.Tool(driver=_driver(rules, catalog, summary.target)),
+        results=results,
+        invocations=[_invocation(summary.notifications)],
+        column_kind="utf16CodeUnits",
+        original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=root.resolve().as_uri() + "/")},
+        properties=_run_properties(summary, len(results)),
+    )
+    log = om.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI)
+    return to_dict(log)
+
+
+def dumps(summary: Summary, catalog: Catalog, root: Path) -> str:
+    return json.dumps(build(summary, catalog, root), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_dict(obj: Any) -> Any:
+    """attrs object -> JSON-ready value; default-valued fields are omitted except level/kind."""
+    if attr.has(type(obj)):
+        out = {}
+        for spec in attr.fields(type(obj)):
+            value = getattr(obj, spec.name)
+            default = spec.default.factory() if isinstance(spec.default, attr.Factory) else spec.default
+            if value is None or (value == default and spec.name not in _KEEP_DEFAULTS):
+                continue
+            out[spec.metadata.get("schema_property_name", spec.name)] = to_dict(value)
+        return out
+    if isinstance(obj, dict):
+        return {key: to_dict(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(value) for value in obj]
+    return obj
+
+
+def _prioritised(findings: list[Finding]) -> list[Finding]:
+    ranked = sorted(findings, key=lambda f: (-f.severity.weight, f.path, f.line, f.column))
+    return sorted(ranked[:MAX_RESULTS], key=lambda f: (f.path, f.line, f.column))
+
+
+def _driver(rules: list[Rule], catalog: Catalog, target: str) -> om.ToolComponent:
+    return om.ToolComponent(
+        name="tpulint",
+        version=__version__,
+        semantic_version=__version__,
+        information_uri=INFORMATION_URI,
+        rules=[_rule_descriptor(rule, catalog, target) for rule in rules],
+    )
+
+
+def _rule_descriptor(rule: Rule, catalog: Catalog, target: str) -> om.ReportingDescriptor:
+    data = rule.for_target(target)
+    severity = catalog.severities[data.severity]
+    return om.ReportingDescriptor(
+        id=rule.id,
+        name=rule.name,
+        short_description=om.MultiformatMessageString(text=_sentence(rule.summary)),
+        full_description=om.MultiformatMessageString(text=_first_paragraph(rule.rationale)),
+        help=om.MultiformatMessageString(text=_help_text(rule, data.fix), markdown=_help_markdown(rule, data.fix)),
+        help_uri=catalog.help_uri(rule),
+        default_configuration=om.ReportingConfiguration(level=severity.sarif),
+        properties={
+            "tags": [rule.family, severity.name, "tpu"],
+            "precision": "high",
+            "problem.severity": PROBLEM_SEVERITY[severity.sarif],
+            "pylintSymbol": rule.symbol,
+            "fixable": rule.fixable,
+            "cost": rule.cost,
+        },
+    )
+
+
+def _result(finding: Finding, index: dict[str, int]) -> om.Result:
+    region = om.Region(start_line=finding.line, start_column=utf16_column(finding.abspath, finding.line, finding.column))
+    if finding.end_line and finding.end_column is not None and finding.end_line >= finding.line:
+        end_column = utf16_column(finding.abspath, finding.end_line, finding.end_column)
+        if finding.end_line > finding.line or end_column > region.start_column:
+            region.end_line = finding.end_line
+            region.end_column = end_column
+    return om.Result(
+        rule_id=finding.rule.id,
+        rule_index=index[finding.rule.symbol],
+        level=finding.severity.sarif,
+        message=om.Message(text=_sentence(finding.message)),
+        locations=[om.Location(physical_location=om.PhysicalLocation(
+            artifact_location=_artifact(finding.path), region=region))],
+    )
+
+
+def _artifact(path: str) -> om.ArtifactLocation:
+    if path.startswith("/"):
+        return om.ArtifactLocation(uri=Path(path).as_uri())
+    return om.ArtifactLocation(uri=path, uri_base_id=SRCROOT)
+
+
+def _invocation(notifications: tuple[Notification, ...]) -> om.Invocation:
+    return om.Invocation(
+        execution_successful=True,
+        tool_execution_notifications=[
+            om.Notification(
+                message=om.Message(text=_sentence(f"{note.path}: {note.message}")),
+                level=note.level,
+                locations=[om.Location(physical_location=om.PhysicalLocation(artifact_location=_artifact(note.path)))],
+            )
+            for note in notifications
+        ],
+    )
+
+
+def _run_properties(summary: Summary, emitted: int) -> dict[str, Any]:
+    return {
+        "target": summary.target,
+        "readinessScore": summary.score,
+        "readinessBand": summary.band,
+        "estimatedChanges": summary.estimate.required,
+        "estimate": summary.estimate.as_dict(),
+        "scoringModel": SCORE_MODEL,
+        "estimateModel": ESTIMATE_MODEL,
+        "filesChecked": summary.files_checked,
+        "resultsOmitted": len(summary.findings) - emitted,
+        "files": [
+            {
+                "uri": report.path,
+                "readinessScore": report.score,
+                "readinessBand": report.band,
+                "estimatedChanges": report.estimate.required,
+                "estimate": report.estimate.as_dict(),
+                "findings": len(report.findings),
+            }
+            for report in summary.files
+        ],
+    }
+
+
+def utf16_column(abspath: str, line: int, byte_column: int) -> int:
+    """pylint's 0-based UTF-8 byte column -> SARIF's 1-based UTF-16 column."""
+    text = linecache.getline(abspath, line)
+    if not text or text.isascii():
+        return byte_column + 1
+    prefix = text.encode("utf-8")[:byte_column].decode("utf-8", "replace")
+    return len(prefix.encode("utf-16-le")) // 2 + 1
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _first_paragraph(text: str) -> str:
+    paragraph = " ".join(text.split("\n\n")[0].split())
+    return paragraph if len(paragraph) <= 1000 else paragraph[:997] + "..."
+
+
+def _help_text(rule: Rule, fix: str) -> str:
+    return f"{' '.join(rule.rationale.split())}\n\nFix: {fix}\n\nExample:\n{rule.example}\n\nUse instead:\n{rule.example_fixed}"
+
+
+def _help_markdown(rule: Rule, fix: str) -> str:
+    return (
+        f"{rule.rationale}\n\n**Fix:** {fix}\n\n"
+        f"#### Example\n```python\n{rule.example}\n```\n\n#### Use instead\n```python\n{rule.example_fixed}\n```"
+    )
