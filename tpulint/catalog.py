@@ -51,6 +51,7 @@ class Family:
     name: str
     checker_id: int
     title: str
+    evidence: str  # the script under rules/ whose recorded output `checked` refers to
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     cuda_api_default = ApiEntry(rule="", behaviour="", replacement={})
     extras: dict[str, Any] = {}
     for family_name, data in meta["families"].items():
-        families[family_name] = Family(family_name, data["checker_id"], data["title"])
+        families[family_name] = Family(family_name, data["checker_id"], data["title"], data["evidence"])
         path = rules_dir / data["rules_file"]
         family_data = _read_toml(path)
         rules.extend(_parse_rule(raw, family_name, path) for raw in family_data.get("rule", []))

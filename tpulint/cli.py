@@ -107,9 +107,10 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[Noti
         if not path.exists():
             notifications.append(Notification(raw, "no such file or directory"))
             continue
-        candidates = [path] if path.is_file() else sorted(_python_files(path))
+        explicit = path.is_file()  # a file named on the command line is checked even if ignored
+        candidates = [path] if explicit else sorted(_python_files(path))
         for candidate in candidates:
-            if _ignored(candidate, config):
+            if not explicit and _ignored(candidate, config):
                 continue
             size = candidate.stat().st_size
             if size > config.max_file_bytes:

@@ -1,0 +1,114 @@
+"""The catalog is the single source: well formed, collision-free, backed by evidence, and every
+page under docs/rules/ is what the catalog generates."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pylint import checkers, extensions
+from pylint.lint import PyLinter
+
+import tpulint
+from tpulint.catalog import FAMILIES, CatalogError, load_catalog
+from tpulint.docs import stale_pages
+
+REPO = Path(__file__).resolve().parent.parent
+CATALOG = load_catalog()
+
+
+def test_every_rule_is_complete_and_in_its_family_block():
+    assert CATALOG.rules
+    for rule in CATALOG.rules:
+        assert rule.family in FAMILIES
+        assert int(rule.id[1:3]) == CATALOG.families[rule.family].checker_id
+        assert rule.summary and rule.rationale and rule.example and rule.example_fixed
+        assert rule.message.count("%s") >= 1, rule.symbol
+        assert rule.for_target(CATALOG.default_target) is not None
+
+
+def test_ids_do_not_collide_with_pylint_or_its_extensions():
+    linter = PyLinter()
+    checkers.initialize(linter)
+    extensions.initialize(linter)
+    tpulint.register(linter)  # raises InvalidMessageError on a clash
+    for rule in CATALOG.rules:
+        assert linter.msgs_store.get_message_definitions(rule.id)[0].symbol == rule.symbol
+
+
+def test_message_id_blocks_avoid_known_plugins():
+    taken = {51, 55, 56, 60, 61, 62, 63, 64, 81, 82, 90}
+    assert not {family.checker_id for family in CATALOG.families.values()} & taken
+
+
+def test_every_cited_check_is_in_the_recorded_evidence():
+    for family in CATALOG.families.values():
+        recorded = (CATALOG.source_dir / family.evidence).with_suffix(".txt").read_text(encoding="utf-8")
+        names = set(re.findall(r"^CHECK (\S+):", recorded, re.MULTILINE))
+        for rule in CATALOG.family_rules(family.name):
+            for target, data in rule.targets.items():
+                missing = set(data.checked) - names
+                assert not missing, f"{rule.symbol}/{target} cites checks that were never run: {missing}"
+
+
+def test_every_rule_has_a_functional_test_that_expects_it():
+    expected = set()
+    for path in (REPO / "tests" / "functional").glob("*/*.py"):
+        for marks in re.findall(r"#\s*(?:[+-]?\d+:)?\s*\[([a-z\-, ]+)\]", path.read_text(encoding="utf-8")):
+            expected.update(mark.strip() for mark in marks.split(","))
+    assert {rule.symbol for rule in CATALOG.rules} <= expected
+
+
+def test_docs_pages_are_generated_from_the_catalog():
+    stale = stale_pages(REPO / "docs" / "rules", CATALOG)
+    assert not stale, f"run `python -m tpulint.docs`: out of date: {stale}"
+
+
+def test_docs_check_notices_a_hand_edited_page(tmp_path):
+    shutil.copytree(REPO / "docs" / "rules", tmp_path / "rules")
+    page = tmp_path / "rules" / "cuda-device.md"
+    page.write_text(page.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
+    assert stale_pages(tmp_path / "rules", CATALOG) == ["cuda-device.md"]
+
+
+def _copy_rules(tmp_path: Path) -> Path:
+    shutil.copytree(CATALOG.source_dir, tmp_path / "rules")
+    return tmp_path / "rules"
+
+
+def test_a_rule_outside_its_family_block_is_rejected(tmp_path):
+    rules = _copy_rules(tmp_path)
+    cuda = rules / "cuda.toml"
+    cuda.write_text(cuda.read_text(encoding="utf-8").replace('id = "E7101"', 'id = "E7201"'), encoding="utf-8")
+    with pytest.raises(CatalogError, match="outside its family's block"):
+        load_catalog(rules)
+
+
+def test_a_rule_without_recorded_checks_is_rejected(tmp_path):
+    rules = _copy_rules(tmp_path)
+    cuda = rules / "cuda.toml"
+    text = cuda.read_text(encoding="utf-8").replace('checked = ["xla-device-without-import"]', "checked = []")
+    cuda.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match="records no run-time check"):
+        load_catalog(rules)
+
+
+def test_a_second_target_changes_severity_and_applicability(tmp_path):
+    """The catalog is keyed by target: a rule may differ per runtime or not apply at all."""
+    rules = _copy_rules(tmp_path)
+    meta = rules / "catalog.toml"
+    meta.write_text(meta.read_text(encoding="utf-8") + '\n[targets.other]\ntitle = "Other"\nruntime = "x"\ndefault = false\n',
+                    encoding="utf-8")
+    cuda = rules / "cuda.toml"
+    cuda.write_text(cuda.read_text(encoding="utf-8").replace(
+        '[rule.targets.torch_xla]\nseverity = "perf"\nfix = \'torch.autocast("xla", dtype=torch.bfloat16)\'',
+        '[rule.targets.other]\nseverity = "advice"\nfix = "other fix"\nevidence = "e"\nchecked = ["c"]\n\n'
+        '[rule.targets.torch_xla]\nseverity = "perf"\nfix = \'torch.autocast("xla", dtype=torch.bfloat16)\'',
+    ), encoding="utf-8")
+    catalog = load_catalog(rules)
+    autocast = catalog.rule("cuda-autocast")
+    assert catalog.severity_of(autocast, "other").name == "advice"
+    assert catalog.severity_of(autocast, "torch_xla").name == "perf"
+    assert catalog.severity_of(catalog.rule("cuda-device"), "other") is None

@@ -1,0 +1,49 @@
+"""The plugin inside pylint as users and IDEs run it: -j 2, --from-stdin (VS Code), pragmas."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+GPU_SCRIPT = 'import torch\nmodel = torch.nn.Linear(2, 2).to("cuda")\n'
+
+
+def _pylint(*args: str, cwd, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pylint", *args], cwd=cwd, input=stdin,
+                          capture_output=True, text=True, check=False)
+
+
+def test_parallel_jobs_report_what_a_serial_run_reports(tmp_path, write):
+    for index in range(6):
+        write(f"m{index}.py", GPU_SCRIPT if index % 2 else "import torch_xla\nx = 1\n")
+    args = ["--load-plugins=tpulint", "--disable=all", "--enable=tpulint-cuda", "--output-format=json2"]
+    serial = json.loads(_pylint(*args, ".", cwd=tmp_path).stdout)["messages"]
+    parallel = json.loads(_pylint(*args, "-j", "2", ".", cwd=tmp_path).stdout)["messages"]
+    key = lambda m: (m["path"], m["line"], m["symbol"])  # noqa: E731
+    assert sorted(map(key, parallel)) == sorted(map(key, serial))
+    assert len(serial) == 6
+
+
+def test_vscode_from_stdin_reads_the_buffer_not_the_disk(tmp_path, write):
+    """The VS Code extension: `pylint --reports=n --output-format=json2 ... --from-stdin PATH`."""
+    path = write("edited.py", "import torch_xla\n")  # on disk: nothing to report
+    done = _pylint("--reports=n", "--output-format=json2", "--load-plugins=tpulint", "--from-stdin", str(path),
+                   cwd=tmp_path, stdin=GPU_SCRIPT)
+    report = json.loads(done.stdout)  # stdout must be pure JSON: the plugin prints nothing itself
+    symbols = [m["symbol"] for m in report["messages"] if m["messageId"].startswith(("E71", "W71"))]
+    assert symbols == ["missing-torch-xla-import", "cuda-device"]
+
+
+def test_pragmas_disable_a_finding(tmp_path, write):
+    write("gpu.py", 'import torch_xla\nx = "cuda"  # pylint: disable=cuda-device\ny = "cuda"\n')
+    done = _pylint("--load-plugins=tpulint", "--disable=all", "--enable=tpulint-cuda", "--output-format=json2", "gpu.py",
+                   cwd=tmp_path)
+    assert [m["line"] for m in json.loads(done.stdout)["messages"]] == [3]
+
+
+def test_target_option_is_a_pylint_option(tmp_path, write):
+    write("gpu.py", GPU_SCRIPT)
+    done = _pylint("--load-plugins=tpulint", "--tpulint-target=nowhere", "gpu.py", cwd=tmp_path)
+    assert done.returncode == 2 and "invalid choice: 'nowhere'" in done.stderr
+    assert "tpulint-target" in _pylint("--load-plugins=tpulint", "--help", cwd=tmp_path).stdout

@@ -1,0 +1,137 @@
+"""Rule pages under docs/rules/, generated from the catalog.
+
+    python -m tpulint.docs           # rewrite docs/rules/
+    python -m tpulint.docs --check   # exit 1 if a page is out of date (the tests do this too)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tpulint.catalog import Catalog, Rule, load_catalog
+
+GENERATED = "<!-- Generated from rules/ by `python -m tpulint.docs`; edit the catalog, not this page. -->"
+
+
+def render_rule_page(rule: Rule, catalog: Catalog) -> str:
+    lines = [
+        GENERATED,
+        f"# {rule.symbol} ({rule.id})",
+        "",
+        f"{rule.summary}.",
+        "",
+        f"Family: `{rule.family}` · Mechanically fixable: {'yes' if rule.fixable else 'no'} · "
+        f"Cost: {rule.cost} edit{'s' if rule.cost != 1 else ''}"
+        + (" · Needs `import torch_xla` in the file" if rule.requires_import else ""),
+        "",
+        "## Why",
+        "",
+        rule.rationale,
+        "",
+        "## Example",
+        "",
+        "```python",
+        rule.example,
+        "```",
+        "",
+        "## Use instead",
+        "",
+        "```python",
+        rule.example_fixed,
+        "```",
+        "",
+        "## Per target",
+        "",
+    ]
+    for target_name, target in catalog.targets.items():
+        lines += _target_section(rule, catalog, target_name, target.title)
+    script = f"rules/{catalog.families[rule.family].evidence}"
+    lines += [
+        "## How the claim was checked",
+        "",
+        "On torch 2.9.0 (PyPI's CUDA build, no NVIDIA driver: what a TPU VM has) with torch_xla 2.9.0 "
+        f"and `PJRT_DEVICE=CPU`, by `{script}`; its recorded output, which the checks above name, is "
+        f"`{script.removesuffix('.py')}.txt`.",
+        "",
+        f"Message: `{rule.message}` (pylint fills the `%s` fields).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _target_section(rule: Rule, catalog: Catalog, target_name: str, title: str) -> list[str]:
+    data = rule.for_target(target_name)
+    if data is None:
+        return [f"### {title}", "", "Does not apply.", ""]
+    severity = catalog.severities[data.severity]
+    checked = ", ".join(f"`{name}`" for name in data.checked)
+    return [
+        f"### {title}",
+        "",
+        f"- Severity: **{severity.name}**: {severity.meaning} (SARIF level `{severity.sarif}`)",
+        f"- Fix: {data.fix}",
+        f"- What you see at run time: {data.evidence}",
+        f"- Checks run: {checked}",
+        "",
+    ]
+
+
+def render_index(catalog: Catalog) -> str:
+    lines = [GENERATED, "# tpulint rules", ""]
+    for family in catalog.families.values():
+        lines += [f"## {family.name}: {family.title}", "", "| id | symbol | severity | fixable | cost | summary |",
+                  "|---|---|---|---|---|---|"]
+        for rule in catalog.family_rules(family.name):
+            data = rule.for_target(catalog.default_target)
+            lines.append(
+                f"| {rule.id} | [{rule.symbol}]({rule.symbol}.md) | {data.severity} | "
+                f"{'yes' if rule.fixable else 'no'} | {rule.cost} | {rule.summary} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def expected_pages(catalog: Catalog) -> dict[str, str]:
+    pages = {f"{rule.symbol}.md": render_rule_page(rule, catalog) for rule in catalog.rules}
+    pages["index.md"] = render_index(catalog)
+    return pages
+
+
+def stale_pages(directory: Path, catalog: Catalog) -> list[str]:
+    """Pages missing, different from the catalog, or left over from a removed rule."""
+    expected = expected_pages(catalog)
+    stale = [name for name, text in expected.items()
+             if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text]
+    stale += [path.name for path in directory.glob("*.md") if path.name not in expected]
+    return sorted(stale)
+
+
+def write_pages(directory: Path, catalog: Catalog) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    expected = expected_pages(catalog)
+    for path in directory.glob("*.md"):
+        if path.name not in expected:
+            path.unlink()
+    for name, text in expected.items():
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tpulint.docs", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report pages that are out of date")
+    parser.add_argument("--directory", type=Path, default=Path("docs/rules"))
+    options = parser.parse_args(argv)
+    catalog = load_catalog()
+    if options.check:
+        stale = stale_pages(options.directory, catalog)
+        for name in stale:
+            print(f"out of date: {options.directory / name}")
+        return 1 if stale else 0
+    write_pages(options.directory, catalog)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
