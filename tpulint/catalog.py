@@ -90,7 +90,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class ApiEntry:
-    """How one `torch.cuda.<name>` is reported: by which rule, with which replacement."""
+    """How one `<module>.<name>` (e.g. torch.cuda.synchronize) is reported: rule and replacement."""
 
     rule: str
     behaviour: str
@@ -103,8 +103,8 @@ class Catalog:
     severities: dict[str, Severity]
     targets: dict[str, Target]
     families: dict[str, Family]
-    cuda_api: dict[str, ApiEntry]
-    cuda_api_default: ApiEntry
+    api: dict[str, dict[str, ApiEntry]]  # module -> member -> entry
+    api_default: dict[str, ApiEntry]  # module -> entry for members not listed
     docs_base_url: str
     source_dir: Path
     extras: dict[str, Any]
@@ -158,28 +158,27 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     targets = {name: Target(name=name, **data) for name, data in meta["targets"].items()}
     families = {}
     rules: list[Rule] = []
-    cuda_api: dict[str, ApiEntry] = {}
-    cuda_api_default = ApiEntry(rule="", behaviour="", replacement={})
+    api: dict[str, dict[str, ApiEntry]] = {}
+    api_default: dict[str, ApiEntry] = {}
     extras: dict[str, Any] = {}
     for family_name, data in meta["families"].items():
         families[family_name] = Family(family_name, data["checker_id"], data["title"], data["evidence"])
         path = rules_dir / data["rules_file"]
         family_data = _read_toml(path)
         rules.extend(_parse_rule(raw, family_name, path) for raw in family_data.get("rule", []))
-        for raw in family_data.get("cuda_api", []):
+        for raw in family_data.get("api", []):
             entry = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
-            cuda_api.update({name: entry for name in raw["names"]})
-        if "cuda_api_default" in family_data:
-            raw = family_data["cuda_api_default"]
-            cuda_api_default = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
+            api.setdefault(raw["module"], {}).update({name: entry for name in raw["names"]})
+        for raw in family_data.get("api_default", []):
+            api_default[raw["module"]] = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
         extras.update({key: value for key, value in family_data.items() if key not in _RULE_TABLES})
     catalog = Catalog(
         rules=tuple(rules),
         severities=severities,
         targets=targets,
         families=families,
-        cuda_api=cuda_api,
-        cuda_api_default=cuda_api_default,
+        api=api,
+        api_default=api_default,
         docs_base_url=meta["docs_base_url"],
         source_dir=rules_dir,
         extras=extras,
@@ -198,7 +197,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 # Tables of a family file that load_catalog parses itself; any other table is a family's data,
 # handed out as Catalog.extras (e.g. [vllm] of cuda.toml).
-_RULE_TABLES = {"rule", "cuda_api", "cuda_api_default"}
+_RULE_TABLES = {"rule", "api", "api_default"}
 
 _RULE_KEYS = {
     "id", "symbol", "summary", "message", "rationale", "example", "example_fixed",
@@ -238,9 +237,13 @@ def _validate(catalog: Catalog) -> None:
     seen_ids: set[str] = set()
     for rule in catalog.rules:
         problems.extend(_rule_problems(catalog, rule, seen_ids))
-    for name, entry in {**catalog.cuda_api, "<default>": catalog.cuda_api_default}.items():
-        if catalog.cuda_api and not catalog.has_rule(entry.rule):
-            problems.append(f"cuda_api {name}: unknown rule {entry.rule}")
+    for module, entries in catalog.api.items():
+        default = catalog.api_default.get(module)
+        if default is None:
+            problems.append(f"api {module}: no [[api_default]] for members it does not list")
+        for name, entry in {**entries, "<default>": default or next(iter(entries.values()))}.items():
+            if not catalog.has_rule(entry.rule):
+                problems.append(f"api {module}.{name}: unknown rule {entry.rule}")
     if len(catalog._by_symbol) != len(catalog.rules):
         problems.append("duplicate rule symbols")
     if problems:

@@ -145,9 +145,25 @@ CUDA_API_CALLS = {
 }
 
 
+ACCELERATOR_API_CALLS = {
+    "is_available": lambda: torch.accelerator.is_available(),
+    "current_accelerator": lambda: torch.accelerator.current_accelerator(),
+    "device_count": lambda: torch.accelerator.device_count(),
+    "current_device_index": lambda: torch.accelerator.current_device_index(),
+    "synchronize": lambda: torch.accelerator.synchronize(),
+    "memory_allocated": lambda: torch.accelerator.memory_allocated(),
+}
+
+
 def check_cuda_api():
     for name, thunk in CUDA_API_CALLS.items():
         report(f"torch.cuda.{name}", outcome(thunk))
+
+
+def check_accelerator_api():
+    """torch.accelerator with torch_xla imported: does it know the XLA device?"""
+    for name, thunk in ACCELERATOR_API_CALLS.items():
+        report(f"torch.accelerator.{name}", outcome(thunk))
 
 
 def check_seeds():
@@ -326,6 +342,7 @@ def main():
 
     print(f"# torch_xla {torch_xla.__version__}")
     check_availability_idiom()
+    check_accelerator_api()
     check_seeds()
     check_backend_flags()
     check_autocast()

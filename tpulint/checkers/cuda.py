@@ -16,7 +16,7 @@ from tpulint.catalog import load_catalog
 from tpulint.checkers.base import FamilyChecker
 from tpulint.resolve import argument, call_name, keyword, qualified_name, string_value
 
-IS_AVAILABLE = frozenset({"torch.cuda.is_available"})
+IS_AVAILABLE = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
 DEVICE_COUNT = frozenset({"torch.cuda.device_count"})
 AUTOCASTS = frozenset({"torch.autocast", "torch.amp.autocast", "torch.amp.autocast_mode.autocast"})
 GRAD_SCALERS = frozenset({"torch.amp.GradScaler", "torch.GradScaler", "torch.amp.grad_scaler.GradScaler"})
@@ -162,7 +162,7 @@ class CudaChecker(FamilyChecker):
         binding = resolve.binding_of(site)
         lines = sorted({use.lineno for use in binding.uses}) if binding else []
         used = f" (used on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})" if lines else ""
-        self.report("cuda-availability-fallback", site, (used, picks))
+        self.report("cuda-availability-fallback", site, (f"{call_name(check)}()", used, picks))
         return True
 
     def _availability_flag(self, name: nodes.Name) -> nodes.Call | None:
@@ -339,6 +339,8 @@ class CudaChecker(FamilyChecker):
     def _reference(self, node: nodes.NodeNG, name: str) -> None:
         if name.startswith("torch.cuda."):
             self._torch_cuda(node, name.removeprefix("torch.cuda."))
+        elif name.startswith("torch.accelerator."):
+            self._api_member(node, "torch.accelerator", name.removeprefix("torch.accelerator."))
         elif name == "torch.distributed.Backend.NCCL":
             self.report("nccl-backend", node, (node.as_string(),))
         elif name in ("torch.Tensor.cuda", "torch.nn.Module.cuda"):
@@ -348,17 +350,23 @@ class CudaChecker(FamilyChecker):
 
     def _torch_cuda(self, node: nodes.NodeNG, member: str) -> None:
         site = _call_or_self(node)
-        called = site is not node
         if member.startswith("amp."):
             self._cuda_amp(site, member)
             return
         if member.endswith("Tensor") and member[:1].isupper():
             self.report("cuda-tensor-type", site, (f"torch.cuda.{member}",))
             return
-        entry = self.catalog.cuda_api.get(member) or self.catalog.cuda_api.get(member.split(".")[0])
+        self._api_member(node, "torch.cuda", member)
+
+    def _api_member(self, node: nodes.NodeNG, module: str, member: str) -> None:
+        """A member of an API module listed in the catalog (torch.cuda, torch.accelerator)."""
+        site = _call_or_self(node)
+        called = site is not node
+        entries = self.catalog.api[module]
+        entry = entries.get(member) or entries.get(member.split(".")[0])
         if entry is None and not called:
-            return
-        entry = entry or self.catalog.cuda_api_default
+            return  # e.g. `except torch.cuda.OutOfMemoryError`: a reference, not a call
+        entry = entry or self.catalog.api_default[module]
         replacement = entry.replacement.get(self.target)
         if replacement is not None:
             shown = f"{member}()" if called else member
@@ -404,7 +412,7 @@ class CudaChecker(FamilyChecker):
     # --- the torch_xla import, once per file -------------------------------------------------
 
     def findings_to_emit(self, module: nodes.Module):
-        findings = super().findings_to_emit(module)
+        findings = _launchers_only_in_gpu_code(super().findings_to_emit(module))
         needing = [finding for finding in findings if finding.rule.requires_import]
         if needing and not self._imports_torch_xla:
             site = _import_site(module)
@@ -426,6 +434,15 @@ _CALL_HANDLERS = {
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _launchers_only_in_gpu_code(findings: list) -> list:
+    """`mp.spawn` is plain multiprocessing too (CPU RPC workers, data workers): it is a GPU
+    launcher only in a module that also has GPU code, or when sized by torch.cuda.device_count()."""
+    launchers = [f for f in findings if f.rule.symbol == "gpu-process-launcher"]
+    if not launchers or len(launchers) < len(findings) or any(f.args[1] for f in launchers):
+        return findings
+    return []
 
 
 def _display(expression: nodes.NodeNG) -> str:
