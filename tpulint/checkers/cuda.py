@@ -17,6 +17,7 @@ from tpulint.checkers.base import FamilyChecker
 from tpulint.resolve import argument, call_name, keyword, qualified_name, string_value
 
 IS_AVAILABLE = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
+CURRENT_ACCELERATOR = "torch.accelerator.current_accelerator"
 DEVICE_COUNT = frozenset({"torch.cuda.device_count"})
 AUTOCASTS = frozenset({"torch.autocast", "torch.amp.autocast", "torch.amp.autocast_mode.autocast"})
 GRAD_SCALERS = frozenset({"torch.amp.GradScaler", "torch.GradScaler", "torch.amp.grad_scaler.GradScaler"})
@@ -175,6 +176,11 @@ class CudaChecker(FamilyChecker):
             return None
         value = resolve.assigned_value(bindings[0])
         return resolve.mentions_call(value, IS_AVAILABLE) if value is not None else None
+
+    def _chosen_by_availability(self, device: nodes.Call) -> bool:
+        """`current_accelerator() if torch.accelerator.is_available() else ...`, or the `if` form:
+        the availability idiom, reported as such (and True returned)."""
+        return self._device_expression(device) is None or self._inside_availability_if(device)
 
     def _inside_availability_if(self, expression: nodes.NodeNG) -> bool:
         """`if torch.cuda.is_available(): device = "cuda"` (the statement form of the idiom)."""
@@ -362,6 +368,8 @@ class CudaChecker(FamilyChecker):
         """A member of an API module listed in the catalog (torch.cuda, torch.accelerator)."""
         site = _call_or_self(node)
         called = site is not node
+        if called and f"{module}.{member}" == CURRENT_ACCELERATOR and self._chosen_by_availability(site):
+            return
         entries = self.catalog.api[module]
         entry = entries.get(member) or entries.get(member.split(".")[0])
         if entry is None and not called:
