@@ -29,31 +29,67 @@ XLA_DEVICE_CALLS = frozenset({
 TORCH_DEVICE = "torch.device"
 
 
-def qualified_name(node: nodes.NodeNG, depth: int = 0) -> str | None:
+# Per-module memo of name origins, keyed by (scope, name): a checker makes one per module.
+OriginCache = dict
+
+
+def qualified_name(node: nodes.NodeNG, depth: int = 0, cache: OriginCache | None = None) -> str | None:
     """'torch.cuda.synchronize' for `T.cuda.synchronize`, `tc.synchronize`, `synchronize`, ..."""
     if depth > _MAX_ALIAS_DEPTH:
         return None
     if isinstance(node, nodes.Name):
-        return _origin_of_name(node, node.name, depth)
+        return _origin_of_name(node, node.name, depth, cache)
     if isinstance(node, nodes.Attribute):
-        base = qualified_name(node.expr, depth)
+        base = qualified_name(node.expr, depth, cache)
         return f"{base}.{node.attrname}" if base else None
     return None
 
 
-def call_name(call: nodes.Call) -> str | None:
-    return qualified_name(call.func)
+def call_name(call: nodes.Call, cache: OriginCache | None = None) -> str | None:
+    return qualified_name(call.func, cache=cache)
 
 
-def _origin_of_name(node: nodes.NodeNG, name: str, depth: int) -> str | None:
+def root_name(node: nodes.NodeNG) -> str | None:
+    """'T' for `T.cuda.synchronize`; None when the chain does not start at a plain name."""
+    while isinstance(node, nodes.Attribute):
+        node = node.expr
+    return node.name if isinstance(node, nodes.Name) else None
+
+
+def import_bound_names(module: nodes.Module) -> set[str]:
+    """Module-level names bound by an import, or aliased from one (`cuda = torch.cuda`)."""
+    names = set()
+    for name, bindings in module.locals.items():
+        for binding in bindings:
+            if isinstance(binding, (nodes.Import, nodes.ImportFrom)) or isinstance(
+                assigned_value(binding) if isinstance(binding, nodes.AssignName) else None,
+                (nodes.Name, nodes.Attribute),
+            ):
+                names.add(name)
+    return names
+
+
+def imported_names(node: nodes.Import | nodes.ImportFrom) -> set[str]:
+    """The local names an import statement binds."""
+    if isinstance(node, nodes.Import):
+        return {alias or module.split(".")[0] for module, alias in node.names}
+    return {alias or original for original, alias in node.names}
+
+
+def _origin_of_name(node: nodes.NodeNG, name: str, depth: int, cache: OriginCache | None) -> str | None:
+    key = (node.scope(), name)
+    if cache is not None and key in cache:
+        return cache[key]
     try:
         _, bindings = node.lookup(name)
     except (AttributeError, KeyError):  # astroid raises these on broken scopes
         return None
     origins = {_origin_of_binding(binding, name, depth) for binding in bindings}
-    if len(origins) != 1:
-        return None  # unbound, or bound to different things on different paths
-    return origins.pop()
+    # None when unbound, or bound to different things on different paths
+    origin = origins.pop() if len(origins) == 1 else None
+    if cache is not None:
+        cache[key] = origin
+    return origin
 
 
 def _origin_of_binding(binding: nodes.NodeNG, name: str, depth: int) -> str | None:

@@ -79,14 +79,24 @@ class CudaChecker(FamilyChecker):
     def visit_module(self, node: nodes.Module) -> None:
         super().visit_module(node)
         self._imports_torch_xla = False
+        self._origins: resolve.OriginCache = {}
+        # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
+        self._resolvable = resolve.import_bound_names(node)
+
+    def _qualified(self, node: nodes.NodeNG) -> str | None:
+        if resolve.root_name(node) not in self._resolvable:
+            return None
+        return qualified_name(node, cache=self._origins)
 
     # --- imports --------------------------------------------------------------------------
 
     def visit_import(self, node: nodes.Import) -> None:
+        self._resolvable |= resolve.imported_names(node)
         if any(name == "torch_xla" or name.startswith("torch_xla.") for name, _ in node.names):
             self._imports_torch_xla = True
 
     def visit_importfrom(self, node: nodes.ImportFrom) -> None:
+        self._resolvable |= resolve.imported_names(node)
         if node.modname == "torch_xla" or node.modname.startswith("torch_xla."):
             self._imports_torch_xla = True
 
@@ -202,10 +212,10 @@ class CudaChecker(FamilyChecker):
 
     def visit_call(self, node: nodes.Call) -> None:
         func = node.func
-        if isinstance(func, nodes.Attribute) and qualified_name(func.expr) not in MODULES_WITH_CUDA_MEMBERS:
+        if isinstance(func, nodes.Attribute) and self._qualified(func.expr) not in MODULES_WITH_CUDA_MEMBERS:
             self._method_call(node, func.attrname)
         self._keywords(node)
-        name = call_name(node)
+        name = self._qualified(func)
         if name is None:
             return
         handler = _CALL_HANDLERS.get(name)
@@ -331,14 +341,14 @@ class CudaChecker(FamilyChecker):
     def visit_attribute(self, node: nodes.Attribute) -> None:
         if _continues_chain(node):
             return
-        name = qualified_name(node)
+        name = self._qualified(node)
         if name is not None:
             self._reference(node, name)
 
     def visit_name(self, node: nodes.Name) -> None:
-        if _continues_chain(node):
+        if node.name not in self._resolvable or _continues_chain(node):
             return
-        name = qualified_name(node)
+        name = self._qualified(node)
         if name is not None and name.startswith("torch."):
             self._reference(node, name)
 
@@ -392,7 +402,7 @@ class CudaChecker(FamilyChecker):
             self._grad_scaler(site, implied_device="cuda")
 
     def visit_assignattr(self, node: nodes.AssignAttr) -> None:
-        base = qualified_name(node.expr)
+        base = self._qualified(node.expr)
         name = f"{base}.{node.attrname}" if base else None
         if name is not None and (name.startswith("torch.backends.cudnn.") or name in TF32_SWITCHES):
             self.report("cudnn-setting", node, (name,))

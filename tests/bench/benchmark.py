@@ -1,0 +1,79 @@
+"""Benchmark (not a test): how much time tpulint adds over pylint's own floor, in one run.
+
+    python tests/bench/benchmark.py TREE [TREE ...] [--runs 3] [--jobs 1]
+
+Times, on the same files and in the same process environment:
+  floor    pylint --disable=all --enable=syntax-error (parses every file, runs no checker; a bare
+           --disable=all exits at once without parsing anything, so it measures nothing)
+  plugin   pylint --load-plugins=tpulint with only tpulint's messages enabled
+  command  tpulint --format json                   (the command: plugin + score, estimate, report)
+and prints the best of --runs for each with its ratio to the floor. The target is at most 15 %
+over the floor. Use a real tree of at least 20,000 lines of PyTorch code, e.g. clones of
+pytorch/examples and huggingface/pytorch-image-models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tpulint.catalog import load_catalog
+from tpulint.cli import discover
+from tpulint.config import Config
+
+
+def python_files(trees: list[str]) -> list[str]:
+    catalog = load_catalog()
+    files, _ = discover(trees, Config(target=catalog.default_target, root=Path.cwd()))
+    return files
+
+
+def count_lines(files: list[str]) -> int:
+    return sum(Path(name).read_bytes().count(b"\n") for name in files)
+
+
+def best_time(command: list[str], runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def commands(files: list[str], trees: list[str], rcfile: str, jobs: int) -> dict[str, list[str]]:
+    symbols = ",".join(rule.symbol for rule in load_catalog().rules)
+    pylint = [sys.executable, "-m", "pylint", f"--rcfile={rcfile}", "--persistent=n", "--score=n",
+              "--reports=n", f"--jobs={jobs}"]
+    return {
+        "floor": [*pylint, "--disable=all", "--enable=syntax-error", *files],
+        "plugin": [*pylint, "--load-plugins=tpulint", "--disable=all", f"--enable={symbols}", *files],
+        "command": [sys.executable, "-m", "tpulint.cli", "--format", "json", f"--jobs={jobs}", *trees],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="+")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=1)
+    options = parser.parse_args()
+    files = python_files(options.trees)
+    print(f"{len(files)} files, {count_lines(files):,} lines; best of {options.runs} runs, --jobs={options.jobs}")
+    with tempfile.TemporaryDirectory() as scratch:
+        rcfile = Path(scratch, "empty.toml")
+        rcfile.write_text("", encoding="utf-8")
+        timings = {name: best_time(command, options.runs)
+                   for name, command in commands(files, options.trees, str(rcfile), options.jobs).items()}
+    floor = timings["floor"]
+    for name, seconds in timings.items():
+        print(f"{name:8} {seconds:7.2f} s   {seconds / floor:5.2f}x floor ({(seconds / floor - 1) * 100:+.0f} %)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
