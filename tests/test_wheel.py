@@ -10,7 +10,7 @@ import venv
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, assert_valid_sarif, run_tpulint
 
 GPU_SCRIPT = 'import torch\nmodel = torch.nn.Linear(2, 2).to("cuda")\n'
 
@@ -22,15 +22,22 @@ def _run(*args, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """bin/ of a fresh venv with the freshly built wheel installed."""
+def wheel(tmp_path_factory) -> Path:
     scratch = tmp_path_factory.mktemp("wheel")
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", scratch / "dist", REPO, cwd=scratch)
-    wheels = list((scratch / "dist").glob("tpulint-*.whl"))
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", scratch, REPO, cwd=scratch)
+    wheels = list(scratch.glob("tpulint-*.whl"))
     assert len(wheels) == 1
-    venv.create(scratch / "venv", with_pip=True)
-    bin_dir = scratch / "venv" / "bin"
-    _run(bin_dir / "python", "-m", "pip", "install", "-q", wheels[0], cwd=scratch)
+    return wheels[0]
+
+
+# The newest pylint pip picks, and the one VS Code's pylint extension bundles (4.0.5).
+@pytest.fixture(scope="module", params=["pylint", "pylint==4.0.5"])
+def installed(request, wheel, tmp_path_factory) -> Path:
+    """bin/ of a fresh venv with the freshly built wheel installed."""
+    scratch = tmp_path_factory.mktemp("venv")
+    venv.create(scratch, with_pip=True)
+    bin_dir = scratch / "bin"
+    _run(bin_dir / "python", "-m", "pip", "install", "-q", wheel, request.param, cwd=scratch)
     return bin_dir
 
 
@@ -54,4 +61,12 @@ def test_pylint_plugin_and_reporter_run_from_the_wheel(installed, tmp_path):
                 "--output-format=text,tpulint-sarif:out.sarif", "gpu.py", cwd=tmp_path)
     assert "E7101" in done.stdout
     log = json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))
+    assert_valid_sarif(log)
     assert [result["ruleId"] for result in log["runs"][0]["results"]] == ["E7122", "E7101"]
+
+
+def test_the_wheel_finds_what_the_checkout_finds(installed):
+    """Same findings on the shipped examples, whichever pylint 4.x the venv has."""
+    done = _run(installed / "tpulint", "--format", "json", "docs/examples", cwd=REPO)
+    expected = json.loads(run_tpulint("--format", "json", "docs/examples", cwd=REPO)[1])
+    assert json.loads(done.stdout)["findings"] == expected["findings"]

@@ -64,6 +64,7 @@ def _display_path(message: Message, root: Path) -> str:
     return message.path or message.module
 
 
+_CRASH_REPORT = re.compile(r"that you can use in '([^']+)'")
 _PARSING_FAILED = re.compile(r"^Parsing failed: '(?P<reason>.*)'$", re.DOTALL)
 
 
@@ -78,9 +79,10 @@ def explain_unanalysed(message: Message) -> str:
             return "not analysed: the file contains NUL bytes (is it Python source?)"
         return f"not analysed: it does not parse as Python ({reason})"
     if message.symbol == "astroid-error":
+        report = _CRASH_REPORT.search(message.msg)
         return (
-            "not analysed: building its syntax tree failed (typically code nested too deeply "
-            "for the parser's recursion limit)"
+            "not analysed: pylint failed on this file (typically code nested too deeply for the "
+            "parser's recursion limit)" + (f"; its crash report: {report.group(1)}" if report else "")
         )
     if message.symbol == "bad-plugin-value":
         return f"pylint could not load a plugin: {message.msg}"

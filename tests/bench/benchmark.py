@@ -15,6 +15,7 @@ pytorch/examples and huggingface/pytorch-image-models.
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,13 +37,24 @@ def count_lines(files: list[str]) -> int:
     return sum(Path(name).read_bytes().count(b"\n") for name in files)
 
 
-def best_time(command: list[str], runs: int) -> float:
-    timings = []
+def seconds(command: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run; CPU time is user + system of the child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def best_times(named_commands: dict[str, list[str]], runs: int) -> dict[str, tuple[float, float]]:
+    """Best (wall, CPU) of `runs` for each command, the commands interleaved so that drift on the
+    machine (other load, caches, clock) hits all of them alike."""
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in named_commands}
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        timings.append(time.perf_counter() - start)
-    return min(timings)
+        for name, command in named_commands.items():
+            timings[name].append(seconds(command))
+    return {name: (min(w for w, _ in values), min(c for _, c in values)) for name, values in timings.items()}
 
 
 def commands(files: list[str], trees: list[str], rcfile: str, jobs: int) -> dict[str, list[str]]:
@@ -67,11 +79,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         rcfile = Path(scratch, "empty.toml")
         rcfile.write_text("", encoding="utf-8")
-        timings = {name: best_time(command, options.runs)
-                   for name, command in commands(files, options.trees, str(rcfile), options.jobs).items()}
-    floor = timings["floor"]
-    for name, seconds in timings.items():
-        print(f"{name:8} {seconds:7.2f} s   {seconds / floor:5.2f}x floor ({(seconds / floor - 1) * 100:+.0f} %)")
+        timings = best_times(commands(files, options.trees, str(rcfile), options.jobs), options.runs)
+    floor_wall, floor_cpu = timings["floor"]
+    print(f"{'':8} {'wall':>8} {'vs floor':>9}   {'CPU':>8} {'vs floor':>9}")
+    for name, (wall, cpu) in timings.items():
+        print(f"{name:8} {wall:7.2f}s {(wall / floor_wall - 1) * 100:+8.1f}%   {cpu:7.2f}s {(cpu / floor_cpu - 1) * 100:+8.1f}%")
     return 0
 
 
