@@ -124,6 +124,17 @@ def assigned_value(binding: nodes.AssignName) -> nodes.NodeNG | None:
     return None
 
 
+def single_assigned_value(name: nodes.Name) -> nodes.NodeNG | None:
+    """The value of the one simple `name = value` that binds name where it is read, else None."""
+    try:
+        _, bindings = name.lookup(name.name)
+    except (AttributeError, KeyError):  # astroid raises these on broken scopes
+        return None
+    if len(bindings) != 1 or not isinstance(bindings[0], nodes.AssignName):
+        return None
+    return assigned_value(bindings[0])
+
+
 def string_value(node: nodes.NodeNG | None) -> str | None:
     if isinstance(node, nodes.Const) and isinstance(node.value, str):
         return node.value

@@ -155,9 +155,7 @@ class CudaChecker(FamilyChecker):
         uses = binding.uses if binding else ()
         if uses and all(_names_a_backend(use) for use in uses):
             return
-        lines = sorted({use.lineno for use in uses if use.lineno != expression.lineno})
-        used = f" (used on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})" if lines else ""
-        args = (shown, used) if symbol == "cuda-device" else (shown,)
+        args = (shown, _used_on(uses, expression.lineno)) if symbol == "cuda-device" else (shown,)
         self.report(symbol, expression, args)
 
     # --- the "cuda if torch.cuda.is_available() else cpu" idiom ----------------------------
@@ -171,20 +169,13 @@ class CudaChecker(FamilyChecker):
             return False
         self.claim(check)
         binding = resolve.binding_of(site)
-        lines = sorted({use.lineno for use in binding.uses}) if binding else []
-        used = f" (used on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})" if lines else ""
+        used = _used_on(binding.uses, site.lineno) if binding else ""
         self.report("cuda-availability-fallback", site, (f"{call_name(check)}()", used, picks))
         return True
 
     def _availability_flag(self, name: nodes.Name) -> nodes.Call | None:
         """`use_cuda = torch.cuda.is_available()` ... `"cuda" if use_cuda else "cpu"`."""
-        try:
-            _, bindings = name.lookup(name.name)
-        except (AttributeError, KeyError):
-            return None
-        if len(bindings) != 1 or not isinstance(bindings[0], nodes.AssignName):
-            return None
-        value = resolve.assigned_value(bindings[0])
+        value = resolve.single_assigned_value(name)
         return resolve.mentions_call(value, IS_AVAILABLE) if value is not None else None
 
     def _chosen_by_availability(self, device: nodes.Call) -> bool:
@@ -544,15 +535,16 @@ def _is_fp16(node: nodes.NodeNG | None) -> bool:
     return qualified_name(node) in FP16 or string_value(node) in FP16_NAMES
 
 
+def _used_on(uses: tuple[nodes.Name, ...], definition_line: int) -> str:
+    lines = sorted({use.lineno for use in uses if use.lineno != definition_line})
+    if not lines:
+        return ""
+    return f" (used on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})"
+
+
 def _bound_to_int(name: nodes.Name) -> bool:
     """`local_rank = int(os.environ["LOCAL_RANK"])` or `gpu = 0`, bound once."""
-    try:
-        _, bindings = name.lookup(name.name)
-    except (AttributeError, KeyError):
-        return False
-    if len(bindings) != 1 or not isinstance(bindings[0], nodes.AssignName):
-        return False
-    value = resolve.assigned_value(bindings[0])
+    value = resolve.single_assigned_value(name)
     if resolve.int_value(value) is not None:
         return True
     return isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name == "int"
@@ -561,13 +553,9 @@ def _bound_to_int(name: nodes.Name) -> bool:
 def _is_cuda_or_bound_cuda(value: nodes.NodeNG, checker: CudaChecker) -> bool:
     """A CUDA device literal, or a name bound to one; either way the literal is claimed."""
     if isinstance(value, nodes.Name):
-        try:
-            _, bindings = value.lookup(value.name)
-        except (AttributeError, KeyError):
-            return False
-        bound = [resolve.assigned_value(b) for b in bindings if isinstance(b, nodes.AssignName)]
-        if len(bound) == 1 and bound[0] is not None and resolve.is_cuda_literal(bound[0]):
-            checker.claim(bound[0])
+        bound = resolve.single_assigned_value(value)
+        if bound is not None and resolve.is_cuda_literal(bound):
+            checker.claim(bound)
             return True
         return False
     if resolve.is_cuda_literal(value):
