@@ -10,6 +10,7 @@ is kept.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,10 @@ from pylint.interfaces import HIGH, Confidence
 from tpulint.catalog import Rule, load_catalog
 
 TARGET_OPTION = "tpulint-target"
+IMPORT_RULE = "missing-torch-xla-import"
+# Modules whose missing torch_xla import has been reported by one family's checker already:
+# several families' fixes need the import, and it is one edit per file.
+_IMPORT_REPORTED: weakref.WeakSet = weakref.WeakSet()
 
 
 @dataclass
@@ -71,6 +76,9 @@ class FamilyChecker(BaseChecker):
     def visit_module(self, node: nodes.Module) -> None:
         self._findings = []
         self._claimed = set()
+        # astroid caches modules across runs; every checker's visit_module precedes every
+        # leave_module of the same walk, so forgetting here is safe.
+        _IMPORT_REPORTED.discard(node)
 
     def leave_module(self, node: nodes.Module) -> None:
         for finding in self.findings_to_emit(node):
@@ -100,7 +108,8 @@ class FamilyChecker(BaseChecker):
             self._claimed.add(node)
 
     def findings_to_emit(self, module: nodes.Module) -> list[Finding]:
-        """Unclaimed findings, one per rule and statement (several on one statement are one edit)."""
+        """Unclaimed findings, one per rule and statement (several on one statement are one edit),
+        led by the torch_xla import when a fix needs it and the file lacks it."""
         emitted: list[Finding] = []
         seen: set[tuple[str, int]] = set()
         for finding in sorted(self._findings, key=lambda f: (f.node.lineno or 0, f.node.col_offset or 0)):
@@ -110,7 +119,31 @@ class FamilyChecker(BaseChecker):
             if key not in seen:
                 seen.add(key)
                 emitted.append(finding)
+        emitted = self.refine(emitted)
+        needing = [finding for finding in emitted if finding.rule.requires_import]
+        if needing and module not in _IMPORT_REPORTED and not imports_torch_xla(module):
+            finding = self.report(IMPORT_RULE, _import_site(module), (f"line {needing[0].node.lineno}",))
+            if finding is not None:
+                _IMPORT_REPORTED.add(module)
+                emitted.insert(0, finding)
         return emitted
+
+    def refine(self, findings: list[Finding]) -> list[Finding]:
+        """A family's last word on its module's findings (default: keep them all)."""
+        return findings
+
+
+def imports_torch_xla(module: nodes.Module) -> bool:
+    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+        modules = [name for name, _ in node.names] if isinstance(node, nodes.Import) else [node.modname]
+        if any(name == "torch_xla" or name.startswith("torch_xla.") for name in modules):
+            return True
+    return False
+
+
+def _import_site(module: nodes.Module) -> nodes.NodeNG:
+    imports = [stmt for stmt in module.body if isinstance(stmt, (nodes.Import, nodes.ImportFrom))]
+    return imports[0] if imports else module.body[0]
 
 
 def _statement_of(node: nodes.NodeNG) -> nodes.NodeNG:

@@ -78,7 +78,6 @@ class CudaChecker(FamilyChecker):
 
     def visit_module(self, node: nodes.Module) -> None:
         super().visit_module(node)
-        self._imports_torch_xla = False
         self._origins: resolve.OriginCache = {}
         # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
         self._resolvable = resolve.import_bound_names(node)
@@ -92,13 +91,9 @@ class CudaChecker(FamilyChecker):
 
     def visit_import(self, node: nodes.Import) -> None:
         self._resolvable |= resolve.imported_names(node)
-        if any(name == "torch_xla" or name.startswith("torch_xla.") for name, _ in node.names):
-            self._imports_torch_xla = True
 
     def visit_importfrom(self, node: nodes.ImportFrom) -> None:
         self._resolvable |= resolve.imported_names(node)
-        if node.modname == "torch_xla" or node.modname.startswith("torch_xla."):
-            self._imports_torch_xla = True
 
     # --- literals ---------------------------------------------------------------------------
 
@@ -418,17 +413,8 @@ class CudaChecker(FamilyChecker):
         if environ:
             self.report("cuda-visible-devices", node)
 
-    # --- the torch_xla import, once per file -------------------------------------------------
-
-    def findings_to_emit(self, module: nodes.Module):
-        findings = _launchers_only_in_gpu_code(super().findings_to_emit(module))
-        needing = [finding for finding in findings if finding.rule.requires_import]
-        if needing and not self._imports_torch_xla:
-            site = _import_site(module)
-            finding = self.report("missing-torch-xla-import", site, (f"line {needing[0].node.lineno}",))
-            if finding is not None:
-                findings.insert(0, finding)
-        return findings
+    def refine(self, findings):
+        return _launchers_only_in_gpu_code(findings)
 
 
 _CALL_HANDLERS = {
@@ -569,8 +555,3 @@ def _is_environment_dict(mapping: nodes.Dict) -> bool:
     if isinstance(parent, nodes.Keyword):
         return parent.arg == "env"
     return isinstance(parent, nodes.Call) and call_name(parent) == "os.environ.update"
-
-
-def _import_site(module: nodes.Module) -> nodes.NodeNG:
-    imports = [stmt for stmt in module.body if isinstance(stmt, (nodes.Import, nodes.ImportFrom))]
-    return imports[0] if imports else module.body[0]
