@@ -143,6 +143,12 @@ def torch_xla_compile(model, optimizer, step):
         compiled()
 
 
+def dynamo_openxla(model, optimizer, step):
+    compiled = torch.compile(step, backend="openxla")
+    for _ in range(STEPS):
+        compiled()
+
+
 def helper_that_syncs(model, optimizer, step):
     def train_step():
         step()
@@ -176,6 +182,7 @@ def main():
     run("mp-device-loader", mp_device_loader)
     run("torch-xla-step-context", step_context)
     run("torch-xla-compile", torch_xla_compile)
+    run("torch-compile-openxla", dynamo_openxla)
     run("helper-that-syncs", helper_that_syncs)
     run("inner-loop-syncs", inner_loop_syncs)
 

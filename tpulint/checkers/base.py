@@ -19,6 +19,7 @@ from astroid.exceptions import StatementMissing
 from pylint.checkers import BaseChecker
 from pylint.interfaces import HIGH, Confidence
 
+from tpulint import resolve
 from tpulint.catalog import Rule, load_catalog
 
 TARGET_OPTION = "tpulint-target"
@@ -34,6 +35,7 @@ class Finding:
     node: nodes.NodeNG
     args: tuple[Any, ...]
     confidence: Confidence
+    end: tuple[int, int] | None = None  # where the highlighted span ends, if not at node's end
 
 
 class TpulintOptions(BaseChecker):
@@ -79,11 +81,28 @@ class FamilyChecker(BaseChecker):
         # astroid caches modules across runs; every checker's visit_module precedes every
         # leave_module of the same walk, so forgetting here is safe.
         _IMPORT_REPORTED.discard(node)
+        self._origins: resolve.OriginCache = {}
+        # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
+        self._resolvable = resolve.import_bound_names(node)
+
+    def visit_import(self, node: nodes.Import) -> None:
+        self._resolvable |= resolve.imported_names(node)
+
+    def visit_importfrom(self, node: nodes.ImportFrom) -> None:
+        self._resolvable |= resolve.imported_names(node)
+
+    def qualified(self, node: nodes.NodeNG) -> str | None:
+        """resolve.qualified_name, skipping at once what cannot come from an import."""
+        if resolve.root_name(node) not in self._resolvable:
+            return None
+        return resolve.qualified_name(node, cache=self._origins)
 
     def leave_module(self, node: nodes.Module) -> None:
         for finding in self.findings_to_emit(node):
+            end_line, end_column = finding.end or (None, None)
             self.add_message(
-                finding.rule.symbol, node=finding.node, args=finding.args, confidence=finding.confidence
+                finding.rule.symbol, node=finding.node, args=finding.args, confidence=finding.confidence,
+                end_lineno=end_line, end_col_offset=end_column,
             )
         self._findings = []
         self._claimed = set()
@@ -131,6 +150,15 @@ class FamilyChecker(BaseChecker):
     def refine(self, findings: list[Finding]) -> list[Finding]:
         """A family's last word on its module's findings (default: keep them all)."""
         return findings
+
+
+def header_end(node: nodes.For | nodes.While) -> tuple[int, int]:
+    """End of a loop's first line (`for x in xs` / `while cond`): a loop is reported there, not
+    over its whole body, so an annotation lands on the line to change."""
+    head = node.iter if isinstance(node, nodes.For) else node.test
+    if head.end_lineno == node.lineno and head.end_col_offset is not None:
+        return node.lineno, head.end_col_offset
+    return node.lineno, node.col_offset + len("while" if isinstance(node, nodes.While) else "for")
 
 
 def imports_torch_xla(module: nodes.Module) -> bool:

@@ -76,25 +76,6 @@ class CudaChecker(FamilyChecker):
     family = "cuda"
     msgs = load_catalog().pylint_msgs("cuda")
 
-    def visit_module(self, node: nodes.Module) -> None:
-        super().visit_module(node)
-        self._origins: resolve.OriginCache = {}
-        # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
-        self._resolvable = resolve.import_bound_names(node)
-
-    def _qualified(self, node: nodes.NodeNG) -> str | None:
-        if resolve.root_name(node) not in self._resolvable:
-            return None
-        return qualified_name(node, cache=self._origins)
-
-    # --- imports --------------------------------------------------------------------------
-
-    def visit_import(self, node: nodes.Import) -> None:
-        self._resolvable |= resolve.imported_names(node)
-
-    def visit_importfrom(self, node: nodes.ImportFrom) -> None:
-        self._resolvable |= resolve.imported_names(node)
-
     # --- literals ---------------------------------------------------------------------------
 
     def visit_const(self, node: nodes.Const) -> None:
@@ -198,10 +179,10 @@ class CudaChecker(FamilyChecker):
 
     def visit_call(self, node: nodes.Call) -> None:
         func = node.func
-        if isinstance(func, nodes.Attribute) and self._qualified(func.expr) not in MODULES_WITH_CUDA_MEMBERS:
+        if isinstance(func, nodes.Attribute) and self.qualified(func.expr) not in MODULES_WITH_CUDA_MEMBERS:
             self._method_call(node, func.attrname)
         self._keywords(node)
-        name = self._qualified(func)
+        name = self.qualified(func)
         if name is None:
             return
         handler = _CALL_HANDLERS.get(name)
@@ -327,14 +308,14 @@ class CudaChecker(FamilyChecker):
     def visit_attribute(self, node: nodes.Attribute) -> None:
         if _continues_chain(node):
             return
-        name = self._qualified(node)
+        name = self.qualified(node)
         if name is not None:
             self._reference(node, name)
 
     def visit_name(self, node: nodes.Name) -> None:
         if node.name not in self._resolvable or _continues_chain(node):
             return
-        name = self._qualified(node)
+        name = self.qualified(node)
         if name is not None and name.startswith("torch."):
             self._reference(node, name)
 
@@ -388,7 +369,7 @@ class CudaChecker(FamilyChecker):
             self._grad_scaler(site, implied_device="cuda")
 
     def visit_assignattr(self, node: nodes.AssignAttr) -> None:
-        base = self._qualified(node.expr)
+        base = self.qualified(node.expr)
         name = f"{base}.{node.attrname}" if base else None
         if name is not None and (name.startswith("torch.backends.cudnn.") or name in TF32_SWITCHES):
             self.report("cudnn-setting", node, (name,))

@@ -1,0 +1,180 @@
+"""Training loops: epoch/step nesting, gradient accumulation, validation, optimizer_step."""
+import torch
+import torch_xla
+import torch_xla.core.xla_model as xm
+from torch.utils.data import DataLoader
+
+device = torch_xla.device()
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = torch.nn.Linear(8, 2)
+
+    def forward(self, inputs):
+        return self.layer(inputs)
+
+
+model = Net().to(device)
+optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+criterion = torch.nn.MSELoss()
+loader = DataLoader(torch.randn(64, 8), batch_size=8)
+
+
+def train_without_barrier(epochs):
+    for epoch in range(epochs):
+        for batch in loader:  # [missing-graph-barrier]
+            loss = model(batch.to(device)).sum()
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        print(f"epoch {epoch} done")
+
+
+def train_with_barrier(epochs):
+    for epoch in range(epochs):
+        for batch in loader:
+            loss = model(batch.to(device)).sum()
+            loss.backward()
+            optimizer.step()
+            torch_xla.sync()
+        with torch.no_grad():
+            model(torch.ones(1, 8, device=device))
+
+
+def gradient_accumulation(steps):
+    for index, batch in enumerate(loader):  # [missing-graph-barrier]
+        loss = model(batch.to(device)).sum() / steps
+        loss.backward()
+        if (index + 1) % steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+            torch_xla.sync()
+
+
+def optimizer_step_without_barrier():
+    for batch in loader:  # [missing-graph-barrier]
+        loss = model(batch.to(device)).sum()
+        loss.backward()
+        xm.optimizer_step(optimizer)
+
+
+def optimizer_step_with_barrier():
+    for batch in loader:
+        loss = model(batch.to(device)).sum()
+        loss.backward()
+        xm.optimizer_step(optimizer, barrier=True)
+
+
+def continue_skips_the_barrier():
+    for batch in loader:  # [missing-graph-barrier]
+        loss = model(batch.to(device)).sum()
+        loss.backward()
+        if loss.isnan().any():
+            continue
+        optimizer.step()
+        torch_xla.sync()
+
+
+def skip_before_work_is_fine():
+    for batch in loader:
+        if batch is None:
+            continue
+        loss = model(batch.to(device)).sum()
+        loss.backward()
+        torch_xla.sync()
+
+
+def barrier_first():
+    for batch in loader:
+        torch_xla.sync()  # [barrier-before-step-work]
+        loss = model(batch.to(device)).sum()
+        loss.backward()
+
+
+def deprecated_name():
+    for batch in loader:
+        model(batch.to(device)).sum().backward()
+        xm.mark_step()  # [deprecated-mark-step]
+
+
+def validation():
+    total = torch.zeros((), device=device)
+    with torch.no_grad():
+        for batch in loader:  # [missing-graph-barrier]
+            total += model(batch.to(device)).sum()
+    return total
+
+
+def with_step_context():
+    for batch in loader:
+        with torch_xla.step():
+            model(batch.to(device)).sum().backward()
+            optimizer.step()
+
+
+def while_true_with_break():
+    step = 0
+    while True:  # [missing-graph-barrier]
+        model(torch.ones(1, 8, device=device)).sum().backward()
+        step += 1
+        if step > 10:
+            break
+
+
+def per_layer_losses(features, targets):
+    for batch in loader:  # [missing-graph-barrier]
+        style_loss = torch.zeros((), device=device)
+        for feature, target in zip(features, targets):
+            style_loss += criterion(feature, target)
+        (model(batch.to(device)).sum() + style_loss).backward()
+        optimizer.step()
+
+
+def per_layer_losses_synced(features, targets):
+    for batch in loader:
+        style_loss = torch.zeros((), device=device)
+        for feature, target in zip(features, targets):
+            style_loss += criterion(feature, target)
+        (model(batch.to(device)).sum() + style_loss).backward()
+        optimizer.step()
+        torch_xla.sync()
+
+
+def epochs_of_helpers(epochs):
+    for epoch in range(epochs):
+        train_with_barrier(1)
+        validation()
+        print(epoch)
+
+
+class Blocks(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = torch.nn.ModuleList(torch.nn.Linear(8, 8) for _ in range(4))
+
+    def forward(self, inputs):
+        for block in self.blocks:
+            inputs = block(inputs)
+        return inputs
+
+
+def tensor_arithmetic_only(values):
+    total = torch.zeros((), device=device)
+    for value in values:
+        total = total + value.to(device) * 2
+    return total
+
+
+def train_one_epoch():
+    for batch in loader:
+        model(batch.to(device)).sum().backward()
+        optimizer.step()
+        torch_xla.sync()
+    return model(torch.ones(1, 8, device=device)).sum()
+
+
+def epochs_with_tail_work(epochs):
+    for _ in range(epochs):
+        train_one_epoch()

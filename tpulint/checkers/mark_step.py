@@ -1,0 +1,92 @@
+"""The mark-step family: loops that run device work with no graph barrier (torch_xla target).
+
+Loops are judged when the module has been walked, so that the whole module's code is known:
+whether it moves anything to a device at all, what its names are bound to, what its helpers do.
+"""
+
+from __future__ import annotations
+
+from astroid import nodes
+
+from tpulint.catalog import load_catalog
+from tpulint.checkers.base import FamilyChecker, header_end
+from tpulint.loops import MARK_STEP, DeviceCode, LoopVerdict
+
+SHOWN_WORK = 3
+
+
+class MarkStepChecker(FamilyChecker):
+    name = "tpulint-mark-step"
+    family = "mark-step"
+    msgs = load_catalog().pylint_msgs("mark-step")
+
+    def visit_module(self, node: nodes.Module) -> None:
+        super().visit_module(node)
+        self._loops: list[nodes.For | nodes.While] = []
+        self._on_device = False
+        self._probe = DeviceCode(node, self.qualified, on_device=True)
+
+    def visit_for(self, node: nodes.For) -> None:
+        self._loops.append(node)
+
+    visit_while = visit_for
+
+    def visit_call(self, node: nodes.Call) -> None:
+        if self.qualified(node.func) == MARK_STEP:
+            self.report("deprecated-mark-step", node, (f"{node.func.as_string()}()",))
+        if not self._on_device and self._probe.moves_to_device(node):
+            self._on_device = True
+
+    def leave_module(self, node: nodes.Module) -> None:
+        if self._on_device and self._loops:
+            code = DeviceCode(node, self.qualified, on_device=True)
+            for loop in self._loops:
+                self._judge(code, code.loop_verdict(loop))
+        super().leave_module(node)
+
+    def _judge(self, code: DeviceCode, verdict: LoopVerdict) -> None:
+        if verdict.absorbed:
+            return
+        if verdict.missing and verdict.steps:
+            finding = self.report("missing-graph-barrier", verdict.loop, (_work(verdict), _why(verdict)),
+                                  fix=_fix(code, verdict))
+            if finding is not None:
+                finding.end = header_end(verdict.loop)
+        elif verdict.barrier_first and verdict.steps:
+            first = verdict.barriers[0]
+            self.report(
+                "barrier-before-step-work", first,
+                (f"on line {first.lineno}" if first.lineno != verdict.loop.lineno else "", _work(verdict)),
+            )
+
+
+def _work(verdict: LoopVerdict) -> str:
+    """The device work, one item per line (the outermost expression), the first few lines."""
+    by_line: dict[int, nodes.NodeNG] = {}
+    for node in verdict.work:
+        by_line.setdefault(node.lineno, node)
+    shown = []
+    for line, node in sorted(by_line.items()):
+        text = node.as_string()
+        shown.append(f"{text if len(text) <= 40 else text[:37] + '...'} on line {line}")
+    more = len(shown) - SHOWN_WORK
+    return ", ".join(shown[:SHOWN_WORK]) + (f" and {more} more" if more > 0 else "")
+
+
+def _why(verdict: LoopVerdict) -> str:
+    if verdict.unsynced_optimizer_step is not None and not verdict.barriers:
+        return f"xm.optimizer_step() on line {verdict.unsynced_optimizer_step.lineno} does not sync without barrier=True"
+    if verdict.barriers:
+        lines = ", ".join(sorted({str(node.lineno) for node in verdict.barriers}))
+        return f"the barrier on line {lines} is not reached on every path through the body"
+    return "nothing in it cuts the graph"
+
+
+def _fix(code: DeviceCode, verdict: LoopVerdict) -> str:
+    last = verdict.loop.body[-1]
+    where = f"add torch_xla.sync() as the last statement of the loop body (after line {last.end_lineno or last.lineno})"
+    if verdict.unsynced_optimizer_step is not None:
+        return f"pass barrier=True to xm.optimizer_step(), or {where}"
+    if code.iterates_data_loader(verdict.loop):
+        return f"iterate pl.MpDeviceLoader(loader, device), which syncs every batch, or {where}"
+    return where

@@ -1,0 +1,619 @@
+"""Does a loop run device work every iteration, and does every path through its body reach a
+graph barrier? Shared by the families that reason about the step loop.
+
+On PyTorch/XLA every tensor op only records a graph; a barrier (`torch_xla.sync()`) cuts it,
+compiles it and runs it. The analysis walks a loop body path by path, keeping the set of device
+work not yet cut ("pending"): a barrier empties it, device work adds to it. A loop needs a fix
+when work from one iteration can reach the next iteration's end still pending.
+
+What counts as device work is decided from the module's own code, never from names alone:
+calls of values built as `nn.Module`s (a class of the module deriving from torch.nn.Module,
+`torch.nn.*`, `from_pretrained`, DDP, ...), `.backward()`, `.step()` of a torch optimizer, torch
+ops on tensors moved to a device, and calls of the module's own functions that do those things.
+A module that never moves anything to a device is CPU code and has no device work at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from astroid import nodes
+
+from tpulint import resolve
+
+BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
+MARK_STEP = "torch_xla.core.xla_model.mark_step"
+OPTIMIZER_STEP = "torch_xla.core.xla_model.optimizer_step"
+STEP_CONTEXTS = frozenset({"torch_xla.step", "torch_xla.torch_xla.step", "torch_xla.compile", "torch_xla.torch_xla.compile"})
+XLA_COMPILE = frozenset({"torch_xla.compile", "torch_xla.torch_xla.compile"})
+SYNCING_LOADERS = frozenset({
+    "torch_xla.distributed.parallel_loader.MpDeviceLoader",
+    "torch_xla.distributed.parallel_loader.ParallelLoader",
+})
+DATA_LOADER = "torch.utils.data.DataLoader"
+MODULE_WRAPPERS = frozenset({
+    "torch.nn.parallel.DistributedDataParallel",
+    "torch.nn.parallel.distributed.DistributedDataParallel",
+    "torch.nn.DataParallel",
+    "torch.distributed.fsdp.FullyShardedDataParallel",
+    "transformers.pipeline",
+})
+NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+OPTIMIZER_BASES = frozenset({"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"})
+OPTIMIZER_MODULES = ("torch.optim.", "torch_xla.amp.syncfree.", "transformers.optimization.", "bitsandbytes.optim.")
+# Methods that return the module they are called on.
+MODULE_SELF_METHODS = frozenset({"to", "cuda", "eval", "train", "half", "float", "bfloat16", "requires_grad_"})
+# Tensor methods whose result lives on the host.
+HOST_METHODS = frozenset({
+    "item", "tolist", "cpu", "numpy", "size", "dim", "numel", "nelement", "element_size", "stride",
+    "storage_offset", "is_contiguous", "get_device", "data_ptr",
+})
+# Methods of a model (an nn.Module or a Hugging Face model) that run it; its other methods
+# (append, zero_grad, parameters, state_dict, ...) record no graph.
+MODEL_RUN_METHODS = frozenset({"forward", "generate", "__call__"})
+# Accelerate / Lightning Fabric: the loaders they hand back sync on XLA by themselves.
+FRAMEWORK_LOADER_METHODS = frozenset({"prepare", "prepare_data_loader", "setup_dataloaders"})
+HOST_DEVICES = frozenset({"cpu", "meta"})
+# Hugging Face classes whose from_pretrained() loads something that runs on the host.
+NOT_MODELS = ("Tokenizer", "TokenizerFast", "Processor", "FeatureExtractor", "Config", "Scheduler")
+
+PREVIOUS = "previous iteration"  # marks work left pending by the iteration before
+
+
+class Kind:
+    MODULE = "module"
+    CRITERION = "criterion"  # a loss module: calling it is tensor arithmetic, not a model run
+    OPTIMIZER = "optimizer"
+    TENSOR = "tensor"
+    COMPILED = "compiled"  # a function wrapped by torch_xla.compile / torch.compile: calling it syncs
+    SYNCING_LOADER = "syncing loader"
+    FRAMEWORK_LOADER = "framework loader"
+
+
+@dataclass
+class Event:
+    work: nodes.NodeNG | None = None
+    barrier: nodes.NodeNG | None = None
+
+
+@dataclass
+class Walk:
+    """What one pass over a block saw: device work, barriers, and the pending work at each
+    `continue` and `return` (a fall-through end is what `flow` returns)."""
+
+    work: list[nodes.NodeNG] = field(default_factory=list)
+    barriers: list[nodes.NodeNG] = field(default_factory=list)
+    continues: list[frozenset] = field(default_factory=list)
+    returns: list[frozenset] = field(default_factory=list)
+
+
+@dataclass
+class LoopVerdict:
+    loop: nodes.For | nodes.While
+    work: list[nodes.NodeNG]
+    barriers: list[nodes.NodeNG]
+    missing: bool = False  # work from one iteration can reach the next one's end uncut
+    barrier_first: bool = False  # cut every iteration, but before the work: the last one stays pending
+    synced_by_iterable: bool = False
+    unsynced_optimizer_step: nodes.Call | None = None
+    steps: bool = False  # runs a model, a backward pass or an optimizer: a step loop
+    absorbed: bool = False  # tensor arithmetic inside an enclosing step loop, whose barrier covers it
+
+
+class DeviceCode:
+    """Per-module answers: what values are, what a statement does, what a loop needs."""
+
+    def __init__(self, module: nodes.Module, qualified: Callable[[nodes.NodeNG], str | None],
+                 on_device: bool) -> None:
+        self.module = module
+        self.qualified = qualified
+        self.touches_accelerator = on_device
+        self._kinds: dict[nodes.NodeNG, str | None] = {}
+        self._verdicts: dict[nodes.NodeNG, LoopVerdict] = {}
+        self._effects: dict[nodes.FunctionDef, list[Event] | None] = {}
+        self._call_sites: dict[nodes.FunctionDef, list[nodes.Call]] | None = None
+        self._steps: dict[nodes.FunctionDef, bool] = {}
+
+    # --- does this code touch an accelerator? ------------------------------------------------
+
+    def moves_to_device(self, call: nodes.Call) -> bool:
+        """`.cuda()`, `.to(<not a dtype, not the CPU>)`, `device=` on a torch call, any torch_xla call."""
+        func = call.func
+        if isinstance(func, nodes.Attribute) and func.attrname == "cuda":
+            return True
+        if isinstance(func, nodes.Attribute) and func.attrname == "to" and call.args:
+            return self._is_device_argument(call.args[0])
+        name = self.qualified(func) or ""
+        if name.startswith("torch_xla."):
+            return True
+        device = resolve.keyword(call, "device")
+        return device is not None and name.startswith(("torch.", "transformers.")) and self._is_device_argument(device.value)
+
+    def _is_device_argument(self, node: nodes.NodeNG) -> bool:
+        text = resolve.string_value(node)
+        if text is not None:
+            return text.split(":")[0] not in HOST_DEVICES
+        name = self.qualified(node) or ""
+        return not (name.startswith("torch.") and not name.startswith(("torch.device", "torch_xla")))
+
+    # --- what is this value? ----------------------------------------------------------------
+
+    def kind(self, node: nodes.NodeNG | None, depth: int = 0) -> str | None:
+        if node is None or depth > 6:
+            return None
+        if node not in self._kinds:
+            self._kinds[node] = None  # breaks cycles
+            self._kinds[node] = self._kind(node, depth)
+        return self._kinds[node]
+
+    def _kind(self, node: nodes.NodeNG, depth: int) -> str | None:
+        if isinstance(node, nodes.Call):
+            return self._call_kind(node, depth)
+        if isinstance(node, nodes.Name):
+            return self._name_kind(node, depth)
+        if isinstance(node, nodes.Attribute):
+            return self._attribute_kind(node, depth)
+        if isinstance(node, nodes.Subscript):
+            return Kind.TENSOR if self.kind(node.value, depth + 1) == Kind.TENSOR else None
+        if isinstance(node, nodes.BinOp):
+            operands = (self.kind(node.left, depth + 1), self.kind(node.right, depth + 1))
+            return Kind.TENSOR if Kind.TENSOR in operands else None
+        return None
+
+    def _call_kind(self, call: nodes.Call, depth: int) -> str | None:
+        func = call.func
+        name = self.qualified(func)
+        if name is not None:
+            return self._named_call_kind(call, name, depth)
+        if isinstance(func, nodes.Attribute):
+            receiver = self.kind(func.expr, depth + 1)
+            if func.attrname == "from_pretrained":
+                return _pretrained_kind(func.expr.as_string().rsplit(".", 1)[-1])
+            if func.attrname in FRAMEWORK_LOADER_METHODS:
+                return Kind.FRAMEWORK_LOADER
+            if func.attrname == "per_device_loader":
+                return Kind.SYNCING_LOADER
+            if receiver == Kind.MODULE:
+                return Kind.MODULE if func.attrname in MODULE_SELF_METHODS else Kind.TENSOR
+            if func.attrname in ("to", "cuda") and (func.attrname == "cuda" or self.moves_to_device(call)):
+                return Kind.TENSOR
+            if receiver == Kind.TENSOR and func.attrname not in HOST_METHODS:
+                return Kind.TENSOR
+        callee = self.kind(func, depth + 1)
+        if callee in (Kind.MODULE, Kind.COMPILED, Kind.CRITERION):
+            return Kind.TENSOR
+        if isinstance(func, nodes.Name):
+            derived = self._derived_classes()
+            if func.name in derived[Kind.MODULE]:
+                return Kind.MODULE
+            if func.name in derived[Kind.OPTIMIZER]:
+                return Kind.OPTIMIZER
+        return None
+
+    def _named_call_kind(self, call: nodes.Call, name: str, depth: int) -> str | None:
+        if name.startswith(OPTIMIZER_MODULES) and name.rsplit(".", 1)[-1][:1].isupper():
+            return Kind.OPTIMIZER
+        if name.endswith(".from_pretrained"):
+            return _pretrained_kind(name.rsplit(".", 2)[-2])
+        if name in SYNCING_LOADERS:
+            return Kind.SYNCING_LOADER
+        if name in XLA_COMPILE or name == "torch.compile":
+            return Kind.COMPILED if name in XLA_COMPILE or _openxla_backend(call) else Kind.MODULE
+        if name.startswith("torch.nn.") and name.endswith("Loss"):
+            return Kind.CRITERION
+        if name in MODULE_WRAPPERS or (name.startswith("torch.nn.") and name.rsplit(".", 1)[-1][:1].isupper()):
+            return Kind.MODULE
+        if name.startswith("torch.") and (
+            any(self.kind(arg, depth + 1) == Kind.TENSOR for arg in call.args) or self.moves_to_device(call)
+        ):
+            return Kind.TENSOR
+        return None
+
+    def _name_kind(self, name: nodes.Name, depth: int) -> str | None:
+        try:
+            _, bindings = name.lookup(name.name)
+        except (AttributeError, KeyError):
+            return None
+        kinds = {self._binding_kind(binding, depth) for binding in bindings} - {None}
+        return _strongest(kinds)
+
+    def _binding_kind(self, binding: nodes.NodeNG, depth: int) -> str | None:
+        if isinstance(binding, nodes.FunctionDef):
+            return Kind.COMPILED if _is_xla_compiled(binding, self.qualified) else None
+        if not isinstance(binding, nodes.AssignName):
+            return None
+        parent = binding.parent
+        if isinstance(parent, nodes.Arguments):
+            return self._parameter_kind(binding, parent, depth)
+        if isinstance(parent, (nodes.For, nodes.Comprehension)) and parent.target is binding:
+            return Kind.TENSOR if self.kind(parent.iter, depth + 1) == Kind.SYNCING_LOADER else None
+        value = resolve.assigned_value(binding)
+        if value is not None:
+            return self.kind(value, depth + 1)
+        if isinstance(parent, nodes.Tuple) and isinstance(parent.parent, nodes.Assign):
+            value_kind = self.kind(parent.parent.value, depth + 1)
+            return value_kind if value_kind in (Kind.FRAMEWORK_LOADER,) else _unpacked_kind(binding, parent, depth, self)
+        if isinstance(parent, nodes.AugAssign):
+            return self.kind(parent.value, depth + 1)
+        return None
+
+    def _attribute_kind(self, attribute: nodes.Attribute, depth: int) -> str | None:
+        """`self.model` -> what `self.model = ...` in the class assigns."""
+        if not (isinstance(attribute.expr, nodes.Name) and attribute.expr.name == "self"):
+            return None
+        klass = attribute.scope().parent.frame() if isinstance(attribute.scope(), nodes.FunctionDef) else None
+        if not isinstance(klass, nodes.ClassDef):
+            return None
+        values = [
+            assignment.parent.value
+            for assignment in klass.instance_attrs.get(attribute.attrname, [])
+            if isinstance(assignment.parent, nodes.Assign) and assignment.parent.targets == [assignment]
+        ]
+        return _strongest({self.kind(value, depth + 1) for value in values} - {None})
+
+    def _parameter_kind(self, binding: nodes.AssignName, arguments: nodes.Arguments, depth: int) -> str | None:
+        annotation = _annotation_of(binding, arguments)
+        if annotation is not None:
+            name = self.qualified(annotation) or ""
+            if name in NN_MODULE or name.endswith(("PreTrainedModel", ".Module")):
+                return Kind.MODULE
+        function = arguments.parent
+        if not isinstance(function, nodes.FunctionDef):
+            return None
+        position = [arg.name for arg in arguments.args].index(binding.name) if binding in arguments.args else None
+        kinds = set()
+        for call in self._calls_of(function):
+            value = resolve.argument(call, position if not _is_method(function) else _shifted(position), binding.name)
+            kinds.add(self.kind(value, depth + 1))
+        return _strongest(kinds - {None})
+
+    def _calls_of(self, function: nodes.FunctionDef) -> list[nodes.Call]:
+        if self._call_sites is None:
+            self._call_sites = {}
+            for call in self.module.nodes_of_class(nodes.Call):
+                target = self.function_called(call)
+                if target is not None:
+                    self._call_sites.setdefault(target, []).append(call)
+        return self._call_sites.get(function, [])
+
+    def _library_classes(self) -> set[str]:
+        """... from torch.nn.Module or torch.optim.Optimizer: code that runs inside someone's step."""
+        derived = self._derived_classes()
+        return derived[Kind.MODULE] | derived[Kind.OPTIMIZER]
+
+    def _derived_classes(self) -> dict[str, set[str]]:
+        if not hasattr(self, "_derived"):
+            roots = {Kind.MODULE: NN_MODULE, Kind.OPTIMIZER: OPTIMIZER_BASES}
+            self._derived = {kind: set() for kind in roots}
+            classes = list(self.module.nodes_of_class(nodes.ClassDef))
+            changed = True
+            while changed:
+                changed = False
+                for klass in classes:
+                    bases = {self.qualified(base) or (base.name if isinstance(base, nodes.Name) else "") for base in klass.bases}
+                    if any(base.startswith("torch.nn.") for base in bases):  # nn.Sequential, nn.ModuleList, ...
+                        bases.add("torch.nn.Module")
+                    for kind, root in roots.items():
+                        if klass.name not in self._derived[kind] and bases & (root | self._derived[kind]):
+                            self._derived[kind].add(klass.name)
+                            changed = True
+        return self._derived
+
+    # --- what does a call do? ----------------------------------------------------------------
+
+    def function_called(self, call: nodes.Call) -> nodes.FunctionDef | None:
+        """The module's own function or method a call runs, if it is one."""
+        func = call.func
+        if isinstance(func, nodes.Name):
+            try:
+                _, bindings = func.lookup(func.name)
+            except (AttributeError, KeyError):
+                return None
+            return bindings[0] if len(bindings) == 1 and isinstance(bindings[0], nodes.FunctionDef) else None
+        if isinstance(func, nodes.Attribute) and isinstance(func.expr, nodes.Name) and func.expr.name == "self":
+            klass = call.scope().parent.frame() if isinstance(call.scope(), nodes.FunctionDef) else None
+            if isinstance(klass, nodes.ClassDef):
+                found = klass.locals.get(func.attrname, [])
+                return found[0] if len(found) == 1 and isinstance(found[0], nodes.FunctionDef) else None
+        return None
+
+    def events(self, statement: nodes.NodeNG) -> list[Event]:
+        """Device work and barriers a simple statement performs, in source order."""
+        found: list[Event] = []
+        for node in _expression_nodes(statement):
+            if isinstance(node, nodes.Call):
+                found.extend(self._call_events(node))
+            elif isinstance(node, (nodes.BinOp, nodes.AugAssign)) and self._touches_tensor(node):
+                found.append(Event(work=node))
+        return found
+
+    def _touches_tensor(self, node: nodes.NodeNG) -> bool:
+        operands = (node.left, node.right) if isinstance(node, nodes.BinOp) else (node.target, node.value)
+        return any(self.kind(operand) == Kind.TENSOR for operand in operands)
+
+    def _call_events(self, call: nodes.Call) -> list[Event]:
+        name = self.qualified(call.func)
+        if name in BARRIERS:
+            return [Event(barrier=call)]
+        if name == OPTIMIZER_STEP:
+            barrier = resolve.argument(call, 1, "barrier")
+            synced = isinstance(barrier, nodes.Const) and barrier.value is True
+            return [Event(work=call), Event(barrier=call)] if synced else [Event(work=call)]
+        if self.kind(call.func) == Kind.COMPILED:
+            return [Event(work=call), Event(barrier=call)]
+        if self._is_device_work(call, name):
+            return [Event(work=call)]
+        function = self.function_called(call)
+        if function is None:
+            return []
+        # The helper's work and barrier happen at this call, which is what a report should name.
+        return [Event(work=call if event.work is not None else None, barrier=call if event.barrier is not None else None)
+                for event in self.function_events(function)]
+
+    def _is_device_work(self, call: nodes.Call, name: str | None) -> bool:
+        func = call.func
+        if isinstance(func, nodes.Attribute):
+            if func.attrname == "backward":
+                return True
+            receiver = self.kind(func.expr)
+            if receiver == Kind.OPTIMIZER and func.attrname == "step":
+                return True
+            if receiver == Kind.MODULE and func.attrname in MODEL_RUN_METHODS:
+                return True
+            if receiver == Kind.TENSOR and func.attrname not in HOST_METHODS:
+                return True
+        if self.kind(func) in (Kind.MODULE, Kind.CRITERION):
+            return True
+        return name is not None and name.startswith("torch.") and self.kind(call) == Kind.TENSOR
+
+    def function_events(self, function: nodes.FunctionDef) -> list[Event]:
+        """A call's net effect on the caller's pending work, in order: a barrier if anything in the
+        function cuts the graph (a barrier, or a step loop that cuts its own work or is reported so
+        that it will), then work if some path leaves work pending at its end."""
+        if function in self._effects:
+            return self._effects[function] or []
+        self._effects[function] = None  # recursion guard
+        walk = Walk()
+        end = self.flow(function.body, frozenset(), walk)
+        pending = any(walk.returns + ([end] if end is not None else []))
+        events: list[Event] = []
+        if walk.barriers:
+            events.append(Event(barrier=function))
+        if walk.work and (pending or not walk.barriers):
+            events.append(Event(work=walk.work[-1]))
+        self._effects[function] = events
+        self._steps[function] = any(self._is_step_work(node) for node in walk.work)
+        return events
+
+    # --- paths through a block ----------------------------------------------------------------
+
+    def flow(self, body: list[nodes.NodeNG], state: frozenset | None, walk: Walk) -> frozenset | None:
+        """Pending work where the block falls through (None: no path does)."""
+        for statement in body:
+            if state is None:
+                break
+            state = self._statement(statement, state, walk)
+        return state
+
+    def _statement(self, statement: nodes.NodeNG, state: frozenset, walk: Walk) -> frozenset | None:
+        if isinstance(statement, nodes.Continue):
+            walk.continues.append(state)
+            return None
+        if isinstance(statement, nodes.Return):
+            walk.returns.append(self._apply(self.events(statement), state, walk))
+            return None
+        if isinstance(statement, (nodes.Break, nodes.Raise)):
+            self._apply(self.events(statement), state, walk)
+            return None
+        if isinstance(statement, nodes.If):
+            state = self._apply(self.events(statement.test), state, walk)
+            return _join([self.flow(block, state, walk) for block in (statement.body, statement.orelse)])
+        if isinstance(statement, (nodes.For, nodes.While)):
+            return self._nested_loop(statement, state, walk)
+        if isinstance(statement, nodes.With):
+            return self._with(statement, state, walk)
+        if isinstance(statement, nodes.Try):
+            return self._try(statement, state, walk)
+        if isinstance(statement, (nodes.FunctionDef, nodes.ClassDef)):
+            return state
+        return self._apply(self.events(statement), state, walk)
+
+    def _apply(self, events: list[Event], state: frozenset, walk: Walk) -> frozenset:
+        for event in events:
+            if event.work is not None:
+                walk.work.append(event.work)
+                state = state | {event.work}
+            if event.barrier is not None:
+                walk.barriers.append(event.barrier)
+                state = frozenset()
+        return state
+
+    def _nested_loop(self, loop: nodes.For | nodes.While, state: frozenset, walk: Walk) -> frozenset:
+        header = loop.iter if isinstance(loop, nodes.For) else loop.test
+        state = self._apply(self.events(header), state, walk)
+        verdict = self.loop_verdict(loop)
+        walk.work.extend(verdict.work)
+        walk.barriers.extend(verdict.barriers)
+        if verdict.missing and not verdict.steps:
+            # A loop of tensor arithmetic inside the step (summing per-layer losses, say) is part
+            # of the step: the enclosing loop's barrier belongs after it, not inside it.
+            verdict.absorbed = True
+            return state | frozenset(verdict.work)
+        if verdict.work:
+            # The inner loop cuts its own work every iteration, or is reported so that it will.
+            walk.barriers.append(loop)
+            return frozenset()
+        return frozenset() if verdict.barriers and not verdict.missing else state
+
+    def _with(self, statement: nodes.With, state: frozenset, walk: Walk) -> frozenset | None:
+        contexts = [item for item, _ in statement.items]
+        if any(isinstance(item, nodes.Call) and self.qualified(item.func) in STEP_CONTEXTS for item in contexts):
+            inner = Walk()
+            end = self.flow(statement.body, frozenset(), inner)
+            walk.work.extend(inner.work)
+            walk.barriers.extend([*contexts, *inner.barriers])
+            walk.continues.extend(frozenset() for _ in inner.continues)  # the step syncs on exit
+            walk.returns.extend(frozenset() for _ in inner.returns)
+            return frozenset() if end is not None else None
+        for item in contexts:
+            state = self._apply(self.events(item), state, walk)
+        return self.flow(statement.body, state, walk)
+
+    def _try(self, statement: nodes.Try, state: frozenset, walk: Walk) -> frozenset | None:
+        body_end = self.flow(statement.body + statement.orelse, state, walk)
+        entry = state | (body_end or frozenset())  # a handler may start anywhere in the body
+        after = _join([body_end, *(self.flow(handler.body, entry, walk) for handler in statement.handlers)])
+        if statement.finalbody and after is not None:
+            after = self.flow(statement.finalbody, after, walk)
+        return after
+
+    # --- the verdict on one loop ------------------------------------------------------------
+
+    def loop_verdict(self, loop: nodes.For | nodes.While) -> LoopVerdict:
+        if loop not in self._verdicts:
+            self._verdicts[loop] = LoopVerdict(loop, [], [])  # recursion guard
+            self._verdicts[loop] = self._judge(loop)
+        return self._verdicts[loop]
+
+    def _judge(self, loop: nodes.For | nodes.While) -> LoopVerdict:
+        if not self.touches_accelerator:
+            return LoopVerdict(loop, [], [])
+        if isinstance(loop, nodes.For) and self.kind(loop.iter) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER):
+            walk = Walk()
+            self.flow(loop.body, frozenset(), walk)
+            return LoopVerdict(loop, walk.work, [loop.iter, *walk.barriers], synced_by_iterable=True)
+        fresh = Walk()
+        end = self.flow(loop.body, frozenset(), fresh)
+        verdict = LoopVerdict(loop, fresh.work, fresh.barriers)
+        if not fresh.work or all(not state for state in _loop_ends(end, fresh)):
+            return verdict
+        verdict.steps = any(self._is_step_work(node) for node in fresh.work)
+        if self._inside_model(loop):
+            verdict.absorbed = True  # a loop over layers or parameters inside a model or optimizer
+        carried = Walk()
+        end = self.flow(loop.body, frozenset({PREVIOUS}), carried)
+        verdict.missing = any(PREVIOUS in state for state in _loop_ends(end, carried))
+        # Cut every iteration, but too early. Only a barrier call written in the body itself is
+        # worth moving; one inside an inner loop or a helper cuts the tail of the body next time round.
+        first = fresh.barriers[0] if fresh.barriers else None
+        verdict.barrier_first = (
+            not verdict.missing and isinstance(first, nodes.Call) and first.parent in loop.body
+            and self.qualified(first.func) in BARRIERS
+        )
+        verdict.unsynced_optimizer_step = next(
+            (node for node in fresh.work if isinstance(node, nodes.Call) and self.qualified(node.func) == OPTIMIZER_STEP),
+            None,
+        )
+        return verdict
+
+    def _inside_model(self, node: nodes.NodeNG) -> bool:
+        """node is in the code of a class deriving from torch.nn.Module or torch.optim.Optimizer."""
+        scope = node.scope()
+        while not isinstance(scope, nodes.Module):
+            if isinstance(scope, nodes.ClassDef) and scope.name in self._library_classes():
+                return True
+            scope = scope.parent.scope()
+        return False
+
+    def _is_step_work(self, node: nodes.NodeNG) -> bool:
+        """A model run, a backward pass, an optimizer step, or a helper of the module doing one."""
+        if not isinstance(node, nodes.Call):
+            return False
+        func = node.func
+        if isinstance(func, nodes.Attribute) and (
+            func.attrname == "backward"
+            or (func.attrname == "step" and self.kind(func.expr) == Kind.OPTIMIZER)
+            or (func.attrname in MODEL_RUN_METHODS and self.kind(func.expr) == Kind.MODULE)
+        ):
+            return True
+        if self.kind(func) in (Kind.MODULE, Kind.COMPILED) or self.qualified(func) == OPTIMIZER_STEP:
+            return True
+        function = self.function_called(node)
+        if function is None:
+            return False
+        self.function_events(function)
+        return self._steps.get(function, False)
+
+    def iterates_data_loader(self, loop: nodes.For | nodes.While) -> bool:
+        if not isinstance(loop, nodes.For):
+            return False
+        iterable = loop.iter
+        if isinstance(iterable, nodes.Call) and isinstance(iterable.func, nodes.Name) and iterable.func.name == "enumerate":
+            iterable = iterable.args[0] if iterable.args else iterable
+        if isinstance(iterable, nodes.Name):
+            value = resolve.single_assigned_value(iterable)
+            iterable = value if value is not None else iterable
+        return isinstance(iterable, nodes.Call) and self.qualified(iterable.func) == DATA_LOADER
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _loop_ends(end: frozenset | None, walk: Walk) -> list[frozenset]:
+    """Pending work where an iteration ends: falling off the body, or at a `continue`."""
+    return walk.continues + ([end] if end is not None else [])
+
+
+def _join(ends: list[frozenset | None]) -> frozenset | None:
+    reachable = [end for end in ends if end is not None]
+    return frozenset().union(*reachable) if reachable else None
+
+
+def _pretrained_kind(class_name: str) -> str | None:
+    """`X.from_pretrained(...)` builds a model, unless X is a tokenizer, processor or config."""
+    return None if class_name.endswith(NOT_MODELS) else Kind.MODULE
+
+
+def _strongest(kinds: set[str]) -> str | None:
+    for kind in (Kind.COMPILED, Kind.MODULE, Kind.CRITERION, Kind.OPTIMIZER, Kind.SYNCING_LOADER,
+                 Kind.FRAMEWORK_LOADER, Kind.TENSOR):
+        if kind in kinds:
+            return kind
+    return None
+
+
+def _expression_nodes(statement: nodes.NodeNG) -> Iterator[nodes.NodeNG]:
+    """Calls and operations a statement evaluates, in source order, skipping nested definitions."""
+    skip = (nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)
+    nodes_found = [statement] if isinstance(statement, (nodes.Call, nodes.BinOp, nodes.AugAssign)) else []
+    nodes_found += list(statement.nodes_of_class((nodes.Call, nodes.BinOp, nodes.AugAssign), skip_klass=skip))
+    return iter(sorted({id(n): n for n in nodes_found}.values(), key=lambda n: (n.lineno or 0, n.col_offset or 0)))
+
+
+def _openxla_backend(call: nodes.Call) -> bool:
+    return resolve.string_value(resolve.argument(call, None, "backend")) in ("openxla", "openxla_eval")
+
+
+def _is_xla_compiled(function: nodes.FunctionDef, qualified) -> bool:
+    for decorator in function.decorators.nodes if function.decorators else []:
+        target = decorator.func if isinstance(decorator, nodes.Call) else decorator
+        if qualified(target) in XLA_COMPILE:
+            return True
+        if isinstance(decorator, nodes.Call) and qualified(decorator.func) == "torch.compile" and _openxla_backend(decorator):
+            return True
+    return False
+
+
+def _annotation_of(binding: nodes.AssignName, arguments: nodes.Arguments) -> nodes.NodeNG | None:
+    for arg, annotation in zip(arguments.args, arguments.annotations):
+        if arg is binding:
+            return annotation
+    return None
+
+
+def _is_method(function: nodes.FunctionDef) -> bool:
+    return isinstance(function.parent, nodes.ClassDef)
+
+
+def _shifted(position: int | None) -> int | None:
+    """A method's parameter index at a call site (`self` is not passed)."""
+    return None if position is None or position == 0 else position - 1
+
+
+def _unpacked_kind(binding: nodes.AssignName, target: nodes.Tuple, depth: int, code: DeviceCode) -> str | None:
+    """`model, optimizer = build()` where the right-hand side is a tuple of known values."""
+    value = target.parent.value
+    if isinstance(value, nodes.Tuple) and len(value.elts) == len(target.elts):
+        return code.kind(value.elts[target.elts.index(binding)], depth + 1)
+    return None
