@@ -112,7 +112,7 @@ class DeviceCode:
         self._kinds: dict[nodes.NodeNG, str | None] = {}
         self._verdicts: dict[nodes.NodeNG, LoopVerdict] = {}
         self._effects: dict[nodes.FunctionDef, list[Event] | None] = {}
-        self._call_sites: dict[nodes.FunctionDef, list[nodes.Call]] | None = None
+        self._call_sites: dict[str, list[nodes.Call]] | None = None
         self._steps: dict[nodes.FunctionDef, bool] = {}
 
     # --- does this code touch an accelerator? ------------------------------------------------
@@ -269,13 +269,15 @@ class DeviceCode:
         return _strongest(kinds - {None})
 
     def _calls_of(self, function: nodes.FunctionDef) -> list[nodes.Call]:
+        """The module's calls of function (indexed once by callee name, resolved on demand)."""
         if self._call_sites is None:
             self._call_sites = {}
             for call in self.module.nodes_of_class(nodes.Call):
-                target = self.function_called(call)
-                if target is not None:
-                    self._call_sites.setdefault(target, []).append(call)
-        return self._call_sites.get(function, [])
+                func = call.func
+                name = func.name if isinstance(func, nodes.Name) else getattr(func, "attrname", None)
+                if name is not None:
+                    self._call_sites.setdefault(name, []).append(call)
+        return [call for call in self._call_sites.get(function.name, []) if self.function_called(call) is function]
 
     def _library_classes(self) -> set[str]:
         """... from torch.nn.Module or torch.optim.Optimizer: code that runs inside someone's step."""
@@ -286,7 +288,7 @@ class DeviceCode:
         if not hasattr(self, "_derived"):
             roots = {Kind.MODULE: NN_MODULE, Kind.OPTIMIZER: OPTIMIZER_BASES}
             self._derived = {kind: set() for kind in roots}
-            classes = list(self.module.nodes_of_class(nodes.ClassDef))
+            classes = [node for node in self.module.body if isinstance(node, nodes.ClassDef)]
             changed = True
             while changed:
                 changed = False
@@ -482,15 +484,17 @@ class DeviceCode:
         if isinstance(loop, nodes.For) and self.kind(loop.iter) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER):
             walk = Walk()
             self.flow(loop.body, frozenset(), walk)
-            return LoopVerdict(loop, walk.work, [loop.iter, *walk.barriers], synced_by_iterable=True)
+            verdict = LoopVerdict(loop, walk.work, [loop.iter, *walk.barriers], synced_by_iterable=True)
+            verdict.steps = any(self._is_step_work(node) for node in walk.work)
+            return verdict
         fresh = Walk()
         end = self.flow(loop.body, frozenset(), fresh)
         verdict = LoopVerdict(loop, fresh.work, fresh.barriers)
-        if not fresh.work or all(not state for state in _loop_ends(end, fresh)):
-            return verdict
         verdict.steps = any(self._is_step_work(node) for node in fresh.work)
         if self._inside_model(loop):
             verdict.absorbed = True  # a loop over layers or parameters inside a model or optimizer
+        if not fresh.work or all(not state for state in _loop_ends(end, fresh)):
+            return verdict
         carried = Walk()
         end = self.flow(loop.body, frozenset({PREVIOUS}), carried)
         verdict.missing = any(PREVIOUS in state for state in _loop_ends(end, carried))

@@ -22,6 +22,7 @@ import torch_xla.distributed.parallel_loader as pl
 
 STEPS = 10
 DEVICE = torch_xla.device()
+LOG = open("/dev/null", "w", encoding="utf-8")
 
 
 def report(name, observation):
@@ -165,6 +166,32 @@ def inner_loop_syncs(model, optimizer, step):
             torch_xla.sync()
 
 
+def transfers():
+    data = met.metric_data("TransferFromDeviceTime")
+    return data[0] if data else 0
+
+
+def logging_in_step(model, optimizer, step):
+    for _ in range(STEPS):
+        loss = step()
+        print(f"loss {loss.item():.4f}", file=LOG)
+        torch_xla.sync()
+
+
+def logging_in_closure(model, optimizer, step):
+    for _ in range(STEPS):
+        loss = step()
+        xm.add_step_closure(lambda value: print(f"loss {value.item():.4f}", file=LOG), args=(loss,))
+        torch_xla.sync()
+
+
+def run_logging(name, loop):
+    model, optimizer, step = make_step()
+    met.clear_all()
+    loop(model, optimizer, step)
+    report(name, f"{counts(model)}, TransferFromDeviceTime {transfers()}")
+
+
 def main():
     print(f"# torch {torch.__version__}; torch_xla {torch_xla.__version__}; {STEPS} steps per loop")
     graph_growth()
@@ -185,6 +212,8 @@ def main():
     run("torch-compile-openxla", dynamo_openxla)
     run("helper-that-syncs", helper_that_syncs)
     run("inner-loop-syncs", inner_loop_syncs)
+    run_logging("log-item-in-step", logging_in_step)
+    run_logging("log-item-in-step-closure", logging_in_closure)
 
 
 if __name__ == "__main__":

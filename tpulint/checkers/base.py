@@ -82,6 +82,7 @@ class FamilyChecker(BaseChecker):
         # leave_module of the same walk, so forgetting here is safe.
         _IMPORT_REPORTED.discard(node)
         self._origins: resolve.OriginCache = {}
+        self._qualified_names: dict[nodes.NodeNG, str | None] = {}
         # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
         self._resolvable = resolve.import_bound_names(node)
 
@@ -95,7 +96,9 @@ class FamilyChecker(BaseChecker):
         """resolve.qualified_name, skipping at once what cannot come from an import."""
         if resolve.root_name(node) not in self._resolvable:
             return None
-        return resolve.qualified_name(node, cache=self._origins)
+        if node not in self._qualified_names:
+            self._qualified_names[node] = resolve.qualified_name(node, cache=self._origins)
+        return self._qualified_names[node]
 
     def leave_module(self, node: nodes.Module) -> None:
         for finding in self.findings_to_emit(node):

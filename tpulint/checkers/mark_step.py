@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from astroid import nodes
 
+from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import FamilyChecker, header_end
-from tpulint.loops import MARK_STEP, DeviceCode, LoopVerdict
+from tpulint.loops import MARK_STEP, DeviceCode, Kind, LoopVerdict
 
 SHOWN_WORK = 3
+LOGGER_METHODS = frozenset({"debug", "info", "warning", "error", "critical", "log", "exception"})
+METRIC_SINKS = frozenset({"add_scalar", "add_scalars", "set_postfix", "set_description"})
+READ_METHODS = frozenset({"item", "tolist"})
 
 
 class MarkStepChecker(FamilyChecker):
@@ -47,6 +51,8 @@ class MarkStepChecker(FamilyChecker):
     def _judge(self, code: DeviceCode, verdict: LoopVerdict) -> None:
         if verdict.absorbed:
             return
+        if verdict.steps:
+            self._logging_in_step(code, verdict.loop)
         if verdict.missing and verdict.steps:
             finding = self.report("missing-graph-barrier", verdict.loop, (_work(verdict), _why(verdict)),
                                   fix=_fix(code, verdict))
@@ -58,6 +64,70 @@ class MarkStepChecker(FamilyChecker):
                 "barrier-before-step-work", first,
                 (f"on line {first.lineno}" if first.lineno != verdict.loop.lineno else "", _work(verdict)),
             )
+
+
+    def _logging_in_step(self, code: DeviceCode, loop: nodes.For | nodes.While) -> None:
+        for call in _own_calls(loop):
+            if not _is_logging(call, self.qualified) or _periodic(call, loop):
+                continue
+            read = next((node for node in _arguments_read(call) if _reads_device_value(node, call, code)), None)
+            if read is not None:
+                self.report("tensor-logged-in-step", call, (f"{call.func.as_string()}()", read.as_string()[:40]))
+
+
+def _own_calls(loop: nodes.For | nodes.While):
+    """Calls in the loop body itself: not in nested loops (judged on their own) or definitions."""
+    skip = (nodes.For, nodes.While, nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)
+    for statement in loop.body:
+        if isinstance(statement, skip):
+            continue
+        yield from statement.nodes_of_class(nodes.Call, skip_klass=skip)
+
+
+def _is_logging(call: nodes.Call, qualified) -> bool:
+    func = call.func
+    if isinstance(func, nodes.Name) and func.name == "print" and func.lookup("print")[0].name == "builtins":
+        return True
+    name = qualified(func) or ""
+    if name.startswith("logging.") or name == "wandb.log":
+        return True
+    if isinstance(func, nodes.Attribute) and func.attrname in LOGGER_METHODS:
+        receiver = resolve.single_assigned_value(func.expr) if isinstance(func.expr, nodes.Name) else None
+        return isinstance(receiver, nodes.Call) and (qualified(receiver.func) or "").startswith("logging.")
+    return isinstance(func, nodes.Attribute) and func.attrname in METRIC_SINKS
+
+
+def _arguments_read(call: nodes.Call):
+    """What a logging call formats: its arguments, f-string fields, and .item()/.tolist() inside."""
+    for argument in [*call.args, *(keyword.value for keyword in call.keywords or ())]:
+        yield argument
+        yield from argument.nodes_of_class((nodes.Call, nodes.FormattedValue, nodes.Name))
+
+
+def _reads_device_value(node: nodes.NodeNG, logging_call: nodes.Call, code: DeviceCode) -> bool:
+    """`.item()`/`.tolist()` of a tensor, or a tensor formatted into the text (`len(tensor)` is not)."""
+    if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname in READ_METHODS:
+        return code.kind(node.func.expr) == Kind.TENSOR
+    if isinstance(node, nodes.FormattedValue):
+        return code.kind(node.value) == Kind.TENSOR
+    parent = node.parent
+    formats = parent is logging_call or (
+        isinstance(parent, nodes.Call) and isinstance(parent.func, nodes.Attribute) and parent.func.attrname == "format"
+    )
+    return formats and node in parent.args and code.kind(node) == Kind.TENSOR
+
+
+def _periodic(call: nodes.Call, loop: nodes.For | nodes.While) -> bool:
+    """Logging under `if step % interval == 0:` already runs only every N steps."""
+    node = call
+    while node is not loop:
+        parent = node.parent
+        if isinstance(parent, nodes.If) and node is not parent.test and any(
+            isinstance(op, nodes.BinOp) and op.op == "%" for op in parent.test.nodes_of_class(nodes.BinOp)
+        ):
+            return True
+        node = parent
+    return False
 
 
 def _work(verdict: LoopVerdict) -> str:
