@@ -18,10 +18,12 @@ def register(linter: PyLinter) -> None:
     """pylint's plugin entry point."""
     from tpulint.checkers.base import TpulintOptions
     from tpulint.checkers.cuda import CudaChecker
+    from tpulint.checkers.dynamic_shape import DynamicShapeChecker
     from tpulint.checkers.mark_step import MarkStepChecker
     from tpulint.reporter import SarifReporter
 
     linter.register_checker(TpulintOptions(linter))
     linter.register_checker(CudaChecker(linter))
     linter.register_checker(MarkStepChecker(linter))
+    linter.register_checker(DynamicShapeChecker(linter))
     linter.register_reporter(SarifReporter)

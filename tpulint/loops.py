@@ -41,9 +41,14 @@ MODULE_WRAPPERS = frozenset({
 })
 NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 OPTIMIZER_BASES = frozenset({"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"})
+# Learning-rate schedulers set Python floats on the optimizer: their step() is host bookkeeping.
+HOST_SIDE_OPTIM = ("torch.optim.lr_scheduler.", "transformers.optimization.get_")
 OPTIMIZER_MODULES = ("torch.optim.", "torch_xla.amp.syncfree.", "transformers.optimization.", "bitsandbytes.optim.")
 # Methods that return the module they are called on.
-MODULE_SELF_METHODS = frozenset({"to", "cuda", "eval", "train", "half", "float", "bfloat16", "requires_grad_"})
+MODULE_SELF_METHODS = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float", "bfloat16", "requires_grad_"})
+# Methods only a module has: calling one says the receiver is a model, whatever built it.
+MODULE_ONLY_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "state_dict", "load_state_dict",
+                                 "modules", "children", "zero_grad", "requires_grad_"})
 # Tensor methods whose result lives on the host.
 HOST_METHODS = frozenset({
     "item", "tolist", "cpu", "numpy", "size", "dim", "numel", "nelement", "element_size", "stride",
@@ -68,6 +73,8 @@ class Kind:
     TENSOR = "tensor"
     COMPILED = "compiled"  # a function wrapped by torch_xla.compile / torch.compile: calling it syncs
     SYNCING_LOADER = "syncing loader"
+    TOKENIZER = "tokenizer"
+    DATA_LOADER = "data loader"
     FRAMEWORK_LOADER = "framework loader"
 
 
@@ -159,6 +166,13 @@ class DeviceCode:
         if isinstance(node, nodes.BinOp):
             operands = (self.kind(node.left, depth + 1), self.kind(node.right, depth + 1))
             return Kind.TENSOR if Kind.TENSOR in operands else None
+        if isinstance(node, nodes.Compare):
+            if any(operator in ("is", "is not", "in", "not in") for operator, _ in node.ops):
+                return None  # a Python bool
+            operands = [node.left, *(operand for _, operand in node.ops)]
+            return Kind.TENSOR if any(self.kind(o, depth + 1) == Kind.TENSOR for o in operands) else None
+        if isinstance(node, nodes.UnaryOp):
+            return self.kind(node.operand, depth + 1)
         return None
 
     def _call_kind(self, call: nodes.Call, depth: int) -> str | None:
@@ -174,8 +188,8 @@ class DeviceCode:
                 return Kind.FRAMEWORK_LOADER
             if func.attrname == "per_device_loader":
                 return Kind.SYNCING_LOADER
-            if receiver == Kind.MODULE:
-                return Kind.MODULE if func.attrname in MODULE_SELF_METHODS else Kind.TENSOR
+            if receiver == Kind.MODULE or func.attrname in MODULE_ONLY_METHODS:
+                return Kind.MODULE if func.attrname in MODULE_SELF_METHODS else None
             if func.attrname in ("to", "cuda") and (func.attrname == "cuda" or self.moves_to_device(call)):
                 return Kind.TENSOR
             if receiver == Kind.TENSOR and func.attrname not in HOST_METHODS:
@@ -192,30 +206,38 @@ class DeviceCode:
         return None
 
     def _named_call_kind(self, call: nodes.Call, name: str, depth: int) -> str | None:
-        if name.startswith(OPTIMIZER_MODULES) and name.rsplit(".", 1)[-1][:1].isupper():
+        if (name.startswith(OPTIMIZER_MODULES) and name.rsplit(".", 1)[-1][:1].isupper()
+                and not name.startswith(HOST_SIDE_OPTIM)):
             return Kind.OPTIMIZER
         if name.endswith(".from_pretrained"):
             return _pretrained_kind(name.rsplit(".", 2)[-2])
         if name in SYNCING_LOADERS:
             return Kind.SYNCING_LOADER
+        if name == DATA_LOADER:
+            return Kind.DATA_LOADER
         if name in XLA_COMPILE or name == "torch.compile":
             return Kind.COMPILED if name in XLA_COMPILE or _openxla_backend(call) else Kind.MODULE
         if name.startswith("torch.nn.") and name.endswith("Loss"):
             return Kind.CRITERION
         if name in MODULE_WRAPPERS or (name.startswith("torch.nn.") and name.rsplit(".", 1)[-1][:1].isupper()):
             return Kind.MODULE
+        operands = [element for arg in call.args
+                    for element in (arg.elts if isinstance(arg, (nodes.List, nodes.Tuple)) else [arg])]
         if name.startswith("torch.") and (
-            any(self.kind(arg, depth + 1) == Kind.TENSOR for arg in call.args) or self.moves_to_device(call)
+            any(self.kind(operand, depth + 1) == Kind.TENSOR for operand in operands) or self.moves_to_device(call)
         ):
             return Kind.TENSOR
         return None
 
     def _name_kind(self, name: nodes.Name, depth: int) -> str | None:
+        """Over every binding of the name in its scope, not only those astroid sees reaching it:
+        in a loop, a later rebinding (`tokens = torch.cat([tokens, ...])`) reaches the next iteration."""
         try:
-            _, bindings = name.lookup(name.name)
+            scope, bindings = name.lookup(name.name)
         except (AttributeError, KeyError):
             return None
-        kinds = {self._binding_kind(binding, depth) for binding in bindings} - {None}
+        everywhere = set(bindings) | set(scope.locals.get(name.name, ()))
+        kinds = {self._binding_kind(binding, depth) for binding in everywhere} - {None}
         return _strongest(kinds)
 
     def _binding_kind(self, binding: nodes.NodeNG, depth: int) -> str | None:
@@ -253,6 +275,11 @@ class DeviceCode:
         return _strongest({self.kind(value, depth + 1) for value in values} - {None})
 
     def _parameter_kind(self, binding: nodes.AssignName, arguments: nodes.Arguments, depth: int) -> str | None:
+        function = arguments.parent
+        if (isinstance(function, nodes.FunctionDef) and function.name == "forward" and binding in arguments.args[1:]
+                and isinstance(function.parent, nodes.ClassDef) and function.parent.name in self._derived_classes()[Kind.MODULE]
+                and not _has_default(binding, arguments)):
+            return Kind.TENSOR  # a model's forward takes its inputs as tensors (flags have defaults)
         annotation = _annotation_of(binding, arguments)
         if annotation is not None:
             name = self.qualified(annotation) or ""
@@ -537,7 +564,12 @@ class DeviceCode:
         if function is None:
             return False
         self.function_events(function)
-        return self._steps.get(function, False)
+        # A helper that loops over steps itself (train_one_epoch) makes its caller an epoch loop.
+        return self._steps.get(function, False) and not self._loops_over_steps(function)
+
+    def _loops_over_steps(self, function: nodes.FunctionDef) -> bool:
+        loops = function.nodes_of_class((nodes.For, nodes.While), skip_klass=(nodes.FunctionDef, nodes.ClassDef))
+        return any(self.loop_verdict(loop).steps for loop in loops)
 
     def iterates_data_loader(self, loop: nodes.For | nodes.While) -> bool:
         if not isinstance(loop, nodes.For):
@@ -566,12 +598,14 @@ def _join(ends: list[frozenset | None]) -> frozenset | None:
 
 def _pretrained_kind(class_name: str) -> str | None:
     """`X.from_pretrained(...)` builds a model, unless X is a tokenizer, processor or config."""
+    if class_name.endswith(("Tokenizer", "TokenizerFast")):
+        return Kind.TOKENIZER
     return None if class_name.endswith(NOT_MODELS) else Kind.MODULE
 
 
 def _strongest(kinds: set[str]) -> str | None:
     for kind in (Kind.COMPILED, Kind.MODULE, Kind.CRITERION, Kind.OPTIMIZER, Kind.SYNCING_LOADER,
-                 Kind.FRAMEWORK_LOADER, Kind.TENSOR):
+                 Kind.FRAMEWORK_LOADER, Kind.TOKENIZER, Kind.DATA_LOADER, Kind.TENSOR):
         if kind in kinds:
             return kind
     return None
@@ -599,6 +633,12 @@ def _is_xla_compiled(function: nodes.FunctionDef, qualified) -> bool:
     return False
 
 
+def _has_default(binding: nodes.AssignName, arguments: nodes.Arguments) -> bool:
+    positional = arguments.args or []
+    first_default = len(positional) - len(arguments.defaults or [])
+    return binding in positional and positional.index(binding) >= first_default
+
+
 def _annotation_of(binding: nodes.AssignName, arguments: nodes.Arguments) -> nodes.NodeNG | None:
     for arg, annotation in zip(arguments.args, arguments.annotations):
         if arg is binding:
@@ -621,3 +661,76 @@ def _unpacked_kind(binding: nodes.AssignName, target: nodes.Tuple, depth: int, c
     if isinstance(value, nodes.Tuple) and len(value.elts) == len(target.elts):
         return code.kind(value.elts[target.elts.index(binding)], depth + 1)
     return None
+
+
+# --- shared by the families that look at what runs in the step --------------------------------
+
+LOGGER_METHODS = frozenset({"debug", "info", "warning", "error", "critical", "log", "exception"})
+METRIC_SINKS = frozenset({"add_scalar", "add_scalars", "set_postfix", "set_description"})
+
+
+def is_logging(call: nodes.Call, qualified) -> bool:
+    """print(), the logging module and its loggers, wandb.log, TensorBoard/tqdm metric sinks."""
+    func = call.func
+    if isinstance(func, nodes.Name) and func.name == "print" and func.lookup("print")[0].name == "builtins":
+        return True
+    name = qualified(func) or ""
+    if name.startswith("logging.") or name == "wandb.log":
+        return True
+    if isinstance(func, nodes.Attribute) and func.attrname in LOGGER_METHODS:
+        receiver = resolve.single_assigned_value(func.expr) if isinstance(func.expr, nodes.Name) else None
+        return isinstance(receiver, nodes.Call) and (qualified(receiver.func) or "").startswith("logging.")
+    return isinstance(func, nodes.Attribute) and func.attrname in METRIC_SINKS
+
+
+@dataclass
+class StepScopes:
+    """What runs every step: the body of a loop that runs a step, a function of the module such a
+    loop calls (three levels deep), an nn.Module subclass's methods other than __init__ (they run
+    in every forward)."""
+
+    loops: set
+    contains: Callable[[nodes.NodeNG], bool]
+
+
+def step_scopes(code: DeviceCode, loops: list) -> StepScopes:
+    step_loops = {loop for loop in loops if code.loop_verdict(loop).steps and not code.loop_verdict(loop).absorbed}
+    functions: set[nodes.FunctionDef] = set()
+    frontier = [call for loop in step_loops for call in loop.nodes_of_class(nodes.Call)]
+    for _ in range(3):
+        called = {code.function_called(call) for call in frontier} - {None} - functions
+        functions |= called
+        frontier = [call for function in called for call in function.nodes_of_class(nodes.Call)]
+    models = code._derived_classes()[Kind.MODULE]
+
+    def in_step(node: nodes.NodeNG) -> bool:
+        child, parent = node, node.parent
+        while parent is not None:
+            if parent in step_loops and (child in parent.body):
+                return True
+            if isinstance(parent, nodes.FunctionDef):
+                if parent in functions:
+                    return True
+                owner = parent.parent
+                if isinstance(owner, nodes.ClassDef) and owner.name in models and parent.name != "__init__":
+                    return True
+            child, parent = parent, parent.parent
+        return False
+
+    return StepScopes(step_loops, in_step)
+
+
+def conditional_on_iteration(node: nodes.NodeNG, loop: nodes.NodeNG) -> bool:
+    """node runs only on some iterations: under `if step % N == 0:` or `if i == 0:`."""
+    child = node
+    while child is not loop and child.parent is not None:
+        parent = child.parent
+        if isinstance(parent, nodes.If) and child is not parent.test:
+            test = parent.test
+            if any(op.op == "%" for op in test.nodes_of_class(nodes.BinOp)):
+                return True
+            if any(operator == "==" and isinstance(operand, nodes.Const) for compare in test.nodes_of_class(nodes.Compare)
+                   for operator, operand in compare.ops):
+                return True
+        child = parent
+    return False

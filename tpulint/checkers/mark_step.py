@@ -11,11 +11,9 @@ from astroid import nodes
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import FamilyChecker, header_end
-from tpulint.loops import MARK_STEP, DeviceCode, Kind, LoopVerdict
+from tpulint.loops import MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging
 
 SHOWN_WORK = 3
-LOGGER_METHODS = frozenset({"debug", "info", "warning", "error", "critical", "log", "exception"})
-METRIC_SINKS = frozenset({"add_scalar", "add_scalars", "set_postfix", "set_description"})
 READ_METHODS = frozenset({"item", "tolist"})
 
 
@@ -68,7 +66,7 @@ class MarkStepChecker(FamilyChecker):
 
     def _logging_in_step(self, code: DeviceCode, loop: nodes.For | nodes.While) -> None:
         for call in _own_calls(loop):
-            if not _is_logging(call, self.qualified) or _periodic(call, loop):
+            if not is_logging(call, self.qualified) or conditional_on_iteration(call, loop):
                 continue
             read = next((node for node in _arguments_read(call) if _reads_device_value(node, call, code)), None)
             if read is not None:
@@ -82,19 +80,6 @@ def _own_calls(loop: nodes.For | nodes.While):
         if isinstance(statement, skip):
             continue
         yield from statement.nodes_of_class(nodes.Call, skip_klass=skip)
-
-
-def _is_logging(call: nodes.Call, qualified) -> bool:
-    func = call.func
-    if isinstance(func, nodes.Name) and func.name == "print" and func.lookup("print")[0].name == "builtins":
-        return True
-    name = qualified(func) or ""
-    if name.startswith("logging.") or name == "wandb.log":
-        return True
-    if isinstance(func, nodes.Attribute) and func.attrname in LOGGER_METHODS:
-        receiver = resolve.single_assigned_value(func.expr) if isinstance(func.expr, nodes.Name) else None
-        return isinstance(receiver, nodes.Call) and (qualified(receiver.func) or "").startswith("logging.")
-    return isinstance(func, nodes.Attribute) and func.attrname in METRIC_SINKS
 
 
 def _arguments_read(call: nodes.Call):
@@ -115,19 +100,6 @@ def _reads_device_value(node: nodes.NodeNG, logging_call: nodes.Call, code: Devi
         isinstance(parent, nodes.Call) and isinstance(parent.func, nodes.Attribute) and parent.func.attrname == "format"
     )
     return formats and node in parent.args and code.kind(node) == Kind.TENSOR
-
-
-def _periodic(call: nodes.Call, loop: nodes.For | nodes.While) -> bool:
-    """Logging under `if step % interval == 0:` already runs only every N steps."""
-    node = call
-    while node is not loop:
-        parent = node.parent
-        if isinstance(parent, nodes.If) and node is not parent.test and any(
-            isinstance(op, nodes.BinOp) and op.op == "%" for op in parent.test.nodes_of_class(nodes.BinOp)
-        ):
-            return True
-        node = parent
-    return False
 
 
 def _work(verdict: LoopVerdict) -> str:

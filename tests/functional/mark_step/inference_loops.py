@@ -19,7 +19,7 @@ def decode(tokens, steps):
 def decode_synced(tokens, steps):
     for cur_pos in range(steps):
         logits = llm(tokens).logits
-        tokens = torch.cat([tokens, logits[:, -1:].argmax(-1)], dim=1)
+        tokens = torch.cat([tokens, logits[:, -1:].argmax(-1)], dim=1)  # [growing-tensor]
         torch_xla.sync()
     return tokens
 
@@ -27,8 +27,8 @@ def decode_synced(tokens, steps):
 def agent(prompts, tools):
     history = []
     for prompt in prompts:  # [missing-graph-barrier]
-        inputs = tokenizer(prompt, return_tensors="pt").to(device)
-        output = llm.generate(**inputs, max_new_tokens=32)
+        inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
+        output = llm.generate(**inputs, max_new_tokens=32)  # [unpadded-input]
         history.append(output)
         tools.run(history)
     return history
@@ -37,8 +37,8 @@ def agent(prompts, tools):
 def agent_synced(prompts):
     answers = []
     for prompt in prompts:
-        inputs = tokenizer(prompt, return_tensors="pt").to(device)
-        answers.append(llm.generate(**inputs, max_new_tokens=32))
+        inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
+        answers.append(llm.generate(**inputs, max_new_tokens=32))  # [unpadded-input]
         torch_xla.sync()
     return answers
 
@@ -54,7 +54,7 @@ def rollout(policy: torch.nn.Module, env, steps):
     observation = env.reset()
     for _ in range(steps):  # [missing-graph-barrier]
         action = policy(torch.as_tensor(observation, device=device))
-        observation, reward, done, _ = env.step(action.argmax().item())
+        observation, reward, done, _ = env.step(action.argmax().item())  # [host-sync-in-step]
         if done:
             break
 

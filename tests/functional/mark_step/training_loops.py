@@ -19,7 +19,7 @@ class Net(torch.nn.Module):
 model = Net().to(device)
 optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
 criterion = torch.nn.MSELoss()
-loader = DataLoader(torch.randn(64, 8), batch_size=8)
+loader = DataLoader(torch.randn(64, 8), batch_size=8)  # [unpadded-input]
 
 
 def train_without_barrier(epochs):
@@ -71,7 +71,7 @@ def continue_skips_the_barrier():
     for batch in loader:  # [missing-graph-barrier]
         loss = model(batch.to(device)).sum()
         loss.backward()
-        if loss.isnan().any():
+        if loss.isnan().any():  # [host-sync-in-step]
             continue
         optimizer.step()
         torch_xla.sync()

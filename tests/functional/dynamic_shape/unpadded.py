@@ -1,0 +1,46 @@
+"""Inputs whose shape changes from call to call."""
+import torch
+import torch_xla
+from torch.utils.data import DataLoader
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+device = torch_xla.device()
+tokenizer = AutoTokenizer.from_pretrained("gpt2")
+model = AutoModelForCausalLM.from_pretrained("gpt2").to(device)
+optimizer = torch.optim.AdamW(model.parameters())
+prompts_encoded = tokenizer(["set-up, once"], return_tensors="pt")
+
+
+def answer(prompts):
+    for prompt in prompts:
+        inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
+        model.generate(**inputs, max_new_tokens=32)  # [unpadded-input]
+        torch_xla.sync()
+
+
+def answer_padded(prompts):
+    for prompt in prompts:
+        inputs = tokenizer(prompt, return_tensors="pt", padding="max_length", max_length=128).to(device)
+        model.generate(**inputs, max_new_tokens=32, cache_implementation="static")
+        bucketed = tokenizer(prompt, return_tensors="pt", padding=True, pad_to_multiple_of=64)
+        torch_xla.sync()
+    return bucketed
+
+
+def train(dataset, epochs):
+    loader = DataLoader(dataset, batch_size=32, shuffle=True)  # [unpadded-input]
+    fixed = DataLoader(dataset, batch_size=32, drop_last=True)
+    evaluation = DataLoader(dataset, batch_size=32)
+    for _ in range(epochs):
+        for batch in loader:
+            model(**batch).loss.backward()
+            optimizer.step()
+            torch_xla.sync()
+        for batch in fixed:
+            model(**batch).loss.backward()
+            optimizer.step()
+            torch_xla.sync()
+    with torch.no_grad():
+        for batch in evaluation:
+            model(**batch)
+            torch_xla.sync()

@@ -1,0 +1,316 @@
+"""The dynamic-shape family: recompilation and host-sync hazards in the step (torch_xla target).
+
+Candidates are collected while the module is walked (cheap, syntactic) and judged when it is
+left, when the module's step loops, the functions they call and its nn.Module classes are known:
+only what runs every step is reported.
+"""
+
+from __future__ import annotations
+
+from astroid import nodes
+
+from tpulint import resolve
+from tpulint.catalog import load_catalog
+from tpulint.checkers.base import FamilyChecker
+from tpulint.loops import DeviceCode, Kind, conditional_on_iteration, is_logging, step_scopes
+
+DYNAMIC_FUNCTIONS = frozenset({
+    "torch.nonzero", "torch.argwhere", "torch.where", "torch.unique", "torch.unique_consecutive",
+    "torch.masked_select", "torch.repeat_interleave",
+})
+# (masked_scatter keeps its input's shape and is lowered: measured, not reported.)
+DYNAMIC_METHODS = frozenset({"nonzero", "argwhere", "unique", "unique_consecutive", "masked_select", "repeat_interleave"})
+READ_METHODS = {"item": "copies the value to the host", "tolist": "copies the values to the host",
+                "cpu": "copies the tensor to the host", "numpy": "copies the tensor to the host"}
+READ_BUILTINS = frozenset({"bool", "int", "float"})
+COMPARING_FUNCTIONS = frozenset({"torch.allclose", "torch.equal"})
+ONE_HOT = frozenset({"torch.nn.functional.one_hot"})
+STEP_CLOSURE = "torch_xla.core.xla_model.add_step_closure"
+GROWING = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack"})
+MASK_FUNCTIONS = frozenset({"torch.isnan", "torch.isinf", "torch.isfinite", "torch.logical_and",
+                            "torch.logical_or", "torch.logical_not", "torch.eq", "torch.gt", "torch.lt"})
+
+
+class DynamicShapeChecker(FamilyChecker):
+    name = "tpulint-dynamic-shape"
+    family = "dynamic-shape"
+    msgs = load_catalog().pylint_msgs("dynamic-shape")
+
+    def visit_module(self, node: nodes.Module) -> None:
+        super().visit_module(node)
+        self._loops: list[nodes.For | nodes.While] = []
+        self._candidates: list[nodes.NodeNG] = []
+        self._on_device = False
+        self._probe = DeviceCode(node, self.qualified, on_device=True)
+
+    def visit_for(self, node: nodes.For) -> None:
+        self._loops.append(node)
+
+    visit_while = visit_for
+
+    def visit_call(self, node: nodes.Call) -> None:
+        self._candidates.append(node)
+        if not self._on_device and self._probe.moves_to_device(node):
+            self._on_device = True
+
+    def visit_subscript(self, node: nodes.Subscript) -> None:
+        self._candidates.append(node)
+
+    def visit_if(self, node: nodes.If) -> None:
+        self._candidates.append(node)
+
+    visit_assert = visit_if
+
+    def leave_module(self, node: nodes.Module) -> None:
+        if self._on_device and self._candidates:
+            code = DeviceCode(node, self.qualified, on_device=True)
+            self._steps = step_scopes(code, self._loops)
+            for candidate in self._candidates:
+                if isinstance(candidate, nodes.Call) and self._unpadded(code, candidate):
+                    continue
+                if self._steps.contains(candidate):
+                    self._judge(code, candidate)
+        super().leave_module(node)
+
+    def _judge(self, code: DeviceCode, node: nodes.NodeNG) -> None:
+        if _inside_step_closure(node, self.qualified) or _inside_logging(node, self.qualified):
+            return
+        loop = _enclosing_loop(node)
+        if loop is not None and conditional_on_iteration(node, loop):
+            return  # runs every N steps, or once
+        if isinstance(node, nodes.Call):
+            self._call(code, node)
+        elif isinstance(node, nodes.Subscript):
+            self._subscript(code, node)
+        elif isinstance(node, (nodes.If, nodes.While, nodes.Assert)):
+            test = node.test
+            if _reads_tensor_value(test, code):
+                self.report("host-sync-in-step", test, (test.as_string()[:40], "branches on a tensor value"))
+
+    def _call(self, code: DeviceCode, call: nodes.Call) -> None:
+        name = self.qualified(call.func)
+        func = call.func
+        method = func.attrname if isinstance(func, nodes.Attribute) else None
+        receiver_is_tensor = method is not None and code.kind(func.expr) == Kind.TENSOR
+        if name in DYNAMIC_FUNCTIONS and _dynamic_call(name.rsplit(".", 1)[-1], call, code, call.args):
+            self._dynamic(call, name.rsplit(".", 1)[-1])
+        elif method in DYNAMIC_METHODS and receiver_is_tensor and _dynamic_call(method, call, code, [func.expr, *call.args]):
+            self._dynamic(call, method)
+        elif method in READ_METHODS and receiver_is_tensor:
+            self.report("host-sync-in-step", call, (call.as_string()[:40], READ_METHODS[method]))
+        elif isinstance(func, nodes.Name) and func.name in READ_BUILTINS and call.args and _reads_tensor_value(call.args[0], code):
+            self.report("host-sync-in-step", call, (call.as_string()[:40], "copies the value to the host"))
+        elif name in COMPARING_FUNCTIONS:
+            self.report("host-sync-in-step", call, (call.as_string()[:40], "compares on the host"))
+        elif name in ONE_HOT and len(call.args) < 2 and not any(k.arg == "num_classes" for k in call.keywords or ()):
+            self.report("host-sync-in-step", call, (call.as_string()[:40], "reads the largest class id to size its output"))
+        elif name in GROWING:
+            self._growth(call)
+
+    # --- inputs whose shape changes from call to call ----------------------------------------
+
+    def _unpadded(self, code: DeviceCode, call: nodes.Call) -> bool:
+        """Tokenizer calls in the step, generate() anywhere, DataLoaders feeding a training loop."""
+        func = call.func
+        keywords = {item.arg: item.value for item in call.keywords or ()}
+        if code.kind(func) == Kind.TOKENIZER and self._steps.contains(call):
+            if not _fixed_length(keywords):
+                self.report("unpadded-input", call, (f"{func.as_string()}(...)", "pads each call only to its own length"),
+                            fix='pad to a fixed length: padding="max_length", max_length=N (or pad_to_multiple_of=N for a few buckets)')
+            return True
+        if isinstance(func, nodes.Attribute) and func.attrname == "generate" and code.kind(func.expr) == Kind.MODULE:
+            if resolve.string_value(keywords.get("cache_implementation")) != "static" and "past_key_values" not in keywords:
+                self.report("unpadded-input", call, (f"{func.as_string()}(...)", "grows a dynamic KV cache every token"),
+                            fix='pass cache_implementation="static" (or a StaticCache as past_key_values)')
+            return True
+        if self.qualified(func) == "torch.utils.data.DataLoader" and not _drops_last(keywords):
+            loop = self._training_loop_over(code, call)
+            if loop is not None:
+                self.report("unpadded-input", call, (f"{func.as_string()}(...)", f"ends each epoch of the loop on line {loop.lineno} with a short batch"),
+                            fix="pass drop_last=True")
+            return True
+        return False
+
+    def _training_loop_over(self, code: DeviceCode, loader: nodes.Call) -> nodes.For | None:
+        """A step loop with a backward pass that iterates this DataLoader (directly or by name)."""
+        binding = resolve.binding_of(loader)
+        for loop in sorted(self._steps.loops, key=lambda loop: (loop.lineno, loop.col_offset)):
+            if not isinstance(loop, nodes.For):
+                continue
+            iterable = loop.iter
+            if isinstance(iterable, nodes.Call) and isinstance(iterable.func, nodes.Name) and iterable.func.name == "enumerate" and iterable.args:
+                iterable = iterable.args[0]
+            feeds = iterable is loader or (binding is not None and iterable in binding.uses)
+            if feeds and any(isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute)
+                             and node.func.attrname == "backward" for node in loop.nodes_of_class(nodes.Call)):
+                return loop
+        return None
+
+    def _dynamic(self, call: nodes.Call, op: str) -> None:
+        data = self.catalog.extras["dynamic_ops"][op]
+        self.report("data-dependent-shape", call, (call.as_string()[:40], data["counter"]), fix=data["fix"])
+
+    def _subscript(self, code: DeviceCode, node: nodes.Subscript) -> None:
+        if code.kind(node.value) != Kind.TENSOR:
+            return
+        if _is_bool_mask(node.slice, code, self.qualified):
+            op = "mask-assign" if isinstance(node.parent, nodes.Assign) and node in node.parent.targets else "mask-index"
+            data = self.catalog.extras["dynamic_ops"][op]
+            self.report("data-dependent-shape", node, (node.as_string()[:40], data["counter"]), fix=data["fix"])
+            return
+        loop = _enclosing_loop(node)
+        # Only where every iteration is its own graph; a loop unrolled into one graph (over layers
+        # in forward) indexes the same way every step.
+        varying = _loop_varying_index(node.slice, loop) if loop in self._steps.loops else None
+        if varying is not None:
+            what = "writes at a Python index" if _is_store(node) else "is sliced with a Python bound"
+            self.report("growing-tensor", node, (node.as_string()[:40], f"{what} ({varying}) that changes"))
+
+    def _growth(self, call: nodes.Call) -> None:
+        """`x = torch.cat([x, y])` in a loop: x grows every iteration."""
+        assign = call.parent
+        if not (isinstance(assign, (nodes.Assign, nodes.AugAssign)) and _enclosing_loop(call) in self._steps.loops):
+            return
+        targets = assign.targets if isinstance(assign, nodes.Assign) else [assign.target]
+        names = {target.as_string() for target in targets}
+        pieces = call.args[0] if call.args else None
+        if isinstance(pieces, (nodes.List, nodes.Tuple)) and any(piece.as_string() in names for piece in pieces.elts):
+            self.report("growing-tensor", call, (call.as_string()[:40], "grows by one piece"))
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _fixed_length(keywords: dict) -> bool:
+    padding = resolve.string_value(keywords.get("padding"))
+    return (padding == "max_length" and "max_length" in keywords) or "pad_to_multiple_of" in keywords
+
+
+def _drops_last(keywords: dict) -> bool:
+    drop_last = keywords.get("drop_last")
+    return drop_last is not None and not (isinstance(drop_last, nodes.Const) and drop_last.value is False)
+
+
+def _dynamic_call(op: str, call: nodes.Call, code: DeviceCode, operands: list) -> bool:
+    """Whether this call of a possibly-dynamic op really has a data-dependent shape."""
+    if op == "where":
+        return len(call.args) == 1 and not call.keywords
+    if op == "repeat_interleave":
+        repeats = operands[1] if len(operands) > 1 else None
+        return repeats is not None and code.kind(repeats) == Kind.TENSOR
+    if op == "unique":
+        return True
+    return any(code.kind(operand) == Kind.TENSOR or isinstance(operand, nodes.Compare) for operand in operands[:1]) or op in (
+        "nonzero", "argwhere", "masked_select", "unique_consecutive")
+
+
+def _reads_tensor_value(test: nodes.NodeNG, code: DeviceCode) -> bool:
+    """An `if`/`while` test or a bool()/int()/float() argument whose value comes from a tensor."""
+    if isinstance(test, nodes.BoolOp):
+        return any(_reads_tensor_value(value, code) for value in test.values)
+    if isinstance(test, nodes.UnaryOp):
+        return _reads_tensor_value(test.operand, code)
+    if isinstance(test, nodes.Name) and _only_parameters(test):
+        return False  # a flag passed in: its type is not known here
+    if isinstance(test, nodes.Compare):
+        if any(op in ("is", "is not", "in", "not in") for op, _ in test.ops):
+            return False
+        return any(code.kind(operand) == Kind.TENSOR for operand in [test.left, *(o for _, o in test.ops)])
+    return code.kind(test) == Kind.TENSOR
+
+
+def _only_parameters(name: nodes.Name) -> bool:
+    try:
+        _, bindings = name.lookup(name.name)
+    except (AttributeError, KeyError):
+        return True
+    return all(isinstance(binding.parent, nodes.Arguments) for binding in bindings)
+
+
+def _is_bool_mask(node: nodes.NodeNG, code: DeviceCode, qualified, depth: int = 0) -> bool:
+    if depth > 3:
+        return False
+    if isinstance(node, nodes.Compare):
+        return _reads_tensor_value(node, code)
+    if isinstance(node, nodes.UnaryOp) and node.op == "~":
+        return _is_bool_mask(node.operand, code, qualified, depth + 1)
+    if isinstance(node, nodes.BinOp) and node.op in ("&", "|", "^"):
+        return _is_bool_mask(node.left, code, qualified, depth + 1) or _is_bool_mask(node.right, code, qualified, depth + 1)
+    if isinstance(node, nodes.Call):
+        func = node.func
+        if qualified(func) in MASK_FUNCTIONS:
+            return True
+        return isinstance(func, nodes.Attribute) and func.attrname == "bool" and code.kind(func.expr) == Kind.TENSOR
+    if isinstance(node, nodes.Name):
+        value = resolve.single_assigned_value(node)
+        return value is not None and _is_bool_mask(value, code, qualified, depth + 1)
+    return False
+
+
+def _enclosing_loop(node: nodes.NodeNG) -> nodes.For | nodes.While | None:
+    parent = node.parent
+    while parent is not None and not isinstance(parent, (nodes.FunctionDef, nodes.ClassDef, nodes.Module, nodes.Lambda)):
+        if isinstance(parent, (nodes.For, nodes.While)):
+            return parent
+        parent = parent.parent
+    return None
+
+
+def _loop_varying_index(index: nodes.NodeNG, loop: nodes.For | nodes.While) -> str | None:
+    """A Python name in an index or slice bound that the loop rebinds every iteration."""
+    rebound = _rebound_in(loop)
+    for name in index.nodes_of_class(nodes.Name):
+        if name.name in rebound:
+            return name.name
+    return None
+
+
+def _rebound_in(loop: nodes.For | nodes.While) -> set[str]:
+    names = set()
+    if isinstance(loop, nodes.For):
+        iterable = loop.iter
+        is_range = isinstance(iterable, nodes.Call) and isinstance(iterable.func, nodes.Name) and iterable.func.name in ("range", "enumerate")
+        if is_range:
+            targets = loop.target.elts[:1] if isinstance(loop.target, nodes.Tuple) else [loop.target]
+            names |= {target.name for target in targets if isinstance(target, nodes.AssignName)}
+    for statement in loop.body:
+        for assign in statement.nodes_of_class((nodes.Assign, nodes.AugAssign)):
+            targets = assign.targets if isinstance(assign, nodes.Assign) else [assign.target]
+            for target in targets:
+                if isinstance(target, nodes.AssignName) and _int_valued(assign.value):
+                    names.add(target.name)
+    return names
+
+
+def _int_valued(value: nodes.NodeNG) -> bool:
+    """A Python integer computation: a constant or a name, plus or minus integers."""
+    if isinstance(value, nodes.Const):
+        return type(value.value) is int
+    if isinstance(value, nodes.BinOp) and value.op in ("+", "-"):
+        return _int_valued(value.left) or _int_valued(value.right)
+    return isinstance(value, nodes.Name)
+
+
+def _is_store(node: nodes.Subscript) -> bool:
+    parent = node.parent
+    return isinstance(parent, nodes.Assign) and node in parent.targets
+
+
+def _inside_step_closure(node: nodes.NodeNG, qualified) -> bool:
+    parent = node.parent
+    while parent is not None and not isinstance(parent, nodes.Module):
+        if isinstance(parent, nodes.Call) and qualified(parent.func) == STEP_CLOSURE:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _inside_logging(node: nodes.NodeNG, qualified) -> bool:
+    """Logging that reads tensors is the mark-step family's tensor-logged-in-step."""
+    statement = node.statement()
+    parent = node
+    while parent is not None and parent is not statement:
+        if isinstance(parent, nodes.Call) and is_logging(parent, qualified):
+            return True
+        parent = parent.parent
+    return isinstance(statement, nodes.Expr) and isinstance(statement.value, nodes.Call) and is_logging(statement.value, qualified)
