@@ -46,7 +46,9 @@ class DynamicShapeChecker(FamilyChecker):
     def visit_for(self, node: nodes.For) -> None:
         self._loops.append(node)
 
-    visit_while = visit_for
+    def visit_while(self, node: nodes.While) -> None:
+        self._loops.append(node)
+        self._candidates.append(node)  # its test is read every iteration
 
     def visit_call(self, node: nodes.Call) -> None:
         self._candidates.append(node)
@@ -68,7 +70,7 @@ class DynamicShapeChecker(FamilyChecker):
             for candidate in self._candidates:
                 if isinstance(candidate, nodes.Call) and self._unpadded(code, candidate):
                     continue
-                if self._steps.contains(candidate):
+                if self._steps.contains(candidate) or candidate in self._steps.loops:
                     self._judge(code, candidate)
         super().leave_module(node)
 
