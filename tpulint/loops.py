@@ -15,6 +15,7 @@ A module that never moves anything to a device is CPU code and has no device wor
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -141,6 +142,8 @@ class DeviceCode:
         text = resolve.string_value(node)
         if text is not None:
             return text.split(":")[0] not in HOST_DEVICES
+        if isinstance(node, nodes.Attribute) and node.attrname == "device":
+            return False  # `device=x.device` keeps a tensor where another already is: not a move
         name = self.qualified(node) or ""
         return not (name.startswith("torch.") and not name.startswith(("torch.device", "torch_xla")))
 
@@ -188,8 +191,12 @@ class DeviceCode:
                 return Kind.FRAMEWORK_LOADER
             if func.attrname == "per_device_loader":
                 return Kind.SYNCING_LOADER
-            if receiver == Kind.MODULE or func.attrname in MODULE_ONLY_METHODS:
-                return Kind.MODULE if func.attrname in MODULE_SELF_METHODS else None
+            if func.attrname in MODULE_SELF_METHODS and (receiver == Kind.MODULE or func.attrname in MODULE_ONLY_METHODS):
+                return Kind.MODULE
+            if func.attrname in MODULE_ONLY_METHODS:
+                return None
+            if receiver == Kind.MODULE and func.attrname in MODEL_RUN_METHODS:
+                return Kind.TENSOR
             if func.attrname in ("to", "cuda") and (func.attrname == "cuda" or self.moves_to_device(call)):
                 return Kind.TENSOR
             if receiver == Kind.TENSOR and func.attrname not in HOST_METHODS:
@@ -276,6 +283,10 @@ class DeviceCode:
 
     def _parameter_kind(self, binding: nodes.AssignName, arguments: nodes.Arguments, depth: int) -> str | None:
         function = arguments.parent
+        owner = function.parent if isinstance(function, nodes.FunctionDef) else None
+        if (isinstance(owner, nodes.ClassDef) and arguments.args and binding is arguments.args[0]
+                and owner.name in self._derived_classes()[Kind.MODULE]):
+            return Kind.MODULE  # `self` in a model's method
         if (isinstance(function, nodes.FunctionDef) and function.name == "forward" and binding in arguments.args[1:]
                 and isinstance(function.parent, nodes.ClassDef) and function.parent.name in self._derived_classes()[Kind.MODULE]
                 and not _has_default(binding, arguments)):
@@ -508,6 +519,11 @@ class DeviceCode:
     def _judge(self, loop: nodes.For | nodes.While) -> LoopVerdict:
         if not self.touches_accelerator:
             return LoopVerdict(loop, [], [])
+        if self._inside_model(loop) and not _runs_whole_model(loop):
+            # A loop over layers or parameters inside a model or optimizer is part of someone
+            # else's step: never reported, never a step loop, so not worth walking. (A loop that
+            # calls the whole model each time, as a generate() method does, is a decode loop.)
+            return LoopVerdict(loop, [], [], absorbed=True)
         if isinstance(loop, nodes.For) and self.kind(loop.iter) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER):
             walk = Walk()
             self.flow(loop.body, frozenset(), walk)
@@ -518,8 +534,6 @@ class DeviceCode:
         end = self.flow(loop.body, frozenset(), fresh)
         verdict = LoopVerdict(loop, fresh.work, fresh.barriers)
         verdict.steps = any(self._is_step_work(node) for node in fresh.work)
-        if self._inside_model(loop):
-            verdict.absorbed = True  # a loop over layers or parameters inside a model or optimizer
         if not fresh.work or all(not state for state in _loop_ends(end, fresh)):
             return verdict
         carried = Walk()
@@ -584,6 +598,17 @@ class DeviceCode:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _runs_whole_model(loop: nodes.For | nodes.While) -> bool:
+    """The loop calls `self(...)` or `self.forward(...)`: each iteration runs the whole model."""
+    for call in loop.nodes_of_class(nodes.Call, skip_klass=(nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)):
+        func = call.func
+        if isinstance(func, nodes.Name) and func.name == "self":
+            return True
+        if isinstance(func, nodes.Attribute) and func.attrname == "forward" and isinstance(func.expr, nodes.Name) and func.expr.name == "self":
+            return True
+    return False
 
 
 def _loop_ends(end: frozenset | None, walk: Walk) -> list[frozenset]:
@@ -734,3 +759,18 @@ def conditional_on_iteration(node: nodes.NodeNG, loop: nodes.NodeNG) -> bool:
                 return True
         child = parent
     return False
+
+
+# One analysis per module, shared by the families that need it (loop verdicts and value kinds
+# are the expensive part). Checkers forget it in visit_module, which precedes every leave_module.
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def shared_device_code(module: nodes.Module, qualified: Callable[[nodes.NodeNG], str | None]) -> DeviceCode:
+    if module not in _SHARED:
+        _SHARED[module] = DeviceCode(module, qualified, on_device=True)
+    return _SHARED[module]
+
+
+def forget(module: nodes.Module) -> None:
+    _SHARED.pop(module, None)

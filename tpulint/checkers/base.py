@@ -19,7 +19,7 @@ from astroid.exceptions import StatementMissing
 from pylint.checkers import BaseChecker
 from pylint.interfaces import HIGH, Confidence
 
-from tpulint import resolve
+from tpulint import loops, resolve
 from tpulint.catalog import Rule, load_catalog
 
 TARGET_OPTION = "tpulint-target"
@@ -81,6 +81,7 @@ class FamilyChecker(BaseChecker):
         # astroid caches modules across runs; every checker's visit_module precedes every
         # leave_module of the same walk, so forgetting here is safe.
         _IMPORT_REPORTED.discard(node)
+        loops.forget(node)
         self._origins: resolve.OriginCache = {}
         self._qualified_names: dict[nodes.NodeNG, str | None] = {}
         # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.

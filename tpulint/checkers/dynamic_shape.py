@@ -12,7 +12,7 @@ from astroid import nodes
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import FamilyChecker
-from tpulint.loops import DeviceCode, Kind, conditional_on_iteration, is_logging, step_scopes
+from tpulint.loops import DeviceCode, Kind, conditional_on_iteration, is_logging, shared_device_code, step_scopes
 
 DYNAMIC_FUNCTIONS = frozenset({
     "torch.nonzero", "torch.argwhere", "torch.where", "torch.unique", "torch.unique_consecutive",
@@ -65,7 +65,7 @@ class DynamicShapeChecker(FamilyChecker):
 
     def leave_module(self, node: nodes.Module) -> None:
         if self._on_device and self._candidates:
-            code = DeviceCode(node, self.qualified, on_device=True)
+            code = shared_device_code(node, self.qualified)
             self._steps = step_scopes(code, self._loops)
             for candidate in self._candidates:
                 if isinstance(candidate, nodes.Call) and self._unpadded(code, candidate):
@@ -114,18 +114,23 @@ class DynamicShapeChecker(FamilyChecker):
     def _unpadded(self, code: DeviceCode, call: nodes.Call) -> bool:
         """Tokenizer calls in the step, generate() anywhere, DataLoaders feeding a training loop."""
         func = call.func
+        generate = isinstance(func, nodes.Attribute) and func.attrname == "generate"
+        loader = not generate and self.qualified(func) == "torch.utils.data.DataLoader"
+        in_step = self._steps.contains(call)
+        if not (generate or loader or in_step):
+            return False
         keywords = {item.arg: item.value for item in call.keywords or ()}
-        if code.kind(func) == Kind.TOKENIZER and self._steps.contains(call):
+        if in_step and not generate and not loader and code.kind(func) == Kind.TOKENIZER:
             if not _fixed_length(keywords):
                 self.report("unpadded-input", call, (f"{func.as_string()}(...)", "pads each call only to its own length"),
                             fix='pad to a fixed length: padding="max_length", max_length=N (or pad_to_multiple_of=N for a few buckets)')
             return True
-        if isinstance(func, nodes.Attribute) and func.attrname == "generate" and code.kind(func.expr) == Kind.MODULE:
+        if generate and code.kind(func.expr) == Kind.MODULE:
             if resolve.string_value(keywords.get("cache_implementation")) != "static" and "past_key_values" not in keywords:
                 self.report("unpadded-input", call, (f"{func.as_string()}(...)", "grows a dynamic KV cache every token"),
                             fix='pass cache_implementation="static" (or a StaticCache as past_key_values)')
             return True
-        if self.qualified(func) == "torch.utils.data.DataLoader" and not _drops_last(keywords):
+        if loader and not _drops_last(keywords):
             loop = self._training_loop_over(code, call)
             if loop is not None:
                 self.report("unpadded-input", call, (f"{func.as_string()}(...)", f"ends each epoch of the loop on line {loop.lineno} with a short batch"),

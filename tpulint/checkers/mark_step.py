@@ -11,7 +11,9 @@ from astroid import nodes
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import FamilyChecker, header_end
-from tpulint.loops import MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging
+from tpulint.loops import (
+    MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging, shared_device_code,
+)
 
 SHOWN_WORK = 3
 READ_METHODS = frozenset({"item", "tolist"})
@@ -41,7 +43,7 @@ class MarkStepChecker(FamilyChecker):
 
     def leave_module(self, node: nodes.Module) -> None:
         if self._on_device and self._loops:
-            code = DeviceCode(node, self.qualified, on_device=True)
+            code = shared_device_code(node, self.qualified)
             for loop in self._loops:
                 self._judge(code, code.loop_verdict(loop))
         super().leave_module(node)
