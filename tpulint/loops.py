@@ -586,15 +586,18 @@ class DeviceCode:
         return any(self.loop_verdict(loop).steps for loop in loops)
 
     def iterates_data_loader(self, loop: nodes.For | nodes.While) -> bool:
-        if not isinstance(loop, nodes.For):
-            return False
-        iterable = loop.iter
-        if isinstance(iterable, nodes.Call) and isinstance(iterable.func, nodes.Name) and iterable.func.name == "enumerate":
-            iterable = iterable.args[0] if iterable.args else iterable
-        if isinstance(iterable, nodes.Name):
-            value = resolve.single_assigned_value(iterable)
-            iterable = value if value is not None else iterable
-        return isinstance(iterable, nodes.Call) and self.qualified(iterable.func) == DATA_LOADER
+        source = data_source(loop)
+        return source is not None and self.kind(source) == Kind.DATA_LOADER
+
+
+def data_source(loop: nodes.For | nodes.While) -> nodes.NodeNG | None:
+    """What a for loop iterates, seen through enumerate()."""
+    if not isinstance(loop, nodes.For):
+        return None
+    iterable = loop.iter
+    if isinstance(iterable, nodes.Call) and isinstance(iterable.func, nodes.Name) and iterable.func.name == "enumerate" and iterable.args:
+        return iterable.args[0]
+    return iterable
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from astroid import nodes
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import FamilyChecker
-from tpulint.loops import DeviceCode, Kind, conditional_on_iteration, is_logging, shared_device_code, step_scopes
+from tpulint.loops import (
+    DeviceCode, Kind, conditional_on_iteration, data_source, is_logging, shared_device_code, step_scopes,
+)
 
 DYNAMIC_FUNCTIONS = frozenset({
     "torch.nonzero", "torch.argwhere", "torch.where", "torch.unique", "torch.unique_consecutive",
@@ -142,12 +144,8 @@ class DynamicShapeChecker(FamilyChecker):
         """A step loop with a backward pass that iterates this DataLoader (directly or by name)."""
         binding = resolve.binding_of(loader)
         for loop in sorted(self._steps.loops, key=lambda loop: (loop.lineno, loop.col_offset)):
-            if not isinstance(loop, nodes.For):
-                continue
-            iterable = loop.iter
-            if isinstance(iterable, nodes.Call) and isinstance(iterable.func, nodes.Name) and iterable.func.name == "enumerate" and iterable.args:
-                iterable = iterable.args[0]
-            feeds = iterable is loader or (binding is not None and iterable in binding.uses)
+            iterable = data_source(loop)
+            feeds = iterable is not None and (iterable is loader or (binding is not None and iterable in binding.uses))
             if feeds and any(isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute)
                              and node.func.attrname == "backward" for node in loop.nodes_of_class(nodes.Call)):
                 return loop
