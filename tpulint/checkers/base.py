@@ -156,6 +156,31 @@ class FamilyChecker(BaseChecker):
         return findings
 
 
+class StepFamilyChecker(FamilyChecker):
+    """Base of the families that judge what runs in the step: collects the module's loops and
+    notes whether it moves anything to a device at all (a module that never does is CPU code)."""
+
+    def visit_module(self, node: nodes.Module) -> None:
+        super().visit_module(node)
+        self._loops: list[nodes.For | nodes.While] = []
+        self._on_device = False
+        self._probe = loops.DeviceCode(node, self.qualified, on_device=True)
+
+    def visit_for(self, node: nodes.For) -> None:
+        self._loops.append(node)
+
+    def visit_while(self, node: nodes.While) -> None:
+        self._loops.append(node)
+
+    def visit_call(self, node: nodes.Call) -> None:
+        if not self._on_device and self._probe.moves_to_device(node):
+            self._on_device = True
+
+    def device_code(self, module: nodes.Module) -> loops.DeviceCode | None:
+        """The module's shared loop analysis, or None for CPU code."""
+        return loops.shared_device_code(module, self.qualified) if self._on_device else None
+
+
 def header_end(node: nodes.For | nodes.While) -> tuple[int, int]:
     """End of a loop's first line (`for x in xs` / `while cond`): a loop is reported there, not
     over its whole body, so an annotation lands on the line to change."""

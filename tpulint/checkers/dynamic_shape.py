@@ -11,10 +11,8 @@ from astroid import nodes
 
 from tpulint import resolve
 from tpulint.catalog import load_catalog
-from tpulint.checkers.base import FamilyChecker
-from tpulint.loops import (
-    DeviceCode, Kind, conditional_on_iteration, data_source, is_logging, shared_device_code, step_scopes,
-)
+from tpulint.checkers.base import StepFamilyChecker
+from tpulint.loops import DeviceCode, Kind, conditional_on_iteration, data_source, is_logging, step_scopes
 
 DYNAMIC_FUNCTIONS = frozenset({
     "torch.nonzero", "torch.argwhere", "torch.where", "torch.unique", "torch.unique_consecutive",
@@ -33,29 +31,22 @@ MASK_FUNCTIONS = frozenset({"torch.isnan", "torch.isinf", "torch.isfinite", "tor
                             "torch.logical_or", "torch.logical_not", "torch.eq", "torch.gt", "torch.lt"})
 
 
-class DynamicShapeChecker(FamilyChecker):
+class DynamicShapeChecker(StepFamilyChecker):
     name = "tpulint-dynamic-shape"
     family = "dynamic-shape"
     msgs = load_catalog().pylint_msgs("dynamic-shape")
 
     def visit_module(self, node: nodes.Module) -> None:
         super().visit_module(node)
-        self._loops: list[nodes.For | nodes.While] = []
         self._candidates: list[nodes.NodeNG] = []
-        self._on_device = False
-        self._probe = DeviceCode(node, self.qualified, on_device=True)
-
-    def visit_for(self, node: nodes.For) -> None:
-        self._loops.append(node)
 
     def visit_while(self, node: nodes.While) -> None:
-        self._loops.append(node)
+        super().visit_while(node)
         self._candidates.append(node)  # its test is read every iteration
 
     def visit_call(self, node: nodes.Call) -> None:
+        super().visit_call(node)
         self._candidates.append(node)
-        if not self._on_device and self._probe.moves_to_device(node):
-            self._on_device = True
 
     def visit_subscript(self, node: nodes.Subscript) -> None:
         self._candidates.append(node)
@@ -66,8 +57,8 @@ class DynamicShapeChecker(FamilyChecker):
     visit_assert = visit_if
 
     def leave_module(self, node: nodes.Module) -> None:
-        if self._on_device and self._candidates:
-            code = shared_device_code(node, self.qualified)
+        code = self.device_code(node) if self._candidates else None
+        if code is not None:
             self._steps = step_scopes(code, self._loops)
             for candidate in self._candidates:
                 if isinstance(candidate, nodes.Call) and self._unpadded(code, candidate):

@@ -10,40 +10,26 @@ from astroid import nodes
 
 from tpulint import resolve
 from tpulint.catalog import load_catalog
-from tpulint.checkers.base import FamilyChecker, header_end
-from tpulint.loops import (
-    MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging, shared_device_code,
-)
+from tpulint.checkers.base import StepFamilyChecker, header_end
+from tpulint.loops import MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging
 
 SHOWN_WORK = 3
 READ_METHODS = frozenset({"item", "tolist"})
 
 
-class MarkStepChecker(FamilyChecker):
+class MarkStepChecker(StepFamilyChecker):
     name = "tpulint-mark-step"
     family = "mark-step"
     msgs = load_catalog().pylint_msgs("mark-step")
 
-    def visit_module(self, node: nodes.Module) -> None:
-        super().visit_module(node)
-        self._loops: list[nodes.For | nodes.While] = []
-        self._on_device = False
-        self._probe = DeviceCode(node, self.qualified, on_device=True)
-
-    def visit_for(self, node: nodes.For) -> None:
-        self._loops.append(node)
-
-    visit_while = visit_for
-
     def visit_call(self, node: nodes.Call) -> None:
+        super().visit_call(node)
         if self.qualified(node.func) == MARK_STEP:
             self.report("deprecated-mark-step", node, (f"{node.func.as_string()}()",))
-        if not self._on_device and self._probe.moves_to_device(node):
-            self._on_device = True
 
     def leave_module(self, node: nodes.Module) -> None:
-        if self._on_device and self._loops:
-            code = shared_device_code(node, self.qualified)
+        code = self.device_code(node) if self._loops else None
+        if code is not None:
             for loop in self._loops:
                 self._judge(code, code.loop_verdict(loop))
         super().leave_module(node)
