@@ -1,0 +1,176 @@
+"""Generate rules/ops/torch_xla-<version>.toml: which torch-level calls fall back to the CPU on
+torch_xla, measured on the runtime itself (the lowering list alone is wrong both ways).
+
+Not part of the project's install or CI (the generated file is committed). Run it in a separate
+venv with the torch_xla version to record:
+
+    python3 -m venv /tmp/xla && /tmp/xla/bin/pip install torch==2.9.0 torch_xla==2.9.0 torchvision==0.24.0
+    PJRT_DEVICE=CPU /tmp/xla/bin/python rules/ops/generate.py ../shared/research/xla-lowered-ops.txt
+
+Method: every probe below calls one torch function or Tensor method on XLA tensors, with arguments
+chosen to hit one code path (conditional fallbacks get one probe per side of the condition), after
+`torch_xla.debug.metrics.clear_all()`, then forces execution and reads the `aten::` counters
+(`met.executed_fallback_ops()`). `aten::_local_scalar_dense` alone is a host read, not a missing
+lowering, and is recorded as such. Each op's aten name is also looked up in pytorch/xla's
+`codegen/xla_native_functions.yaml` list (the file given as argument), and the disagreements are
+written down: listed but falling back, or not listed yet running on XLA (composites).
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+import torch_xla
+import torch_xla.debug.metrics as met
+
+DEVICE = torch_xla.device()
+HOST_READ = "aten::_local_scalar_dense"
+
+
+def t(*shape, dtype=torch.float32, low=None):
+    """A tensor on the XLA device (random, reproducible)."""
+    torch.manual_seed(0)
+    if dtype.is_floating_point:
+        value = torch.rand(*shape) if low == 0 else torch.randn(*shape)
+    else:
+        value = torch.randint(0, 4, shape, dtype=dtype)
+    return value.to(DEVICE)
+
+
+def generator():
+    return torch.Generator().manual_seed(0)
+
+
+# (call name, condition or "", probe, lowered alternative or "")
+PROBES = [
+    ("torch.median", "", lambda: torch.median(t(8)), "torch.quantile(x, 0.5) or torch.sort(x).values[n // 2]"),
+    ("torch.Tensor.median", "with dim", lambda: t(4, 8).median(dim=1), "torch.sort(x, dim).values[..., n // 2]"),
+    ("torch.nanmedian", "", lambda: torch.nanmedian(t(8)), "torch.nanquantile(x, 0.5)"),
+    ("torch.mode", "", lambda: torch.mode(t(8, dtype=torch.int64)), "one_hot(x, num_classes).sum(0).argmax()"),
+    ("torch.bincount", "", lambda: torch.bincount(t(8, dtype=torch.int64)), "F.one_hot(x, num_classes).sum(0)"),
+    ("torch.histc", "", lambda: torch.histc(t(8), bins=4), "((x - lo) / width).long().clamp(0, bins - 1) then one_hot(...).sum(0)"),
+    ("torch.searchsorted", "", lambda: torch.searchsorted(torch.sort(t(8)).values, t(3)), "(sorted_seq.unsqueeze(0) < values.unsqueeze(-1)).sum(-1)"),
+    ("torch.bucketize", "", lambda: torch.bucketize(t(3), torch.sort(t(8)).values), "(values.unsqueeze(-1) > boundaries).sum(-1)"),
+    ("torch.isin", "", lambda: torch.isin(t(8, dtype=torch.int64), t(3, dtype=torch.int64)), "(x.unsqueeze(-1) == test.flatten()).any(-1)"),
+    ("torch.cummin", "", lambda: torch.cummin(t(8), dim=0), "-torch.cummax(-x, dim).values"),
+    ("torch.logcumsumexp", "", lambda: torch.logcumsumexp(t(8), dim=0), "compute in a stable form with cummax and cumsum"),
+    ("torch.multinomial", "replacement=False, num_samples>1", lambda: torch.multinomial(t(8, low=0), 2), "torch.topk(torch.log(p) - torch.log(-torch.log(torch.rand_like(p))), k)"),
+    ("torch.multinomial", "num_samples=1", lambda: torch.multinomial(t(8, low=0), 1), ""),
+    ("torch.multinomial", "replacement=True", lambda: torch.multinomial(t(8, low=0), 2, replacement=True), ""),
+    ("torch.poisson", "", lambda: torch.poisson(t(8, low=0)), ""),
+    ("torch.Tensor.uniform_", "generator=", lambda: t(8).uniform_(generator=generator()), "drop generator= and seed with torch_xla.manual_seed"),
+    ("torch.Tensor.uniform_", "no generator", lambda: t(8).uniform_(), ""),
+    ("torch.fft.rfft", "", lambda: torch.fft.rfft(t(8)), ""),
+    ("torch.fft.fft", "", lambda: torch.fft.fft(t(8)), ""),
+    ("torch.stft", "", lambda: torch.stft(t(64), n_fft=16, return_complex=True), ""),
+    ("torch.linalg.qr", "", lambda: torch.linalg.qr(t(4, 4)), ""),
+    ("torch.linalg.eig", "", lambda: torch.linalg.eig(t(4, 4)), "torch.linalg.eigh for symmetric matrices"),
+    ("torch.linalg.solve", "", lambda: torch.linalg.solve(t(4, 4) + 4 * torch.eye(4, device=DEVICE), t(4, 1)), ""),
+    ("torch.linalg.cholesky", "", lambda: torch.linalg.cholesky(torch.eye(4, device=DEVICE) * 2), ""),
+    ("torch.linalg.lstsq", "", lambda: torch.linalg.lstsq(t(4, 4), t(4, 1)), "torch.linalg.pinv(a) @ b"),
+    ("torch.linalg.det", "", lambda: torch.linalg.det(t(4, 4)), "torch.linalg.slogdet"),
+    ("torch.linalg.matrix_exp", "", lambda: torch.linalg.matrix_exp(t(4, 4)), ""),
+    ("torch.linalg.inv", "", lambda: torch.linalg.inv(t(4, 4) + 4 * torch.eye(4, device=DEVICE)), ""),
+    ("torch.nn.functional.grid_sample", "", lambda: F.grid_sample(t(1, 1, 4, 4), t(1, 2, 2, 2).tanh(), align_corners=False), ""),
+    ("torch.nn.functional.interpolate", "mode='bicubic'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="bicubic"), "mode='bilinear'"),
+    ("torch.nn.functional.interpolate", "mode='nearest-exact'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="nearest-exact"), "mode='nearest'"),
+    ("torch.nn.functional.interpolate", "antialias=True", lambda: F.interpolate(t(1, 1, 8, 8), scale_factor=0.5, mode="bilinear", antialias=True), "antialias=False"),
+    ("torch.nn.functional.interpolate", "mode='bilinear'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="bilinear"), ""),
+    ("torch.nn.functional.interpolate", "mode='nearest'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="nearest"), ""),
+    ("torch.nn.functional.adaptive_avg_pool2d", "output size does not divide the input", lambda: F.adaptive_avg_pool2d(t(1, 1, 7, 7), 3), "an output size that divides the input, or avg_pool2d"),
+    ("torch.nn.functional.adaptive_avg_pool2d", "output size divides the input", lambda: F.adaptive_avg_pool2d(t(1, 1, 8, 8), 4), ""),
+    ("torch.nn.functional.adaptive_max_pool2d", "output size does not divide the input", lambda: F.adaptive_max_pool2d(t(1, 1, 7, 7), 3), "an output size that divides the input"),
+    ("torch.nn.functional.adaptive_max_pool2d", "output size divides the input", lambda: F.adaptive_max_pool2d(t(1, 1, 8, 8), 4), ""),
+    ("torch.nn.functional.max_pool2d", "dilation>1", lambda: F.max_pool2d(t(1, 1, 8, 8), 2, dilation=2), "dilation=1"),
+    ("torch.nn.functional.max_pool2d", "dilation=1", lambda: F.max_pool2d(t(1, 1, 8, 8), 2), ""),
+    ("torch.nn.functional.unfold", "", lambda: F.unfold(t(1, 1, 4, 4), 2), "a strided view (x.unfold(dim, size, step)) or a conv2d with identity kernels"),
+    ("torch.nn.functional.fold", "", lambda: F.fold(t(1, 4, 9), (4, 4), 2), ""),
+    ("torch.nn.functional.ctc_loss", "", lambda: F.ctc_loss(t(6, 1, 4).log_softmax(2), torch.tensor([[1, 2]], device=DEVICE), torch.tensor([6], device=DEVICE), torch.tensor([2], device=DEVICE)), ""),
+    ("torch.Tensor.scatter_reduce", "reduce='mean'", lambda: t(4).scatter_reduce(0, torch.tensor([0, 1, 0, 1], device=DEVICE), t(4), reduce="mean"), "scatter_add of values and of ones, then divide"),
+    ("torch.Tensor.scatter_reduce", "reduce='amax'", lambda: t(4).scatter_reduce(0, torch.tensor([0, 1, 0, 1], device=DEVICE), t(4), reduce="amax"), ""),
+    ("torch.Tensor.index_reduce", "", lambda: t(4).index_reduce(0, torch.tensor([0, 1], device=DEVICE), t(2), "prod"), ""),
+    ("torch.triu_indices", "", lambda: torch.triu_indices(4, 4, device=DEVICE), "build the indices on the host once, outside the step"),
+    ("torch.addmm", "beta or alpha != 1", lambda: torch.addmm(t(2, 2), t(2, 2), t(2, 2), beta=0.5), "beta * c + alpha * (a @ b)"),
+    ("torch.addmm", "beta=alpha=1", lambda: torch.addmm(t(2, 2), t(2, 2), t(2, 2)), ""),
+    ("torch.norm", "p=0", lambda: torch.norm(t(8), p=0), "(x != 0).sum()"),
+    ("torch.equal", "", lambda: torch.equal(t(8), t(8)), "(a == b).all() kept on device"),
+    ("torch.lgamma", "", lambda: torch.lgamma(t(8, low=0) + 1), ""),
+    ("torch.digamma", "", lambda: torch.digamma(t(8, low=0) + 1), ""),
+    ("torch.special.i0", "", lambda: torch.special.i0(t(8)), ""),
+    ("torch.special.bessel_j0", "", lambda: torch.special.bessel_j0(t(8)), ""),
+    ("torch.nn.functional.embedding_bag", "mode='max'", lambda: F.embedding_bag(torch.tensor([0, 1, 2, 3], device=DEVICE), t(4, 3), torch.tensor([0, 2], device=DEVICE), mode="max"), "mode='sum' or 'mean'"),
+    ("torch.nn.functional.embedding_bag", "mode='sum'", lambda: F.embedding_bag(torch.tensor([0, 1, 2, 3], device=DEVICE), t(4, 3), torch.tensor([0, 2], device=DEVICE), mode="sum"), ""),
+    # Look-alikes that run on XLA: recorded so that a checker never reports them.
+    ("torch.sort", "", lambda: torch.sort(t(8)), ""),
+    ("torch.topk", "", lambda: torch.topk(t(8), 3), ""),
+    ("torch.cumsum", "", lambda: torch.cumsum(t(8), 0), ""),
+    ("torch.cummax", "", lambda: torch.cummax(t(8), 0), ""),
+    ("torch.quantile", "", lambda: torch.quantile(t(8), 0.5), ""),
+    ("torch.einsum", "", lambda: torch.einsum("ij,jk->ik", t(2, 3), t(3, 2)), ""),
+    ("torch.nn.functional.scaled_dot_product_attention", "", lambda: F.scaled_dot_product_attention(t(1, 2, 4, 8), t(1, 2, 4, 8), t(1, 2, 4, 8)), ""),
+    ("torch.linalg.eigh", "", lambda: torch.linalg.eigh(t(4, 4) + t(4, 4).T), ""),
+    ("torch.linalg.svd", "", lambda: torch.linalg.svd(t(4, 4)), ""),
+    ("torch.Tensor.masked_fill", "", lambda: t(8).masked_fill(t(8) > 0, 0.0), ""),
+    ("torch.where", "three arguments", lambda: torch.where(t(8) > 0, t(8), 0.0), ""),
+    ("torch.kron", "", lambda: torch.kron(t(2, 2), t(2, 2)), ""),
+    ("torch.nn.functional.one_hot", "num_classes given", lambda: F.one_hot(t(8, dtype=torch.int64), num_classes=4), ""),
+    ("torch.nn.functional.cross_entropy", "", lambda: F.cross_entropy(t(4, 3), torch.tensor([0, 1, 2, 0], device=DEVICE)), ""),
+]
+
+
+def probe(call):
+    met.clear_all()
+    result = call()
+    torch_xla.sync()
+    del result
+    return sorted(met.executed_fallback_ops())
+
+
+def aten_name(counter: str) -> str:
+    return counter.removeprefix("aten::")
+
+
+def main(argv: list[str]) -> int:
+    lowered = set(Path(argv[1]).read_text(encoding="utf-8").split()) if len(argv) > 1 else set()
+    lines = [
+        "# Generated by rules/ops/generate.py; do not edit by hand.",
+        "",
+        "[provenance]",
+        f'torch = "{torch.__version__}"',
+        f'torch_xla = "{torch_xla.__version__}"',
+        f'date = "{datetime.date.today().isoformat()}"',
+        'method = "each call run on XLA tensors (PJRT_DEVICE=CPU) after met.clear_all(); fallbacks = met.executed_fallback_ops()"',
+        f"probes = {len(PROBES)}",
+        "",
+    ]
+    for name, condition, call, alternative in PROBES:
+        try:
+            fallbacks = probe(call)
+            error = ""
+        except Exception as exc:  # a probe that cannot run on XLA is recorded, not hidden
+            fallbacks, error = [], f"{type(exc).__name__}: {str(exc).splitlines()[0][:100]}"
+        missing = [name for name in fallbacks if name != HOST_READ]
+        in_yaml = [aten_name(counter) for counter in missing if aten_name(counter) in lowered or aten_name(counter).split(".")[0] in lowered]
+        lines += [
+            "[[op]]",
+            f'call = "{name}"',
+            f'condition = "{condition}"',
+            f"falls_back = {str(bool(missing)).lower()}",
+            f"counters = {fallbacks!r}".replace("'", '"'),
+            f"host_read = {str(HOST_READ in fallbacks).lower()}",
+            f"listed_in_yaml_yet_falls_back = {in_yaml!r}".replace("'", '"'),
+            f'alternative = "{alternative}"',
+        ]
+        if error:
+            lines.append(f'error = "{error}"')
+        lines.append("")
+    sys.stdout.write("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
