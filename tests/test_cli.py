@@ -193,3 +193,13 @@ def test_the_users_pylint_configuration_does_not_leak_in(tmp_path, write):
     report = _json("gpu.py", cwd=tmp_path)
     assert [f["symbol"] for f in report["findings"]] == ["missing-torch-xla-import", "cuda-device"]
     assert report["notifications"] == []
+
+
+def test_torch_xla_version_selects_the_op_data(tmp_path, write):
+    write("gpu.py", GPU_SCRIPT)
+    assert run_tpulint("--torch-xla", "2.9", "gpu.py", cwd=tmp_path)[0] == 1
+    code, _, err = run_tpulint("--torch-xla", "1.0", "gpu.py", cwd=tmp_path)
+    assert code == 2 and "op data exists for 2.9" in err
+    write("pyproject.toml", '[tool.tpulint]\ntorch-xla = "3.0"\n')
+    code, _, err = run_tpulint("gpu.py", cwd=tmp_path)
+    assert code == 2 and "torch-xla ['3.0'] not among ['2.9']" in err

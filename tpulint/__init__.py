@@ -20,10 +20,12 @@ def register(linter: PyLinter) -> None:
     from tpulint.checkers.cuda import CudaChecker
     from tpulint.checkers.dynamic_shape import DynamicShapeChecker
     from tpulint.checkers.mark_step import MarkStepChecker
+    from tpulint.checkers.non_xla_op import NonXlaOpChecker
     from tpulint.reporter import SarifReporter
 
     linter.register_checker(TpulintOptions(linter))
     linter.register_checker(CudaChecker(linter))
     linter.register_checker(MarkStepChecker(linter))
     linter.register_checker(DynamicShapeChecker(linter))
+    linter.register_checker(NonXlaOpChecker(linter))
     linter.register_reporter(SarifReporter)

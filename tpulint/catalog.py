@@ -51,7 +51,8 @@ class Family:
     name: str
     checker_id: int
     title: str
-    evidence: str  # the script under rules/ whose recorded output `checked` refers to
+    evidence: str  # the script under rules/ that checks the family's claims on the runtime
+    evidence_output: str  # its recorded output, which each rule's `checked` names
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,18 @@ class ApiEntry:
 
 
 @dataclass(frozen=True)
+class OpEntry:
+    """One measured call from rules/ops/torch_xla-<version>.toml."""
+
+    call: str
+    condition: str
+    falls_back: bool
+    counters: tuple[str, ...]
+    alternative: str
+    when: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class Catalog:
     rules: tuple[Rule, ...]
     severities: dict[str, Severity]
@@ -108,10 +121,16 @@ class Catalog:
     docs_base_url: str
     source_dir: Path
     extras: dict[str, Any]
+    ops: dict[str, tuple[OpEntry, ...]]  # torch_xla version -> measured calls
+    ops_provenance: dict[str, dict[str, Any]]
     _by_symbol: dict[str, Rule] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_symbol.update({rule.symbol: rule for rule in self.rules})
+
+    @property
+    def newest_torch_xla(self) -> str:
+        return max(self.ops, key=lambda version: tuple(int(part) for part in version.split(".")))
 
     @property
     def default_target(self) -> str:
@@ -162,7 +181,9 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     api_default: dict[str, ApiEntry] = {}
     extras: dict[str, Any] = {}
     for family_name, data in meta["families"].items():
-        families[family_name] = Family(family_name, data["checker_id"], data["title"], data["evidence"])
+        families[family_name] = Family(
+            family_name, data["checker_id"], data["title"], data["evidence"], data["evidence_output"]
+        )
         path = rules_dir / data["rules_file"]
         family_data = _read_toml(path)
         rules.extend(_parse_rule(raw, family_name, path) for raw in family_data.get("rule", []))
@@ -172,6 +193,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         for raw in family_data.get("api_default", []):
             api_default[raw["module"]] = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
         extras.update({key: value for key, value in family_data.items() if key not in _RULE_TABLES})
+    ops, provenance = _load_ops(rules_dir / "ops")
     catalog = Catalog(
         rules=tuple(rules),
         severities=severities,
@@ -182,9 +204,27 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         docs_base_url=meta["docs_base_url"],
         source_dir=rules_dir,
         extras=extras,
+        ops=ops,
+        ops_provenance=provenance,
     )
     _validate(catalog)
     return catalog
+
+
+def _load_ops(directory: Path) -> tuple[dict[str, tuple[OpEntry, ...]], dict[str, dict[str, Any]]]:
+    """rules/ops/torch_xla-<version>.toml, generated from the runtime by rules/ops/generate.py."""
+    ops: dict[str, tuple[OpEntry, ...]] = {}
+    provenance: dict[str, dict[str, Any]] = {}
+    for path in sorted(directory.glob("torch_xla-*.toml")):
+        version = path.stem.removeprefix("torch_xla-")
+        data = _read_toml(path)
+        provenance[version] = data["provenance"]
+        ops[version] = tuple(
+            OpEntry(raw["call"], raw["condition"], raw["falls_back"], tuple(raw["counters"]), raw["alternative"],
+                    raw.get("when"))
+            for raw in data["op"]
+        )
+    return ops, provenance
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

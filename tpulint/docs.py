@@ -47,13 +47,13 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
     ]
     for target_name, target in catalog.targets.items():
         lines += _target_section(rule, catalog, target_name, target.title)
-    script = f"rules/{catalog.families[rule.family].evidence}"
+    family = catalog.families[rule.family]
     lines += [
         "## How the claim was checked",
         "",
         "On torch 2.9.0 (PyPI's CUDA build, no NVIDIA driver: what a TPU VM has) with torch_xla 2.9.0 "
-        f"and `PJRT_DEVICE=CPU`, by `{script}`; its recorded output, which the checks above name, is "
-        f"`{script.removesuffix('.py')}.txt`.",
+        f"and `PJRT_DEVICE=CPU`, by `rules/{family.evidence}`; its recorded output, which the checks above "
+        f"name, is `rules/{family.evidence_output}`.",
         "",
         f"Message: `{rule.message}` (pylint fills the `%s` fields).",
         "",

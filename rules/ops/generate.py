@@ -45,10 +45,17 @@ def generator():
     return torch.Generator().manual_seed(0)
 
 
-# (call name, condition or "", probe, lowered alternative or "")
+# (call name, condition or "", probe, lowered alternative or "", when)
+# `when` makes the condition machine-readable for the checker: the argument (keyword name and
+# position), and the constant values under which this probe's behaviour holds:
+#   {"argument": "mode", "position": None, "equals": ["bicubic"]}     argument == one of these
+#   {"argument": "num_samples", "position": 1, "above": 1}             integer argument > value
+#   {"argument": "generator", "position": None, "given": True}         argument passed and not None
+# A conditional probe without `when` (e.g. "output size does not divide the input") depends on
+# shapes no static checker can see; the checker does not report it.
 PROBES = [
     ("torch.median", "", lambda: torch.median(t(8)), "torch.quantile(x, 0.5) or torch.sort(x).values[n // 2]"),
-    ("torch.Tensor.median", "with dim", lambda: t(4, 8).median(dim=1), "torch.sort(x, dim).values[..., n // 2]"),
+    ("torch.Tensor.median", "", lambda: t(4, 8).median(dim=1), "torch.sort(x, dim).values[..., n // 2]"),
     ("torch.nanmedian", "", lambda: torch.nanmedian(t(8)), "torch.nanquantile(x, 0.5)"),
     ("torch.mode", "", lambda: torch.mode(t(8, dtype=torch.int64)), "one_hot(x, num_classes).sum(0).argmax()"),
     ("torch.bincount", "", lambda: torch.bincount(t(8, dtype=torch.int64)), "F.one_hot(x, num_classes).sum(0)"),
@@ -58,11 +65,15 @@ PROBES = [
     ("torch.isin", "", lambda: torch.isin(t(8, dtype=torch.int64), t(3, dtype=torch.int64)), "(x.unsqueeze(-1) == test.flatten()).any(-1)"),
     ("torch.cummin", "", lambda: torch.cummin(t(8), dim=0), "-torch.cummax(-x, dim).values"),
     ("torch.logcumsumexp", "", lambda: torch.logcumsumexp(t(8), dim=0), "compute in a stable form with cummax and cumsum"),
-    ("torch.multinomial", "replacement=False, num_samples>1", lambda: torch.multinomial(t(8, low=0), 2), "torch.topk(torch.log(p) - torch.log(-torch.log(torch.rand_like(p))), k)"),
+    ("torch.multinomial", "replacement=False, num_samples>1", lambda: torch.multinomial(t(8, low=0), 2), "torch.topk(torch.log(p) - torch.log(-torch.log(torch.rand_like(p))), k) (Gumbel top-k)", {"argument": "num_samples", "position": 1, "above": 1, "unless": {"argument": "replacement", "position": 2, "equals": [True]}}),
     ("torch.multinomial", "num_samples=1", lambda: torch.multinomial(t(8, low=0), 1), ""),
     ("torch.multinomial", "replacement=True", lambda: torch.multinomial(t(8, low=0), 2, replacement=True), ""),
     ("torch.poisson", "", lambda: torch.poisson(t(8, low=0)), ""),
-    ("torch.Tensor.uniform_", "generator=", lambda: t(8).uniform_(generator=generator()), "drop generator= and seed with torch_xla.manual_seed"),
+    ("torch.Tensor.uniform_", "generator=", lambda: t(8).uniform_(generator=generator()), "drop generator= and seed with torch_xla.manual_seed", {"argument": "generator", "position": None, "given": True}),
+    ("torch.Tensor.normal_", "generator=", lambda: t(8).normal_(generator=generator()), "drop generator= and seed with torch_xla.manual_seed", {"argument": "generator", "position": None, "given": True}),
+    ("torch.Tensor.normal_", "no generator", lambda: t(8).normal_(), ""),
+    ("torch.bernoulli", "generator=", lambda: torch.bernoulli(t(8, low=0), generator=generator()), "drop generator= and seed with torch_xla.manual_seed", {"argument": "generator", "position": None, "given": True}),
+    ("torch.bernoulli", "no generator", lambda: torch.bernoulli(t(8, low=0)), ""),
     ("torch.Tensor.uniform_", "no generator", lambda: t(8).uniform_(), ""),
     ("torch.fft.rfft", "", lambda: torch.fft.rfft(t(8)), ""),
     ("torch.fft.fft", "", lambda: torch.fft.fft(t(8)), ""),
@@ -76,27 +87,28 @@ PROBES = [
     ("torch.linalg.matrix_exp", "", lambda: torch.linalg.matrix_exp(t(4, 4)), ""),
     ("torch.linalg.inv", "", lambda: torch.linalg.inv(t(4, 4) + 4 * torch.eye(4, device=DEVICE)), ""),
     ("torch.nn.functional.grid_sample", "", lambda: F.grid_sample(t(1, 1, 4, 4), t(1, 2, 2, 2).tanh(), align_corners=False), ""),
-    ("torch.nn.functional.interpolate", "mode='bicubic'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="bicubic"), "mode='bilinear'"),
-    ("torch.nn.functional.interpolate", "mode='nearest-exact'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="nearest-exact"), "mode='nearest'"),
-    ("torch.nn.functional.interpolate", "antialias=True", lambda: F.interpolate(t(1, 1, 8, 8), scale_factor=0.5, mode="bilinear", antialias=True), "antialias=False"),
+    ("torch.nn.functional.interpolate", "mode='bicubic'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="bicubic"), "mode='bilinear'", {"argument": "mode", "position": 3, "equals": ["bicubic"]}),
+    ("torch.nn.functional.interpolate", "mode='nearest-exact'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="nearest-exact"), "mode='nearest'", {"argument": "mode", "position": 3, "equals": ["nearest-exact"]}),
+    ("torch.nn.functional.interpolate", "antialias=True", lambda: F.interpolate(t(1, 1, 8, 8), scale_factor=0.5, mode="bilinear", antialias=True), "antialias=False", {"argument": "antialias", "position": 6, "equals": [True]}),
     ("torch.nn.functional.interpolate", "mode='bilinear'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="bilinear"), ""),
     ("torch.nn.functional.interpolate", "mode='nearest'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="nearest"), ""),
     ("torch.nn.functional.adaptive_avg_pool2d", "output size does not divide the input", lambda: F.adaptive_avg_pool2d(t(1, 1, 7, 7), 3), "an output size that divides the input, or avg_pool2d"),
     ("torch.nn.functional.adaptive_avg_pool2d", "output size divides the input", lambda: F.adaptive_avg_pool2d(t(1, 1, 8, 8), 4), ""),
     ("torch.nn.functional.adaptive_max_pool2d", "output size does not divide the input", lambda: F.adaptive_max_pool2d(t(1, 1, 7, 7), 3), "an output size that divides the input"),
     ("torch.nn.functional.adaptive_max_pool2d", "output size divides the input", lambda: F.adaptive_max_pool2d(t(1, 1, 8, 8), 4), ""),
-    ("torch.nn.functional.max_pool2d", "dilation>1", lambda: F.max_pool2d(t(1, 1, 8, 8), 2, dilation=2), "dilation=1"),
+    ("torch.nn.functional.max_pool2d", "dilation>1", lambda: F.max_pool2d(t(1, 1, 8, 8), 2, dilation=2), "dilation=1", {"argument": "dilation", "position": 4, "above": 1}),
     ("torch.nn.functional.max_pool2d", "dilation=1", lambda: F.max_pool2d(t(1, 1, 8, 8), 2), ""),
     ("torch.nn.functional.unfold", "", lambda: F.unfold(t(1, 1, 4, 4), 2), "a strided view (x.unfold(dim, size, step)) or a conv2d with identity kernels"),
     ("torch.nn.functional.fold", "", lambda: F.fold(t(1, 4, 9), (4, 4), 2), ""),
     ("torch.nn.functional.ctc_loss", "", lambda: F.ctc_loss(t(6, 1, 4).log_softmax(2), torch.tensor([[1, 2]], device=DEVICE), torch.tensor([6], device=DEVICE), torch.tensor([2], device=DEVICE)), ""),
-    ("torch.Tensor.scatter_reduce", "reduce='mean'", lambda: t(4).scatter_reduce(0, torch.tensor([0, 1, 0, 1], device=DEVICE), t(4), reduce="mean"), "scatter_add of values and of ones, then divide"),
+    ("torch.Tensor.scatter_reduce", "reduce='mean'", lambda: t(4).scatter_reduce(0, torch.tensor([0, 1, 0, 1], device=DEVICE), t(4), reduce="mean"), "scatter_add of values and of ones, then divide", {"argument": "reduce", "position": 3, "equals": ["mean"]}),
     ("torch.Tensor.scatter_reduce", "reduce='amax'", lambda: t(4).scatter_reduce(0, torch.tensor([0, 1, 0, 1], device=DEVICE), t(4), reduce="amax"), ""),
     ("torch.Tensor.index_reduce", "", lambda: t(4).index_reduce(0, torch.tensor([0, 1], device=DEVICE), t(2), "prod"), ""),
     ("torch.triu_indices", "", lambda: torch.triu_indices(4, 4, device=DEVICE), "build the indices on the host once, outside the step"),
-    ("torch.addmm", "beta or alpha != 1", lambda: torch.addmm(t(2, 2), t(2, 2), t(2, 2), beta=0.5), "beta * c + alpha * (a @ b)"),
+    ("torch.addmm", "beta != 1", lambda: torch.addmm(t(2, 2), t(2, 2), t(2, 2), beta=0.5), "beta * c + alpha * (a @ b)", {"argument": "beta", "position": None, "not_equals": [1, 1.0]}),
+    ("torch.addmm", "alpha != 1", lambda: torch.addmm(t(2, 2), t(2, 2), t(2, 2), alpha=2.0), "beta * c + alpha * (a @ b)", {"argument": "alpha", "position": None, "not_equals": [1, 1.0]}),
     ("torch.addmm", "beta=alpha=1", lambda: torch.addmm(t(2, 2), t(2, 2), t(2, 2)), ""),
-    ("torch.norm", "p=0", lambda: torch.norm(t(8), p=0), "(x != 0).sum()"),
+    ("torch.norm", "p=0", lambda: torch.norm(t(8), p=0), "(x != 0).sum()", {"argument": "p", "position": 1, "equals": [0]}),
     ("torch.equal", "", lambda: torch.equal(t(8), t(8)), "(a == b).all() kept on device"),
     ("torch.lgamma", "", lambda: torch.lgamma(t(8, low=0) + 1), ""),
     ("torch.digamma", "", lambda: torch.digamma(t(8, low=0) + 1), ""),
@@ -130,6 +142,18 @@ def probe(call):
     return sorted(met.executed_fallback_ops())
 
 
+def _toml_inline(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml_inline(item)}" for key, item in value.items() if item is not None) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_inline(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
 def aten_name(counter: str) -> str:
     return counter.removeprefix("aten::")
 
@@ -147,7 +171,7 @@ def main(argv: list[str]) -> int:
         f"probes = {len(PROBES)}",
         "",
     ]
-    for name, condition, call, alternative in PROBES:
+    for name, condition, call, alternative, *when in PROBES:
         try:
             fallbacks = probe(call)
             error = ""
@@ -165,6 +189,8 @@ def main(argv: list[str]) -> int:
             f"listed_in_yaml_yet_falls_back = {in_yaml!r}".replace("'", '"'),
             f'alternative = "{alternative}"',
         ]
+        if when:
+            lines.append(f"when = {_toml_inline(when[0])}")
         if error:
             lines.append(f'error = "{error}"')
         lines.append("")

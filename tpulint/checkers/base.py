@@ -23,6 +23,7 @@ from tpulint import loops, resolve
 from tpulint.catalog import Rule, load_catalog
 
 TARGET_OPTION = "tpulint-target"
+TORCH_XLA_OPTION = "tpulint-torch-xla"
 IMPORT_RULE = "missing-torch-xla-import"
 # Modules whose missing torch_xla import has been reported by one family's checker already:
 # several families' fixes need the import, and it is one edit per file.
@@ -52,6 +53,16 @@ class TpulintOptions(BaseChecker):
                 "choices": sorted(load_catalog().targets),
                 "metavar": "<runtime>",
                 "help": "TPU runtime the port targets; rules and fixes follow it.",
+            },
+        ),
+        (
+            TORCH_XLA_OPTION,
+            {
+                "default": load_catalog().newest_torch_xla,
+                "type": "choice",
+                "choices": sorted(load_catalog().ops),
+                "metavar": "<version>",
+                "help": "torch_xla version whose measured op lowerings the non-xla-op family uses.",
             },
         ),
     )

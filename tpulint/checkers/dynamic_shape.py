@@ -23,7 +23,8 @@ DYNAMIC_METHODS = frozenset({"nonzero", "argwhere", "unique", "unique_consecutiv
 READ_METHODS = {"item": "copies the value to the host", "tolist": "copies the values to the host",
                 "cpu": "copies the tensor to the host", "numpy": "copies the tensor to the host"}
 READ_BUILTINS = frozenset({"bool", "int", "float"})
-COMPARING_FUNCTIONS = frozenset({"torch.allclose", "torch.equal"})
+# (torch.equal is an op without a lowering, aten::equal: the non-xla-op family reports it.)
+COMPARING_FUNCTIONS = frozenset({"torch.allclose"})
 ONE_HOT = frozenset({"torch.nn.functional.one_hot"})
 STEP_CLOSURE = "torch_xla.core.xla_model.add_step_closure"
 GROWING = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack"})
