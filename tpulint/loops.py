@@ -122,6 +122,7 @@ class DeviceCode:
         self._effects: dict[nodes.FunctionDef, list[Event] | None] = {}
         self._call_sites: dict[str, list[nodes.Call]] | None = None
         self._steps: dict[nodes.FunctionDef, bool] = {}
+        self._step_scopes: StepScopes | None = None
 
     # --- does this code touch an accelerator? ------------------------------------------------
 
@@ -722,6 +723,13 @@ class StepScopes:
 
 
 def step_scopes(code: DeviceCode, loops: list) -> StepScopes:
+    """Computed once per module (the families share the DeviceCode)."""
+    if code._step_scopes is None:
+        code._step_scopes = _step_scopes(code, loops)
+    return code._step_scopes
+
+
+def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
     step_loops = {loop for loop in loops if code.loop_verdict(loop).steps and not code.loop_verdict(loop).absorbed}
     functions: set[nodes.FunctionDef] = set()
     frontier = [call for loop in step_loops for call in loop.nodes_of_class(nodes.Call)]
@@ -764,16 +772,35 @@ def conditional_on_iteration(node: nodes.NodeNG, loop: nodes.NodeNG) -> bool:
     return False
 
 
-# One analysis per module, shared by the families that need it (loop verdicts and value kinds
-# are the expensive part). Checkers forget it in visit_module, which precedes every leave_module.
-_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# What the families share about the module being checked: name resolution caches, whether it
+# moves anything to a device, the loop analysis. Every checker's visit_module forgets the previous
+# walk's state (all visit_module calls of a walk come before any other hook), and reads the state
+# lazily afterwards, so all checkers of one walk see the same object.
+@dataclass
+class ModuleState:
+    origins: dict = field(default_factory=dict)
+    qualified_names: dict = field(default_factory=dict)
+    on_device: bool = False
+    last_probed: nodes.NodeNG | None = None
+    code: DeviceCode | None = None
+
+
+_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def module_state(module: nodes.Module) -> ModuleState:
+    state = _STATES.get(module)
+    if state is None:
+        state = _STATES[module] = ModuleState()
+    return state
 
 
 def shared_device_code(module: nodes.Module, qualified: Callable[[nodes.NodeNG], str | None]) -> DeviceCode:
-    if module not in _SHARED:
-        _SHARED[module] = DeviceCode(module, qualified, on_device=True)
-    return _SHARED[module]
+    state = module_state(module)
+    if state.code is None:
+        state.code = DeviceCode(module, qualified, on_device=True)
+    return state.code
 
 
 def forget(module: nodes.Module) -> None:
-    _SHARED.pop(module, None)
+    _STATES.pop(module, None)

@@ -93,10 +93,17 @@ class FamilyChecker(BaseChecker):
         # leave_module of the same walk, so forgetting here is safe.
         _IMPORT_REPORTED.discard(node)
         loops.forget(node)
-        self._origins: resolve.OriginCache = {}
-        self._qualified_names: dict[nodes.NodeNG, str | None] = {}
+        self._module = node
+        self._shared_state: loops.ModuleState | None = None
         # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
         self._resolvable = resolve.import_bound_names(node)
+
+    @property
+    def shared(self) -> loops.ModuleState:
+        """Fetched on first use after visit_module, when every family has forgotten the old state."""
+        if self._shared_state is None:
+            self._shared_state = loops.module_state(self._module)
+        return self._shared_state
 
     def visit_import(self, node: nodes.Import) -> None:
         self._resolvable |= resolve.imported_names(node)
@@ -108,9 +115,10 @@ class FamilyChecker(BaseChecker):
         """resolve.qualified_name, skipping at once what cannot come from an import."""
         if resolve.root_name(node) not in self._resolvable:
             return None
-        if node not in self._qualified_names:
-            self._qualified_names[node] = resolve.qualified_name(node, cache=self._origins)
-        return self._qualified_names[node]
+        shared = self.shared
+        if node not in shared.qualified_names:
+            shared.qualified_names[node] = resolve.qualified_name(node, cache=shared.origins)
+        return shared.qualified_names[node]
 
     def leave_module(self, node: nodes.Module) -> None:
         for finding in self.findings_to_emit(node):
@@ -174,7 +182,6 @@ class StepFamilyChecker(FamilyChecker):
     def visit_module(self, node: nodes.Module) -> None:
         super().visit_module(node)
         self._loops: list[nodes.For | nodes.While] = []
-        self._on_device = False
         self._probe = loops.DeviceCode(node, self.qualified, on_device=True)
 
     def visit_for(self, node: nodes.For) -> None:
@@ -184,12 +191,16 @@ class StepFamilyChecker(FamilyChecker):
         self._loops.append(node)
 
     def visit_call(self, node: nodes.Call) -> None:
-        if not self._on_device and self._probe.moves_to_device(node):
-            self._on_device = True
+        shared = self.shared
+        if shared.on_device or shared.last_probed is node:
+            return  # settled, or another family just looked at this call
+        shared.last_probed = node
+        if self._probe.moves_to_device(node):
+            shared.on_device = True
 
     def device_code(self, module: nodes.Module) -> loops.DeviceCode | None:
         """The module's shared loop analysis, or None for CPU code."""
-        return loops.shared_device_code(module, self.qualified) if self._on_device else None
+        return loops.shared_device_code(module, self.qualified) if self.shared.on_device else None
 
 
 def header_end(node: nodes.For | nodes.While) -> tuple[int, int]:

@@ -68,12 +68,17 @@ class DynamicShapeChecker(StepFamilyChecker):
                     self._judge(code, candidate)
         super().leave_module(node)
 
-    def _judge(self, code: DeviceCode, node: nodes.NodeNG) -> None:
+    def report(self, symbol, node, args=(), **kwargs):
+        """Hazards found in the step, minus those that do not run as part of every step's trace:
+        inside xm.add_step_closure, inside logging (the mark-step family's), every N steps or once."""
         if _inside_step_closure(node, self.qualified) or _inside_logging(node, self.qualified):
-            return
+            return None
         loop = _enclosing_loop(node)
         if loop is not None and conditional_on_iteration(node, loop):
-            return  # runs every N steps, or once
+            return None
+        return super().report(symbol, node, args, **kwargs)
+
+    def _judge(self, code: DeviceCode, node: nodes.NodeNG) -> None:
         if isinstance(node, nodes.Call):
             self._call(code, node)
         elif isinstance(node, nodes.Subscript):
