@@ -57,6 +57,16 @@ VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES"
 MODULES_WITH_CUDA_MEMBERS = frozenset({"torch", "numba", "cupy", "pycuda", "jax", "tensorflow", "cuda"})
 NCCL = re.compile(r"^(nccl|([a-z]+:[a-z]+,)*cuda:nccl(,[a-z]+:[a-z]+)*)$")
 
+# Cheap pre-filters (the decisions themselves use qualified names): method names the checker
+# handles, last names of the APIs it handles, attribute names any reported chain contains.
+METHODS_OF_INTEREST = frozenset({"cuda", "to", "pin_memory", "from_pretrained"})
+CALLS_OF_INTEREST = frozenset({
+    "autocast", "GradScaler", "DistributedDataParallel", "spawn", "start_processes", "LLM", "EngineArgs",
+    "AsyncEngineArgs", "device", "update", "pipeline",
+})
+CUDA_CHAIN_NAMES = frozenset({"cuda", "accelerator", "NCCL", "cudnn"})
+CUDA_MODULES = ("torch.cuda", "torch.accelerator", "torch.backends.cudnn", "torch.distributed.Backend")
+
 # Strings other than CUDA devices that name a backend: a container holding one of these next to
 # "cuda" enumerates backends (`choices=["cuda", "cpu"]`, `for d in ("cuda", "mps")`).
 OTHER_BACKENDS = frozenset({"cpu", "mps", "xla", "tpu", "xpu", "hip", "npu", "meta", "gloo", "mpi", "ucc", "auto"})
@@ -179,9 +189,12 @@ class CudaChecker(FamilyChecker):
 
     def visit_call(self, node: nodes.Call) -> None:
         func = node.func
-        if isinstance(func, nodes.Attribute) and self.qualified(func.expr) not in MODULES_WITH_CUDA_MEMBERS:
+        if (isinstance(func, nodes.Attribute) and func.attrname in METHODS_OF_INTEREST
+                and self.qualified(func.expr) not in MODULES_WITH_CUDA_MEMBERS):
             self._method_call(node, func.attrname)
         self._keywords(node)
+        if isinstance(func, nodes.Attribute) and func.attrname not in CALLS_OF_INTEREST and keyword(node, "device") is None:
+            return  # cheap: no handled API ends in this name (Name calls are resolved: they may be aliases)
         name = self.qualified(func)
         if name is None:
             return
@@ -306,11 +319,21 @@ class CudaChecker(FamilyChecker):
     # --- attribute references: torch.cuda.*, cudnn flags, Backend.NCCL -----------------------
 
     def visit_attribute(self, node: nodes.Attribute) -> None:
-        if _continues_chain(node):
+        if _continues_chain(node) or not self._may_reference_cuda(node):
             return
         name = self.qualified(node)
         if name is not None:
             self._reference(node, name)
+
+    def _may_reference_cuda(self, chain: nodes.Attribute) -> bool:
+        """Cheap filter before resolving: the chain names a CUDA member, or starts at an alias of one."""
+        node = chain
+        while isinstance(node, nodes.Attribute):
+            if node.attrname in CUDA_CHAIN_NAMES:
+                return True
+            node = node.expr
+        root = self.qualified(node) if isinstance(node, nodes.Name) else None
+        return root is not None and root.startswith(CUDA_MODULES)
 
     def visit_name(self, node: nodes.Name) -> None:
         if node.name not in self._resolvable or _continues_chain(node):
