@@ -13,7 +13,7 @@ from pylint.reporters import BaseReporter
 
 from tpulint import sarif
 from tpulint.catalog import load_catalog
-from tpulint.checkers.base import TARGET_OPTION
+from tpulint.checkers.base import TARGET_OPTION, option
 from tpulint.estimate import summarize
 from tpulint.findings import convert
 
@@ -35,7 +35,7 @@ class SarifReporter(BaseReporter):
 
     def display_messages(self, layout) -> None:
         catalog = load_catalog()
-        target = getattr(self.linter.config, TARGET_OPTION.replace("-", "_"), catalog.default_target)
+        target = option(self.linter, TARGET_OPTION, catalog.default_target)
         root = Path.cwd()
         findings, notifications = convert(self.messages, catalog, target, root)
         summary = summarize(catalog, target, findings, len(self._files_checked), notifications)

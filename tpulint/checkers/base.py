@@ -84,7 +84,7 @@ class FamilyChecker(BaseChecker):
 
     @property
     def target(self) -> str:
-        return getattr(self.linter.config, TARGET_OPTION.replace("-", "_"), self.catalog.default_target)
+        return option(self.linter, TARGET_OPTION, self.catalog.default_target)
 
     def visit_module(self, node: nodes.Module) -> None:
         self._findings = []
@@ -201,6 +201,11 @@ class StepFamilyChecker(FamilyChecker):
     def device_code(self, module: nodes.Module) -> loops.DeviceCode | None:
         """The module's shared loop analysis, or None for CPU code."""
         return loops.shared_device_code(module, self.qualified) if self.shared.on_device else None
+
+
+def option(linter, name: str, default: str) -> str:
+    """A tpulint pylint option's value (pylint stores `tpulint-target` as `tpulint_target`)."""
+    return getattr(linter.config, name.replace("-", "_"), default)
 
 
 def header_end(node: nodes.For | nodes.While) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from astroid import nodes
 
 from tpulint import resolve
 from tpulint.catalog import OpEntry, load_catalog
-from tpulint.checkers.base import TORCH_XLA_OPTION, StepFamilyChecker
+from tpulint.checkers.base import TORCH_XLA_OPTION, StepFamilyChecker, option
 from tpulint.loops import DeviceCode, Kind, step_scopes
 
 HOST_READ = "aten::_local_scalar_dense"
@@ -49,7 +49,7 @@ class NonXlaOpChecker(StepFamilyChecker):
         super().leave_module(node)
 
     def _table(self) -> dict[str, list[OpEntry]]:
-        version = getattr(self.linter.config, TORCH_XLA_OPTION.replace("-", "_"), self.catalog.newest_torch_xla)
+        version = option(self.linter, TORCH_XLA_OPTION, self.catalog.newest_torch_xla)
         table: dict[str, list[OpEntry]] = {}
         for entry in self.catalog.ops[version]:
             table.setdefault(entry.call, []).append(entry)
