@@ -103,7 +103,6 @@ class LoopVerdict:
     barriers: list[nodes.NodeNG]
     missing: bool = False  # work from one iteration can reach the next one's end uncut
     barrier_first: bool = False  # cut every iteration, but before the work: the last one stays pending
-    synced_by_iterable: bool = False
     unsynced_optimizer_step: nodes.Call | None = None
     steps: bool = False  # runs a model, a backward pass or an optimizer: a step loop
     absorbed: bool = False  # tensor arithmetic inside an enclosing step loop, whose barrier covers it
@@ -528,7 +527,7 @@ class DeviceCode:
         if isinstance(loop, nodes.For) and self.kind(loop.iter) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER):
             walk = Walk()
             self.flow(loop.body, frozenset(), walk)
-            verdict = LoopVerdict(loop, walk.work, [loop.iter, *walk.barriers], synced_by_iterable=True)
+            verdict = LoopVerdict(loop, walk.work, [loop.iter, *walk.barriers])
             verdict.steps = any(self._is_step_work(node) for node in walk.work)
             return verdict
         fresh = Walk()

@@ -204,14 +204,14 @@ class CudaChecker(FamilyChecker):
         elif name in HF_PIPELINES:
             self._hugging_face_call(node)
         elif name.startswith("torch.") and name != resolve.TORCH_DEVICE:
-            self._integer_device(node, argument(node, None, "device"))
+            self._integer_device(argument(node, None, "device"))
 
     def _method_call(self, node: nodes.Call, method: str) -> None:
         """Methods on values (the receiver is not an imported module or class)."""
         if method == "cuda":
             self.report("cuda-move-method", node, (node.as_string()[:60],))
         elif method == "to":
-            self._integer_device(node, argument(node, 0, "device"))
+            self._integer_device(argument(node, 0, "device"))
         elif method == "pin_memory" and not node.args:
             self.report("pin-memory", node, (node.as_string()[:60],))
         elif method == "from_pretrained":
@@ -224,7 +224,7 @@ class CudaChecker(FamilyChecker):
             elif item.arg == VISIBLE_DEVICES:
                 self.report("cuda-visible-devices", item)
 
-    def _integer_device(self, call: nodes.Call, device: nodes.NodeNG | None) -> None:
+    def _integer_device(self, device: nodes.NodeNG | None) -> None:
         ordinal = resolve.int_value(device)
         if ordinal is not None and ordinal >= 0:
             self.report("cuda-device-ordinal", device, (ordinal, ordinal))
@@ -233,7 +233,7 @@ class CudaChecker(FamilyChecker):
             self.report("cuda-device-ordinal", device, (device.name, device.name), confidence=INFERENCE)
 
     def _torch_device_call(self, node: nodes.Call) -> None:
-        self._integer_device(node, argument(node, 0, "type"))
+        self._integer_device(argument(node, 0, "type"))
 
     def _autocast(self, node: nodes.Call, implied_device: str | None = None) -> None:
         device_node = argument(node, 0, "device_type")
@@ -284,7 +284,7 @@ class CudaChecker(FamilyChecker):
                 self.report("half-model-dtype", dtype.value, (f"{name}={dtype.value.as_string()}",))
         device = keyword(node, "device")
         if device is not None:
-            self._integer_device(node, device.value)
+            self._integer_device(device.value)
 
     def _device_map(self, device_map: nodes.Keyword) -> None:
         value = device_map.value

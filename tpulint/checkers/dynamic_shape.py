@@ -130,14 +130,14 @@ class DynamicShapeChecker(StepFamilyChecker):
                             fix='pass cache_implementation="static" (or a StaticCache as past_key_values)')
             return True
         if loader and not _drops_last(keywords):
-            loop = self._training_loop_over(code, call)
+            loop = self._training_loop_over(call)
             if loop is not None:
                 self.report("unpadded-input", call, (f"{func.as_string()}(...)", f"ends each epoch of the loop on line {loop.lineno} with a short batch"),
                             fix="pass drop_last=True")
             return True
         return False
 
-    def _training_loop_over(self, code: DeviceCode, loader: nodes.Call) -> nodes.For | None:
+    def _training_loop_over(self, loader: nodes.Call) -> nodes.For | None:
         """A step loop with a backward pass that iterates this DataLoader (directly or by name)."""
         binding = resolve.binding_of(loader)
         for loop in sorted(self._steps.loops, key=lambda loop: (loop.lineno, loop.col_offset)):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import StepFamilyChecker, header_end
 from tpulint.loops import MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging
