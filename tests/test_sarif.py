@@ -8,8 +8,10 @@ import sys
 
 from conftest import REPO, assert_valid_sarif, run_tpulint
 
+from tpulint import sarif
 from tpulint.catalog import load_catalog
-from tpulint.sarif import utf16_column
+from tpulint.estimate import ESTIMATE_MODEL, SCORE_MODEL, Notification, summarize
+from tpulint.sarif import artifact_uri, utf16_column
 
 GPU_SCRIPT = 'import torch\nmodel = torch.nn.Linear(2, 2).to("cuda")\n'
 
@@ -58,8 +60,9 @@ def test_run_properties_hold_score_estimate_and_models(tmp_path, write):
     properties = _sarif(tmp_path, "gpu.py")["runs"][0]["properties"]
     assert 0 <= properties["readinessScore"] <= 100
     assert properties["estimatedChanges"] == 2
-    assert properties["scoringModel"] == {"name": "tpulint-score", "version": "1"}
-    assert properties["estimateModel"]["version"] == "1"
+    # The models' versions belong to tpulint/estimate.py (docs/scoring.md); the SARIF carries them as they are.
+    assert properties["scoringModel"] == SCORE_MODEL and properties["scoringModel"]["name"] == "tpulint-score"
+    assert properties["estimateModel"] == ESTIMATE_MODEL and properties["estimateModel"]["version"]
     assert properties["files"] == [{
         "uri": "gpu.py", "readinessScore": properties["readinessScore"], "readinessBand": properties["readinessBand"],
         "estimatedChanges": 2, "estimate": properties["estimate"], "findings": 2,
@@ -108,3 +111,101 @@ def test_sarif_of_the_shipped_examples_validates():
     code, out, _ = run_tpulint("--format", "sarif", "docs/examples", cwd=REPO)
     assert code == 1
     assert_valid_sarif(json.loads(out))
+
+
+# --- GitHub's rules and limits -------------------------------------------------------------------
+
+
+def _walk(value, key=None):
+    """Every (key, value) pair anywhere in a JSON value."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield name, item
+            yield from _walk(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item, key)
+
+
+MIXED = (  # two notes and a warning; sorts before z_gpu.py and its two errors
+    'import torch\nimport torch_xla\ntorch.backends.cudnn.benchmark = True\n'
+    'torch.backends.cudnn.deterministic = True\nscaler = torch.amp.GradScaler("cuda")\n'
+)
+
+
+def test_exactly_one_run_whatever_is_checked(tmp_path, write):
+    write("a/gpu.py", GPU_SCRIPT)
+    write("b/gpu.py", GPU_SCRIPT)
+    write("c/broken.py", "def broken(:\n")
+    log = _sarif(tmp_path, "a", "b", "c/broken.py", "nowhere.py")
+    assert len(log["runs"]) == 1
+    assert len(log["runs"][0]["results"]) == 4
+
+
+def test_no_uri_starts_with_dot_slash_or_is_left_unencoded(tmp_path, write):
+    write("src/gpu.py", GPU_SCRIPT)
+    write("src/with space é.py", GPU_SCRIPT)
+    write("src/broken.py", "def broken(:\n")
+    log = _sarif(tmp_path, "./src", "./nowhere.py")
+    uris = [value for key, value in _walk(log) if key == "uri"]
+    assert len(uris) >= 1 + 4 + 1 + 2  # base id, results, a notification, per-file properties
+    for uri in uris:
+        assert not uri.startswith(("./", "../", "/")) and " " not in uri and "\\" not in uri, uri
+    run = log["runs"][0]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]} == {
+        "src/gpu.py", "src/with%20space%20%C3%A9.py"}
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    by_text = {note["message"]["text"].split(":")[0]: note for note in notes}
+    assert by_text["src/broken.py"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/broken.py"
+    assert "locations" not in by_text["./nowhere.py"]  # no file, nothing to point at
+
+
+def test_artifact_uris_are_relative_references_or_file_uris(tmp_path):
+    root = tmp_path / "repo"
+    assert artifact_uri("./pkg/./a.py", root) == "pkg/a.py"
+    assert artifact_uri("pkg/a b#1%.py", root) == "pkg/a%20b%231%25.py"
+    assert artifact_uri("../outside.py", root) == (tmp_path / "outside.py").as_uri()
+    assert artifact_uri("/elsewhere/x.py", root) == "file:///elsewhere/x.py"
+
+
+def test_a_notification_about_no_file_has_no_location(tmp_path):
+    catalog = load_catalog()
+    note = Notification("Command line or configuration file", "pylint could not load a plugin: nope")
+    log = sarif.build(summarize(catalog, catalog.default_target, [], 0, [note]), catalog, tmp_path)
+    assert_valid_sarif(log)
+    (notification,) = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert "locations" not in notification and notification["level"] == "error"
+
+
+def test_results_over_the_cap_keep_the_most_severe_and_say_how_many_were_omitted(tmp_path, write, monkeypatch):
+    write("a_mixed.py", MIXED)
+    write("z_gpu.py", GPU_SCRIPT)
+    full = _sarif(tmp_path, ".")["runs"][0]
+    assert [r["level"] for r in full["results"]] == ["note", "note", "warning", "error", "error"]
+    assert full["properties"]["resultsOmitted"] == 0
+    assert full["invocations"][0]["toolExecutionNotifications"] == []
+
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    run = _sarif(tmp_path, ".")["runs"][0]
+    assert [(r["ruleId"], r["level"]) for r in run["results"]] == [("W7113", "warning"), ("E7122", "error"), ("E7101", "error")]
+    assert run["properties"]["resultsOmitted"] == 2
+    assert [f["findings"] for f in run["properties"]["files"]] == [3, 2]  # the per-file counts stay complete
+    (notice,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert notice["level"] == "warning" and notice["message"]["text"].startswith("2 of 5 results left out")
+
+
+def test_suppressed_messages_are_not_emitted_at_all(tmp_path, write):
+    write("gpu.py", 'import torch\nmodel = torch.nn.Linear(2, 2).to("cuda")  # pylint: disable=cuda-device\n')
+    log = _sarif(tmp_path, "gpu.py")
+    assert "E7101" not in [r["ruleId"] for r in log["runs"][0]["results"]]
+    assert not [key for key, _ in _walk(log) if key == "suppressions"]
+
+
+def test_every_rule_has_help_markdown_and_an_absolute_help_uri(tmp_path, write):
+    write("gpu.py", GPU_SCRIPT)
+    rules = _sarif(tmp_path, "gpu.py")["runs"][0]["tool"]["driver"]["rules"]
+    assert rules
+    for rule in rules:
+        assert rule["help"]["markdown"].strip() and rule["help"]["text"].strip(), rule["id"]
+        assert rule["helpUri"].startswith("https://"), rule["id"]
+        assert len(rule["properties"]["tags"]) <= 20  # GitHub's limit per rule

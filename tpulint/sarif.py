@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import linecache
+import os
+import posixpath
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import attr
 import sarif_om as om
@@ -22,7 +25,8 @@ from tpulint.estimate import ESTIMATE_MODEL, SCORE_MODEL, Finding, Notification,
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/tpulint/tpulint"
 SRCROOT = "%SRCROOT%"
-# GitHub keeps the first 5,000 results of a run (by severity); tpulint sends no more than that.
+# GitHub keeps the first 5,000 results of a run (by severity); tpulint sends no more than that,
+# the most severe first, and says in the run (properties.resultsOmitted, a notification) how many it left out.
 MAX_RESULTS = 5000
 PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 _KEEP_DEFAULTS = {"level", "kind"}
@@ -31,14 +35,16 @@ _KEEP_DEFAULTS = {"level", "kind"}
 def build(summary: Summary, catalog: Catalog, root: Path) -> dict[str, Any]:
     rules = [rule for rule in catalog.rules if rule.for_target(summary.target)]
     index = {rule.symbol: position for position, rule in enumerate(rules)}
-    results = [_result(finding, index) for finding in _prioritised(summary.findings)]
+    findings = summary.findings
+    results = [_result(finding, index, root) for finding in _prioritised(findings)]
+    omitted = len(findings) - len(results)
     run = om.Run(
         tool=om.Tool(driver=_driver(rules, catalog, summary.target)),
         results=results,
-        invocations=[_invocation(summary.notifications)],
+        invocations=[_invocation(summary.notifications, root, omitted, len(findings))],
         column_kind="utf16CodeUnits",
         original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=root.resolve().as_uri() + "/")},
-        properties=_run_properties(summary, len(results)),
+        properties=_run_properties(summary, omitted, root),
     )
     log = om.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI)
     return to_dict(log)
@@ -67,6 +73,7 @@ def to_dict(obj: Any) -> Any:
 
 
 def _prioritised(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_RESULTS findings, the most severe ones, in file order."""
     ranked = sorted(findings, key=lambda f: (-f.severity.weight, f.path, f.line, f.column))
     return sorted(ranked[:MAX_RESULTS], key=lambda f: (f.path, f.line, f.column))
 
@@ -103,7 +110,7 @@ def _rule_descriptor(rule: Rule, catalog: Catalog, target: str) -> om.ReportingD
     )
 
 
-def _result(finding: Finding, index: dict[str, int]) -> om.Result:
+def _result(finding: Finding, index: dict[str, int], root: Path) -> om.Result:
     region = om.Region(start_line=finding.line, start_column=utf16_column(finding.abspath, finding.line, finding.column))
     if finding.end_line and finding.end_column is not None and finding.end_line >= finding.line:
         end_column = utf16_column(finding.abspath, finding.end_line, finding.end_column)
@@ -116,31 +123,61 @@ def _result(finding: Finding, index: dict[str, int]) -> om.Result:
         level=finding.severity.sarif,
         message=om.Message(text=_sentence(finding.message)),
         locations=[om.Location(physical_location=om.PhysicalLocation(
-            artifact_location=_artifact(finding.path), region=region))],
+            artifact_location=_artifact(finding.path, root), region=region))],
     )
 
 
-def _artifact(path: str) -> om.ArtifactLocation:
-    if path.startswith("/"):
-        return om.ArtifactLocation(uri=Path(path).as_uri())
-    return om.ArtifactLocation(uri=path, uri_base_id=SRCROOT)
+def _artifact(path: str, root: Path) -> om.ArtifactLocation:
+    uri = artifact_uri(path, root)
+    return om.ArtifactLocation(uri=uri) if uri.startswith("file:") else om.ArtifactLocation(uri=uri, uri_base_id=SRCROOT)
 
 
-def _invocation(notifications: tuple[Notification, ...]) -> om.Invocation:
-    return om.Invocation(
-        execution_successful=True,
-        tool_execution_notifications=[
-            om.Notification(
-                message=om.Message(text=_sentence(f"{note.path}: {note.message}")),
-                level=note.level,
-                locations=[om.Location(physical_location=om.PhysicalLocation(artifact_location=_artifact(note.path)))],
-            )
-            for note in notifications
-        ],
-    )
+def artifact_uri(path: str, root: Path) -> str:
+    """A repository-relative POSIX path -> a percent-encoded relative reference (never `./`, `..` or a leading `/`);
+    a path outside the repository -> an absolute `file:` URI.
+
+    Percent-encoding keeps file names with spaces, `#`, `%` or non-ASCII letters valid URI references
+    (SARIF1002); GitHub's upload-sarif decodes them (decodeURIComponent) before matching files.
+    """
+    if not os.path.isabs(path):
+        normal = posixpath.normpath(path)
+        if normal != ".." and not normal.startswith("../"):
+            return quote(normal, safe="/")
+        path = os.path.normpath(root.resolve() / normal)
+    return Path(path).as_uri()
 
 
-def _run_properties(summary: Summary, emitted: int) -> dict[str, Any]:
+def _invocation(notifications: tuple[Notification, ...], root: Path, omitted: int, total: int) -> om.Invocation:
+    notes = [
+        om.Notification(
+            message=om.Message(text=_sentence(f"{note.path}: {note.message}")),
+            level=note.level,
+            # Only a real file gets a location: a missing path or pylint's "Command line or
+            # configuration file" is not a URI (SARIF1002) and has nothing to point at.
+            locations=[om.Location(physical_location=om.PhysicalLocation(artifact_location=_artifact(note.path, root)))]
+            if _is_file(note.path, root) else None,
+        )
+        for note in notifications
+    ]
+    if omitted:
+        notes.append(om.Notification(
+            message=om.Message(text=(
+                f"{omitted} of {total} results left out: GitHub code scanning keeps at most {MAX_RESULTS} results "
+                f"per run, so this file holds the {MAX_RESULTS} most severe. `tpulint --format json` lists them all."
+            )),
+            level="warning",
+        ))
+    return om.Invocation(execution_successful=True, tool_execution_notifications=notes)
+
+
+def _is_file(path: str, root: Path) -> bool:
+    try:
+        return (root / path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _run_properties(summary: Summary, omitted: int, root: Path) -> dict[str, Any]:
     return {
         "target": summary.target,
         "readinessScore": summary.score,
@@ -150,10 +187,10 @@ def _run_properties(summary: Summary, emitted: int) -> dict[str, Any]:
         "scoringModel": SCORE_MODEL,
         "estimateModel": ESTIMATE_MODEL,
         "filesChecked": summary.files_checked,
-        "resultsOmitted": len(summary.findings) - emitted,
+        "resultsOmitted": omitted,
         "files": [
             {
-                "uri": report.path,
+                "uri": artifact_uri(report.path, root),
                 "readinessScore": report.score,
                 "readinessBand": report.band,
                 "estimatedChanges": report.estimate.required,
