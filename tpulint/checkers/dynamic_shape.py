@@ -11,7 +11,7 @@ from astroid import nodes
 
 from tpulint import resolve
 from tpulint.catalog import load_catalog
-from tpulint.checkers.base import StepFamilyChecker
+from tpulint.checkers.base import Finding, StepFamilyChecker
 from tpulint.loops import DeviceCode, Kind, conditional_on_iteration, data_source, is_logging, step_scopes
 
 DYNAMIC_FUNCTIONS = frozenset({
@@ -26,6 +26,8 @@ READ_BUILTINS = frozenset({"bool", "int", "float"})
 # (torch.equal is an op without a lowering, aten::equal: the non-xla-op family reports it.)
 COMPARING_FUNCTIONS = frozenset({"torch.allclose"})
 ONE_HOT = frozenset({"torch.nn.functional.one_hot"})
+PADS_OWN_LENGTH = "pads each call only to its own length"
+GROWS_CACHE = "grows a dynamic KV cache every token"
 STEP_CLOSURE = "torch_xla.core.xla_model.add_step_closure"
 GROWING = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack"})
 MASK_FUNCTIONS = frozenset({"torch.isnan", "torch.isinf", "torch.isfinite", "torch.logical_and",
@@ -78,6 +80,20 @@ class DynamicShapeChecker(StepFamilyChecker):
             return None
         return super().report(symbol, node, args, **kwargs)
 
+    def refine(self, findings: list[Finding]) -> list[Finding]:
+        """A tokenizer feeding generate() in the same loop is one hazard, the step's sequence
+        length: one edit (pad, and keep generate's cache static), reported at the tokenizer."""
+        tokenizers = {_enclosing_loop(f.node): f for f in findings if _unpadded_because(f, PADS_OWN_LENGTH)}
+        kept = []
+        for finding in findings:
+            tokenizer = tokenizers.get(_enclosing_loop(finding.node)) if _unpadded_because(finding, GROWS_CACHE) else None
+            if tokenizer is None:
+                kept.append(finding)
+                continue
+            *head, fix = tokenizer.args
+            tokenizer.args = (*head, f"{fix}; and {finding.args[-1]} to {finding.args[0]} on line {finding.node.lineno}")
+        return kept
+
     def _judge(self, code: DeviceCode, node: nodes.NodeNG) -> None:
         if isinstance(node, nodes.Call):
             self._call(code, node)
@@ -121,12 +137,12 @@ class DynamicShapeChecker(StepFamilyChecker):
         keywords = {item.arg: item.value for item in call.keywords or ()}
         if in_step and not generate and not loader and code.kind(func) == Kind.TOKENIZER:
             if not _fixed_length(keywords):
-                self.report("unpadded-input", call, (f"{func.as_string()}(...)", "pads each call only to its own length"),
+                self.report("unpadded-input", call, (f"{func.as_string()}(...)", PADS_OWN_LENGTH),
                             fix='pad to a fixed length: padding="max_length", max_length=N (or pad_to_multiple_of=N for a few buckets)')
             return True
         if generate and code.kind(func.expr) == Kind.MODULE:
             if resolve.string_value(keywords.get("cache_implementation")) != "static" and "past_key_values" not in keywords:
-                self.report("unpadded-input", call, (f"{func.as_string()}(...)", "grows a dynamic KV cache every token"),
+                self.report("unpadded-input", call, (f"{func.as_string()}(...)", GROWS_CACHE),
                             fix='pass cache_implementation="static" (or a StaticCache as past_key_values)')
             return True
         if loader and not _drops_last(keywords):
@@ -247,6 +263,10 @@ def _is_bool_mask(node: nodes.NodeNG, code: DeviceCode, qualified, depth: int = 
         value = resolve.single_assigned_value(node)
         return value is not None and _is_bool_mask(value, code, qualified, depth + 1)
     return False
+
+
+def _unpadded_because(finding: Finding, reason: str) -> bool:
+    return finding.rule.symbol == "unpadded-input" and finding.args[1] == reason
 
 
 def _enclosing_loop(node: nodes.NodeNG) -> nodes.For | nodes.While | None:

@@ -14,6 +14,13 @@ prompts_encoded = tokenizer(["set-up, once"], return_tensors="pt")
 def answer(prompts):
     for prompt in prompts:
         inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
+        model.generate(**inputs, max_new_tokens=32)  # one hazard with the tokenizer's: one edit
+        torch_xla.sync()
+
+
+def answer_padded_dynamic_cache(prompts):
+    for prompt in prompts:
+        inputs = tokenizer(prompt, return_tensors="pt", padding="max_length", max_length=128).to(device)
         model.generate(**inputs, max_new_tokens=32)  # [unpadded-input]
         torch_xla.sync()
 

@@ -28,7 +28,7 @@ def agent(prompts, tools):
     history = []
     for prompt in prompts:  # [missing-graph-barrier]
         inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
-        output = llm.generate(**inputs, max_new_tokens=32)  # [unpadded-input]
+        output = llm.generate(**inputs, max_new_tokens=32)  # with the tokenizer: one finding
         history.append(output)
         tools.run(history)
     return history
@@ -38,7 +38,7 @@ def agent_synced(prompts):
     answers = []
     for prompt in prompts:
         inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
-        answers.append(llm.generate(**inputs, max_new_tokens=32))  # [unpadded-input]
+        answers.append(llm.generate(**inputs, max_new_tokens=32))  # with the tokenizer: one finding
         torch_xla.sync()
     return answers
 
