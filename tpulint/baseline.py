@@ -14,7 +14,7 @@ import json
 import linecache
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +242,16 @@ def _fingerprints_in(path: Path, document: dict[str, Any]) -> list[str]:
 
 def _reason(error: OSError) -> str:
     return (error.strerror or str(error)).rstrip(".").lower()
+
+
+def apply(findings: Sequence[Finding], known: Baseline | None) -> tuple[list[Finding], tuple[str, ...]]:
+    """Findings with their fingerprints (and, given a baseline, only the new ones, marked so),
+    and the summary's note about the baseline."""
+    prints = fingerprints(findings)
+    marked = [replace(f, fingerprint=p, baseline_state=state(p, known)) for f, p in zip(findings, prints)]
+    if known is None:
+        return marked, ()
+    new = [f for f in marked if f.baseline_state == "new"]
+    note = (f"Baseline {known.path}: {len(marked) - len(new)} known findings not shown, "
+            f"{absent(prints, known)} fixed since it was written")
+    return new, (note,)

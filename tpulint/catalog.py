@@ -51,8 +51,8 @@ class Family:
     name: str
     checker_id: int
     title: str
-    evidence: str  # the script under rules/ that checks the family's claims on the runtime
-    evidence_output: str  # its recorded output, which each rule's `checked` names
+    evidence: tuple[str, ...]  # the scripts under rules/ that check the family's claims on the runtime
+    evidence_output: tuple[str, ...]  # their recorded outputs, which each rule's `checked` names
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ class Rule:
     cost: int
     requires_import: bool
     targets: dict[str, TargetRule]
+    # The fix inserts a line elsewhere (the import at the top, a barrier at the end of a loop
+    # body) instead of changing the reported line: the estimate never merges it with others there.
+    inserts_line: bool = False
 
     @property
     def name(self) -> str:
@@ -108,6 +111,7 @@ class OpEntry:
     counters: tuple[str, ...]
     alternative: str
     when: dict[str, Any] | None
+    aliases: tuple[str, ...] = ()  # other import paths of the same function (torchvision.ops.boxes.nms)
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     extras: dict[str, Any] = {}
     for family_name, data in meta["families"].items():
         families[family_name] = Family(
-            family_name, data["checker_id"], data["title"], data["evidence"], data["evidence_output"]
+            family_name, data["checker_id"], data["title"], _paths(data["evidence"]), _paths(data["evidence_output"])
         )
         path = rules_dir / data["rules_file"]
         family_data = _read_toml(path)
@@ -211,6 +215,10 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     return catalog
 
 
+def _paths(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _load_ops(directory: Path) -> tuple[dict[str, tuple[OpEntry, ...]], dict[str, dict[str, Any]]]:
     """rules/ops/torch_xla-<version>.toml, generated from the runtime by rules/ops/generate.py."""
     ops: dict[str, tuple[OpEntry, ...]] = {}
@@ -221,7 +229,7 @@ def _load_ops(directory: Path) -> tuple[dict[str, tuple[OpEntry, ...]], dict[str
         provenance[version] = data["provenance"]
         ops[version] = tuple(
             OpEntry(raw["call"], raw["condition"], raw["falls_back"], tuple(raw["counters"]), raw["alternative"],
-                    raw.get("when"))
+                    raw.get("when"), tuple(raw.get("aliases", ())))
             for raw in data["op"]
         )
     return ops, provenance
@@ -265,6 +273,7 @@ def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
         fixable=bool(raw["fixable"]),
         cost=int(raw["cost"]),
         requires_import=bool(raw.get("requires_import", False)),
+        inserts_line=bool(raw.get("inserts_line", False)),
         targets=targets,
     )
 

@@ -1,4 +1,5 @@
-"""The `tpulint` command: runs pylint with only tpulint's checks and writes text, JSON or SARIF.
+"""The `tpulint` command: runs pylint with only tpulint's checks and writes text, JSON, SARIF,
+GitHub annotations or Markdown (tpulint/render.py); `tpulint explain RULE` prints a rule's page.
 
 Exit codes: 0 nothing to change (or the score reaches --fail-under); 1 findings, files that
 could not be analysed, or a score below --fail-under; 2 usage or configuration error.
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import fnmatch
 import io
-import json
 import os
+import re
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,13 +24,15 @@ from pathlib import Path
 from pylint.lint import Run
 from pylint.reporters import CollectingReporter
 
-from tpulint import __version__, sarif
+from tpulint import __version__, baseline, staging
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
 from tpulint.config import Config, ConfigError, load
-from tpulint.estimate import ESTIMATE_MODEL, SCORE_MODEL, Notification, Summary, summarize
+from tpulint.estimate import Notification, Summary, summarize
 from tpulint.findings import UNANALYSED, convert
+from tpulint.render import FORMATS, render, render_explanation, render_markdown
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+SOURCE_SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRECTORIES = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", "env", "__pycache__", "node_modules", "site-packages",
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", "build", "dist",
@@ -35,6 +40,9 @@ SKIPPED_DIRECTORIES = frozenset({
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "explain":
+        return explain(argv[1:])
     parser = _parser()
     options = parser.parse_args(argv)
     catalog = load_catalog()
@@ -43,33 +51,83 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"tpulint: {error}", file=sys.stderr)
         return EXIT_USAGE
-    files, notifications = discover(options.paths, config)
-    if not files and not notifications:
-        print("tpulint: no Python files to check", file=sys.stderr)
+    try:
+        known = baseline.read(options.baseline) if options.baseline is not None else None
+    except baseline.BaselineError as error:
+        print(f"tpulint: {error}", file=sys.stderr)
         return EXIT_USAGE
-    summary = analyse(files, notifications, config, catalog)
-    _write(render(summary, catalog, config, options.format), options.output)
-    return exit_code(summary, config)
+    files, notifications = discover(options.paths, config, options.force_exclude)
+    if not files and not notifications:
+        if options.force_exclude:
+            return EXIT_CLEAN  # every named file is ignored: nothing to say (pre-commit)
+        print("tpulint: no Python files or notebooks to check", file=sys.stderr)
+        return EXIT_USAGE
+    summary = analyse(files, notifications, config, catalog, progress=not options.no_progress, known=known)
+    if options.write_baseline is not None:
+        try:
+            baseline.write(options.write_baseline, summary.findings, [f.fingerprint for f in summary.findings], __version__)
+        except baseline.BaselineError as error:
+            print(f"tpulint: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"tpulint: recorded {len(summary.findings)} findings in {options.write_baseline}", file=sys.stderr)
+    _write(render(summary, catalog, config.root, options.format), options.output)
+    if options.summary_markdown is not None:
+        with options.summary_markdown.open("a", encoding="utf-8") as handle:
+            handle.write(render_markdown(summary, catalog))
+    return EXIT_CLEAN if options.write_baseline is not None else exit_code(summary, config)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tpulint",
-        description="Report what in PyTorch GPU code must change to run well on TPUs, and how much work it is.",
+        usage="%(prog)s [options] [PATH ...]\n       %(prog)s explain RULE",
+        description="Report what in PyTorch GPU code must change to run well on TPUs, and how much work it is. "
+        "`tpulint explain RULE` prints a rule's page (RULE: an id such as E7101 or a symbol such as cuda-device).",
         epilog="Exit codes: 0 nothing to change or score >= --fail-under; 1 findings, unanalysable files "
         "or score below --fail-under; 2 usage or configuration error.",
     )
-    parser.add_argument("paths", nargs="*", default=["."], help="files and directories (recursively, *.py)")
-    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("paths", nargs="*", default=["."], help="files and directories (recursively, *.py and *.ipynb)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text (default); json; sarif (GitHub code scanning); github (workflow annotations); "
+                        "markdown (a summary for $GITHUB_STEP_SUMMARY or a PR comment)")
     parser.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    parser.add_argument("--summary-markdown", type=Path, metavar="FILE",
+                        help="also append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    parser.add_argument("--baseline", type=Path, metavar="FILE",
+                        help="report only findings not recorded in FILE (written by --write-baseline)")
+    parser.add_argument("--write-baseline", type=Path, metavar="FILE",
+                        help="record today's findings in FILE, report them, and exit 0")
     parser.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 0 when the readiness score is at least SCORE")
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="processes to lint with (0: one per CPU)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="pyproject.toml or tpulint.toml to read instead of the nearest pyproject.toml")
     parser.add_argument("--target", help="TPU runtime to port to (default: torch_xla)")
     parser.add_argument("--torch-xla", metavar="VERSION", help="torch_xla version whose measured op lowerings to use (default: the newest)")
     parser.add_argument("--families", help=f"comma-separated rule families to run (default: all of {', '.join(FAMILIES)})")
+    parser.add_argument("--force-exclude", action="store_true",
+                        help="apply `ignore` from [tool.tpulint] to files named on the command line too (for pre-commit)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help=f"no progress on stderr (shown when {PROGRESS_MIN_FILES} or more files are checked)")
     parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
     return parser
+
+
+def explain(argv: Sequence[str]) -> int:
+    """`tpulint explain RULE`: the rule's page, from the catalog."""
+    parser = argparse.ArgumentParser(prog="tpulint explain", description="Print a rule's page: why, example, fix.")
+    parser.add_argument("rule", help="rule id (E7101) or symbol (cuda-device), any case")
+    options = parser.parse_args(argv)
+    catalog = load_catalog()
+    names = {name.lower(): rule for rule in catalog.rules for name in (rule.id, rule.symbol)}
+    wanted = options.rule.strip().lower()
+    rule = names.get(wanted)
+    if rule is None:
+        shown = {r.id.lower(): r.id for r in catalog.rules} | {r.symbol: r.symbol for r in catalog.rules}
+        close = [shown[name] for name in difflib.get_close_matches(wanted, list(shown), n=3, cutoff=0.6)]
+        hint = f"did you mean {' or '.join(close)}?" if close else "give an id such as E7101 or a symbol such as cuda-device"
+        print(f"tpulint explain: no rule {options.rule!r}; {hint}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(render_explanation(rule, catalog))
+    return EXIT_CLEAN
 
 
 def _configure(options: argparse.Namespace, catalog: Catalog) -> Config:
@@ -103,7 +161,7 @@ def _configure(options: argparse.Namespace, catalog: Catalog) -> Config:
 # --- which files -----------------------------------------------------------------------------
 
 
-def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[Notification]]:
+def discover(paths: Sequence[str], config: Config, force_exclude: bool = False) -> tuple[list[str], list[Notification]]:
     """Python files under paths, minus ignored ones; too-large or missing paths become notifications."""
     files: list[str] = []
     notifications: list[Notification] = []
@@ -112,8 +170,10 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[Noti
         if not path.exists():
             notifications.append(Notification(raw, "no such file or directory"))
             continue
-        explicit = path.is_file()  # a file named on the command line is checked even if ignored
-        candidates = [path] if explicit else sorted(_python_files(path))
+        # A file named on the command line is checked even if ignored, unless --force-exclude
+        # (pre-commit names every staged file).
+        explicit = path.is_file() and not force_exclude
+        candidates = [path] if path.is_file() else sorted(_python_files(path))
         for candidate in candidates:
             if not explicit and _ignored(candidate, config):
                 continue
@@ -133,7 +193,7 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[Noti
 def _python_files(directory: Path) -> Iterator[Path]:
     for root, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRECTORIES and not d.startswith("."))
-        yield from (Path(root, name) for name in filenames if name.endswith(".py"))
+        yield from (Path(root, name) for name in filenames if name.endswith(SOURCE_SUFFIXES))
 
 
 def _ignored(path: Path, config: Config) -> bool:
@@ -149,15 +209,124 @@ def _shown(path: Path, config: Config) -> str:
         return absolute.as_posix()
 
 
+# --- analysis --------------------------------------------------------------------------------
+
+
+def analyse(files: list[str], notifications: list[Notification], config: Config, catalog: Catalog,
+            progress: bool = False, known: baseline.Baseline | None = None) -> Summary:
+    """Lint the files (notebooks through tpulint.staging), then fingerprint the findings and,
+    given a baseline, keep only the new ones."""
+    collector = ProgressReporter(len(files)) if progress and len(files) >= PROGRESS_MIN_FILES else CollectingReporter()
+    with tempfile.TemporaryDirectory() as scratch:
+        linted, notebooks, staging_notes = staging.stage(files, Path(scratch), config.root)
+        imports = {path: imported_libraries(path) for path in linted}
+        if linted:
+            _run_pylint(linted, config, catalog, collector)
+        if isinstance(collector, ProgressReporter):
+            collector.finish()
+        findings, problems = convert(collector.messages, catalog, config.target, config.root)
+        findings, problems = staging.restore(findings, problems, notebooks, config.root)
+    findings, baseline_notes = baseline.apply(findings, known)
+    libraries = set().union(*imports.values())
+    return summarize(
+        catalog, config.target, findings, len(files), [*notifications, *staging_notes, *problems],
+        device_files=sum(1 for found in imports.values() if found),
+        notes=(*notes_for(config.target, libraries), *baseline_notes),
+    )
+
+
+# --- which files use PyTorch devices (a regular expression over the text, not a second parse) ----
+
+DEVICE_LIBRARIES = ("torch_xla", "torch", "transformers", "vllm", "accelerate", "lightning", "pytorch_lightning",
+                    "diffusers", "deepspeed")
+_IMPORT = re.compile(rf"^[ \t]*(?:from|import)[ \t]+({'|'.join(DEVICE_LIBRARIES)})\b", re.MULTILINE)
+# vLLM's TPU support is a platform plugin it picks up by itself, per target runtime.
+VLLM_PLUGIN = {"torch_xla": "vllm-tpu", "torchtpu": "vllm-torchtpu"}
+
+
+def imported_libraries(path: str) -> frozenset[str]:
+    """The PyTorch libraries (DEVICE_LIBRARIES) a file imports; empty if it cannot be read."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    return frozenset(_IMPORT.findall(text))
+
+
+def notes_for(target: str, libraries: set[str]) -> tuple[str, ...]:
+    notes = []
+    if "vllm" in libraries:
+        plugin = VLLM_PLUGIN.get(target, VLLM_PLUGIN["torch_xla"])
+        notes.append(f"vLLM runs on TPU through its TPU platform plugin: `pip install {plugin}` "
+                     "(no code change beyond the GPU-only options reported)")
+    return tuple(notes)
+
+
 # --- running pylint --------------------------------------------------------------------------
 
+# Progress on stderr (never stdout) from this many files on: on a terminal one line rewritten in
+# place and blanked at the end; otherwise (CI logs) a line every PROGRESS_INTERVAL seconds and one
+# at the end.
+PROGRESS_MIN_FILES = 200
+PROGRESS_INTERVAL = 30.0
+_TTY_REFRESH = 0.1
 
-def analyse(files: list[str], notifications: list[Notification], config: Config, catalog: Catalog) -> Summary:
-    collector = CollectingReporter()
-    if files:
-        _run_pylint(files, config, catalog, collector)
-    findings, problems = convert(collector.messages, catalog, config.target, config.root)
-    return summarize(catalog, config.target, findings, len(files), [*notifications, *problems])
+
+class ProgressReporter(CollectingReporter):
+    """Collects messages like CollectingReporter and counts the modules pylint starts on.
+
+    pylint calls on_set_current_module twice per file when it runs serially (parsing, then
+    checking) and once per finished file in the parent process when it runs in parallel; the
+    copies of this reporter in the worker processes stay silent.
+    """
+
+    def __init__(self, total: int) -> None:
+        super().__init__()
+        self.total = total
+        self.events = 0
+        self._pid = os.getpid()
+        self._stream = sys.stderr  # the real stderr: pylint's own stderr is captured while it runs
+        self._tty = bool(getattr(self._stream, "isatty", lambda: False)())
+        self._started = self._shown = time.monotonic()
+        self._width = 0  # of the progress line shown on a terminal
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_stream"] = None  # pylint sends the linter, reporter included, to its workers
+        return state
+
+    def on_set_current_module(self, module: str, filepath: str | None) -> None:
+        if filepath is None or os.getpid() != self._pid or self._stream is None:
+            return
+        self.events += 1
+        now = time.monotonic()
+        if now - self._shown >= (_TTY_REFRESH if self._tty else PROGRESS_INTERVAL):
+            self._shown = now
+            fraction = min(1.0, self.events / (self.total * (2 if self._serial else 1)))
+            self._show(f"tpulint: {fraction:.0%} of {self.total} files checked ({now - self._started:.0f} s)")
+
+    @property
+    def _serial(self) -> bool:
+        linter = getattr(self, "linter", None)
+        return getattr(getattr(linter, "config", None), "jobs", 1) == 1
+
+    def _show(self, text: str) -> None:
+        """On a terminal, overwrite the line in place (spaces, not escape codes: any console); else a new line."""
+        if self._tty:
+            self._stream.write("\r" + text.ljust(self._width))
+            self._width = len(text)
+        else:
+            self._stream.write(text + "\n")
+        self._stream.flush()
+
+    def finish(self) -> None:
+        if self._stream is None:
+            return
+        if self._tty:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
+        else:
+            self._show(f"tpulint: checked {self.total} files in {time.monotonic() - self._started:.0f} s")
 
 
 def pylint_arguments(files: list[str], config: Config, catalog: Catalog, rcfile: str) -> list[str]:
@@ -192,77 +361,6 @@ def _run_pylint(files: list[str], config: Config, catalog: Catalog, collector: C
 # --- output ----------------------------------------------------------------------------------
 
 
-def render(summary: Summary, catalog: Catalog, config: Config, output_format: str) -> str:
-    if output_format == "sarif":
-        return sarif.dumps(summary, catalog, config.root)
-    if output_format == "json":
-        return json.dumps(_json_report(summary), indent=2) + "\n"
-    return render_text(summary, catalog)
-
-
-def render_text(summary: Summary, catalog: Catalog) -> str:
-    lines = [
-        f"{f.path}:{f.line}:{f.column + 1}: {f.rule.id} {f.rule.symbol} {f.message}"
-        for f in summary.findings
-    ]
-    lines += [f"{note.path}: {note.message}" for note in summary.notifications]
-    if lines:
-        lines.append("")
-    lines += _text_summary(summary, catalog)
-    return "\n".join(lines) + "\n"
-
-
-def _text_summary(summary: Summary, catalog: Catalog) -> list[str]:
-    estimate = summary.estimate
-    title = catalog.targets[summary.target].title
-    lines = [
-        f"Readiness for {title}: {summary.score}/100 ({summary.band}) "
-        f"[{SCORE_MODEL['name']} v{SCORE_MODEL['version']}]",
-        f"Estimated changes: {estimate.required} ({estimate.fixable} mechanical, {estimate.manual} manual)"
-        + (f", plus {estimate.optional} optional clean-ups" if estimate.optional else "")
-        + f" [{ESTIMATE_MODEL['name']} v{ESTIMATE_MODEL['version']}]",
-        f"Files: {summary.files_checked} scanned, {len(summary.files)} with findings"
-        + (f", {len(summary.notifications)} not analysed" if summary.notifications else ""),
-    ]
-    if summary.by_family:
-        lines.append("By family: " + ", ".join(f"{name} {count}" for name, count in summary.by_family.items()))
-        lines.append("By severity: " + ", ".join(f"{name} {count}" for name, count in summary.by_severity.items()))
-    return lines
-
-
-def _json_report(summary: Summary) -> dict:
-    return {
-        "tool": {"name": "tpulint", "version": __version__},
-        "target": summary.target,
-        "findings": [
-            {
-                "path": f.path, "line": f.line, "column": f.column + 1, "end_line": f.end_line,
-                "end_column": None if f.end_column is None else f.end_column + 1,
-                "id": f.rule.id, "symbol": f.rule.symbol, "family": f.rule.family,
-                "severity": f.severity.name, "fixable": f.rule.fixable, "cost": f.rule.cost,
-                "message": f.message,
-            }
-            for f in summary.findings
-        ],
-        "notifications": [{"path": n.path, "level": n.level, "message": n.message} for n in summary.notifications],
-        "summary": {
-            "readiness_score": summary.score,
-            "readiness_band": summary.band,
-            "scoring_model": SCORE_MODEL,
-            "estimate_model": ESTIMATE_MODEL,
-            "estimated_changes": summary.estimate.as_dict(),
-            "files_checked": summary.files_checked,
-            "by_family": summary.by_family,
-            "by_severity": summary.by_severity,
-            "files": [
-                {"path": r.path, "readiness_score": r.score, "readiness_band": r.band,
-                 "estimated_changes": r.estimate.as_dict(), "findings": len(r.findings)}
-                for r in summary.files
-            ],
-        },
-    }
-
-
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -272,7 +370,8 @@ def _write(text: str, output: Path | None) -> None:
 
 def exit_code(summary: Summary, config: Config) -> int:
     if config.fail_under is not None:
-        return EXIT_CLEAN if summary.score >= config.fail_under else EXIT_FINDINGS
+        # A project that uses no PyTorch devices has nothing to port (score None): it passes.
+        return EXIT_CLEAN if summary.score is None or summary.score >= config.fail_under else EXIT_FINDINGS
     return EXIT_FINDINGS if summary.findings or summary.notifications else EXIT_CLEAN
 
 

@@ -52,13 +52,17 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
         "## How the claim was checked",
         "",
         "On torch 2.9.0 (PyPI's CUDA build, no NVIDIA driver: what a TPU VM has) with torch_xla 2.9.0 "
-        f"and `PJRT_DEVICE=CPU`, by `rules/{family.evidence}`; its recorded output, which the checks above "
-        f"name, is `rules/{family.evidence_output}`.",
+        f"and `PJRT_DEVICE=CPU`, by {_listed(family.evidence)}; the recorded output, which the checks above "
+        f"name, is in {_listed(family.evidence_output)}.",
         "",
         f"Message: `{rule.message}` (pylint fills the `%s` fields).",
         "",
     ]
     return "\n".join(lines)
+
+
+def _listed(paths: tuple[str, ...]) -> str:
+    return " and ".join(f"`rules/{path}`" for path in paths)
 
 
 def _target_section(rule: Rule, catalog: Catalog, target_name: str, title: str) -> list[str]:

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 
 from tpulint.catalog import Catalog, Rule, Severity
 
-ESTIMATE_MODEL = {"name": "tpulint-estimate", "version": "1"}
-SCORE_MODEL = {"name": "tpulint-score", "version": "1"}
+ESTIMATE_MODEL = {"name": "tpulint-estimate", "version": "2"}
+SCORE_MODEL = {"name": "tpulint-score", "version": "2"}
 
 # Penalty (sum of severity weights) at which a file scores 50.
 HALF_SCORE_PENALTY = 40
 BANDS = ((90, "ready"), (60, "small port"), (30, "moderate port"), (0, "major port"))
+# The band of a project none of whose files uses PyTorch devices (its score is None).
+NO_PORT_BAND = "no port needed"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Finding:
     end_line: int | None
     end_column: int | None
     message: str
+    # The checker inferred it (pylint confidence other than HIGH): the edit may not be needed.
+    uncertain: bool = False
+    cell: str | None = None  # in a notebook: "cell 3:line 2" (line is then the .ipynb's line)
+    fingerprint: str = ""  # tpulint.baseline's: survives edits above the line
+    baseline_state: str | None = None  # SARIF baselineState when a baseline was given: "new"
 
 
 @dataclass(frozen=True)
@@ -43,18 +50,27 @@ class Notification:
 
 @dataclass(frozen=True)
 class Estimate:
+    """Distinct edits. `required` counts every required edit, certain or not, and is split into
+    `fixable` + `manual`; `uncertain` of them rest on an inference, so the range is
+    `required - uncertain` (low) to `required` (high). `optional` clean-ups are not in the range."""
+
     required: int
     fixable: int
     manual: int
     optional: int
+    uncertain: int = 0
 
     @property
     def low(self) -> int:
-        return self.required
+        return self.required - self.uncertain
 
     @property
     def high(self) -> int:
-        return self.required + self.optional
+        return self.required
+
+    @property
+    def range_text(self) -> str:
+        return str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -62,6 +78,7 @@ class Estimate:
             "fixable": self.fixable,
             "manual": self.manual,
             "optional": self.optional,
+            "uncertain": self.uncertain,
             "range": [self.low, self.high],
         }
 
@@ -78,35 +95,64 @@ class FileReport:
 @dataclass(frozen=True)
 class Summary:
     target: str
-    files: tuple[FileReport, ...]
+    files: tuple[FileReport, ...]  # the files with findings, by path
     files_checked: int
-    score: int
+    score: int | None  # None: no file uses PyTorch devices, so there is nothing to port
     band: str
     estimate: Estimate
     by_family: dict[str, int]
     by_severity: dict[str, int]
     notifications: tuple[Notification, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # advice for the whole run (e.g. what to install)
+    device_files: int | None = None  # checked files that import a PyTorch library; None: not known
 
     @property
     def findings(self) -> list[Finding]:
         return [finding for report in self.files for finding in report.findings]
 
+    def most_work(self, count: int = 5) -> list[FileReport]:
+        """The files that need most work: largest estimate first, then lowest score, then path."""
+        ranked = sorted(self.files, key=lambda r: (-r.estimate.required, -r.estimate.optional, r.score, r.path))
+        return ranked[:count]
+
+
+@dataclass
+class _Edit:
+    cost: int
+    required: bool
+    fixable: bool
+    uncertain: bool
+
+
+def edits(findings: Iterable[Finding]) -> list[_Edit]:
+    """One edit per line and kind (required or optional), costed at its dearest finding; the edit
+    is mechanical only if every finding on it is, uncertain only if every finding on it is.
+    Inserted lines (rules with `inserts_line`) are edits of their own."""
+    merged: dict[tuple[str, int, bool, str], _Edit] = {}
+    for finding in findings:
+        required = finding.severity.required
+        own = finding.rule.symbol if finding.rule.inserts_line else ""
+        key = (finding.path, finding.line, required, own)
+        edit = merged.get(key)
+        if edit is None:
+            merged[key] = _Edit(finding.rule.cost, required, finding.rule.fixable, finding.uncertain)
+        else:
+            edit.cost = max(edit.cost, finding.rule.cost)
+            edit.fixable = edit.fixable and finding.rule.fixable
+            edit.uncertain = edit.uncertain and finding.uncertain
+    return list(merged.values())
+
 
 def estimate(findings: Iterable[Finding]) -> Estimate:
-    """Distinct edits: findings on one line are one edit, costed at the dearest of them."""
-    dearest: dict[tuple[str, int, bool], Finding] = {}
-    for finding in findings:
-        key = (finding.path, finding.line, finding.severity.required)
-        kept = dearest.get(key)
-        if kept is None or finding.rule.cost > kept.rule.cost:
-            dearest[key] = finding
-    required = [f for f in dearest.values() if f.severity.required]
-    optional = [f for f in dearest.values() if not f.severity.required]
+    """Distinct edits: see edits() and docs/scoring.md."""
+    items = edits(findings)
+    required = [e for e in items if e.required]
     return Estimate(
-        required=sum(f.rule.cost for f in required),
-        fixable=sum(f.rule.cost for f in required if f.rule.fixable),
-        manual=sum(f.rule.cost for f in required if not f.rule.fixable),
-        optional=sum(f.rule.cost for f in optional),
+        required=sum(e.cost for e in required),
+        fixable=sum(e.cost for e in required if e.fixable),
+        manual=sum(e.cost for e in required if not e.fixable),
+        optional=sum(e.cost for e in items if not e.required),
+        uncertain=sum(e.cost for e in required if e.uncertain),
     )
 
 
@@ -114,7 +160,9 @@ def score_for_penalty(penalty: float) -> int:
     return round(100 * HALF_SCORE_PENALTY / (HALF_SCORE_PENALTY + penalty))
 
 
-def band_for(score: int) -> str:
+def band_for(score: int | None) -> str:
+    if score is None:
+        return NO_PORT_BAND
     return next(name for floor, name in BANDS if score >= floor)
 
 
@@ -124,14 +172,23 @@ def summarize(
     findings: Iterable[Finding],
     files_checked: int,
     notifications: Iterable[Notification] = (),
+    *,
+    device_files: int | None = None,
+    notes: Iterable[str] = (),
 ) -> Summary:
+    """device_files: how many checked files import a PyTorch library (None if not known). A
+    project without findings scores 100 if any does, and None ("no port needed") if none does."""
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
     reports = tuple(_file_report(path, items) for path, items in sorted(by_path.items()))
     all_findings = [finding for report in reports for finding in report.findings]
-    penalty_per_file = sum(f.severity.weight for f in all_findings) / max(1, len(reports))
-    score = score_for_penalty(penalty_per_file)
+    score: int | None
+    if not all_findings and device_files == 0:
+        score = None
+    else:
+        penalty_per_file = sum(f.severity.weight for f in all_findings) / max(1, len(reports))
+        score = score_for_penalty(penalty_per_file)
     return Summary(
         target=target,
         files=reports,
@@ -142,6 +199,8 @@ def summarize(
         by_family=_ordered_counts(Counter(f.rule.family for f in all_findings), catalog.families),
         by_severity=_ordered_counts(Counter(f.severity.name for f in all_findings), catalog.severities),
         notifications=tuple(notifications),
+        notes=tuple(notes),
+        device_files=device_files,
     )
 
 

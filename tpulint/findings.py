@@ -46,7 +46,14 @@ def _finding(message: Message, catalog: Catalog, target: str, root: Path) -> Fin
         end_line=message.end_line,
         end_column=message.end_column,
         message=message.msg,
+        uncertain=is_uncertain(message),
     )
+
+
+def is_uncertain(message: Message) -> bool:
+    """Checkers report what they inferred (rather than saw) with a confidence other than HIGH."""
+    confidence = getattr(message, "confidence", None)
+    return getattr(confidence, "name", "HIGH") != "HIGH"
 
 
 def relative_path(abspath: str, root: Path) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from pylint.message import Message
 from pylint.reporters import BaseReporter
 
-from tpulint import sarif
+from tpulint import baseline, sarif
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import TARGET_OPTION, option
 from tpulint.estimate import summarize
@@ -38,6 +38,7 @@ class SarifReporter(BaseReporter):
         target = option(self.linter, TARGET_OPTION, catalog.default_target)
         root = Path.cwd()
         findings, notifications = convert(self.messages, catalog, target, root)
+        findings, _ = baseline.apply(findings, None)
         summary = summarize(catalog, target, findings, len(self._files_checked), notifications)
         self.out.write(sarif.dumps(summary, catalog, root))
         self.out.flush()

@@ -19,6 +19,7 @@ import attr
 import sarif_om as om
 
 from tpulint import __version__
+from tpulint.baseline import FINGERPRINT_KEY
 from tpulint.catalog import Catalog, Rule
 from tpulint.estimate import ESTIMATE_MODEL, SCORE_MODEL, Finding, Notification, Summary
 
@@ -111,20 +112,31 @@ def _rule_descriptor(rule: Rule, catalog: Catalog, target: str) -> om.ReportingD
 
 
 def _result(finding: Finding, index: dict[str, int], root: Path) -> om.Result:
+    message = f"{finding.message} ({finding.cell})" if finding.cell else finding.message
+    return om.Result(
+        rule_id=finding.rule.id,
+        rule_index=index[finding.rule.symbol],
+        level=finding.severity.sarif,
+        message=om.Message(text=_sentence(message)),
+        locations=[om.Location(physical_location=om.PhysicalLocation(
+            artifact_location=_artifact(finding.path, root), region=_region(finding)))],
+        partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint} if finding.fingerprint else None,
+        baseline_state=finding.baseline_state,
+        properties={"uncertain": True} if finding.uncertain else None,
+    )
+
+
+def _region(finding: Finding) -> om.Region:
+    """Line and UTF-16 columns; in a notebook the .ipynb's line only (a column would point into JSON)."""
+    if finding.cell:
+        return om.Region(start_line=finding.line)
     region = om.Region(start_line=finding.line, start_column=utf16_column(finding.abspath, finding.line, finding.column))
     if finding.end_line and finding.end_column is not None and finding.end_line >= finding.line:
         end_column = utf16_column(finding.abspath, finding.end_line, finding.end_column)
         if finding.end_line > finding.line or end_column > region.start_column:
             region.end_line = finding.end_line
             region.end_column = end_column
-    return om.Result(
-        rule_id=finding.rule.id,
-        rule_index=index[finding.rule.symbol],
-        level=finding.severity.sarif,
-        message=om.Message(text=_sentence(finding.message)),
-        locations=[om.Location(physical_location=om.PhysicalLocation(
-            artifact_location=_artifact(finding.path, root), region=region))],
-    )
+    return region
 
 
 def _artifact(path: str, root: Path) -> om.ArtifactLocation:
@@ -187,6 +199,8 @@ def _run_properties(summary: Summary, omitted: int, root: Path) -> dict[str, Any
         "scoringModel": SCORE_MODEL,
         "estimateModel": ESTIMATE_MODEL,
         "filesChecked": summary.files_checked,
+        "filesWithDeviceCode": summary.device_files,
+        "notes": list(summary.notes),
         "resultsOmitted": omitted,
         "files": [
             {

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from astroid import nodes
-from pylint.interfaces import INFERENCE
 
 from tpulint import resolve
 from tpulint.catalog import load_catalog
@@ -230,7 +229,7 @@ class CudaChecker(FamilyChecker):
             self.report("cuda-device-ordinal", device, (ordinal, ordinal))
             return
         if isinstance(device, nodes.Name) and _bound_to_int(device):
-            self.report("cuda-device-ordinal", device, (device.name, device.name), confidence=INFERENCE)
+            self.report("cuda-device-ordinal", device, (device.name, device.name))
 
     def _torch_device_call(self, node: nodes.Call) -> None:
         self._integer_device(argument(node, 0, "type"))

@@ -1,0 +1,92 @@
+"""Notebooks through pylint: each .ipynb's code cells are written as one Python file in a scratch
+folder, pylint checks it with the .py files, and its findings are moved back to the notebook:
+shown at `cell N:line L`, located in the .ipynb at the line holding that source line (where a
+GitHub annotation lands). Columns are dropped: in the .ipynb the line is a JSON string."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tpulint import notebook
+from tpulint.estimate import Finding, Notification
+from tpulint.findings import relative_path
+
+
+@dataclass(frozen=True)
+class StagedNotebook:
+    path: Path  # the .ipynb
+    staged: Path  # its Python text in the scratch folder
+    source: notebook.NotebookSource
+
+
+def is_notebook(path: str | Path) -> bool:
+    return str(path).endswith(notebook.NOTEBOOK_SUFFIX)
+
+
+def stage(paths: list[str], scratch: Path, root: Path) -> tuple[list[str], dict[str, StagedNotebook], list[Notification]]:
+    """The files for pylint (notebooks replaced by their staged text), the staged notebooks by
+    their staged file's absolute path, and notifications for notebooks or cells not analysed."""
+    files: list[str] = []
+    staged: dict[str, StagedNotebook] = {}
+    notifications: list[Notification] = []
+    for index, raw in enumerate(paths):
+        if not is_notebook(raw):
+            files.append(raw)
+            continue
+        shown = relative_path(raw, root)
+        try:
+            source = notebook.load(raw)
+        except notebook.NotebookError as error:
+            notifications.append(Notification(shown, f"not analysed: {error}"))
+            continue
+        notifications += [Notification(shown, f"cell {cell.cell} not analysed: {cell.reason}", level="warning")
+                          for cell in source.skipped]
+        target = scratch / str(index) / (Path(raw).stem + ".py")
+        target.parent.mkdir(parents=True)
+        target.write_text(source.source, encoding="utf-8")
+        files.append(str(target))
+        staged[str(target.resolve())] = StagedNotebook(Path(raw).resolve(), target, source)
+    return files, staged, notifications
+
+
+def restore(findings: list[Finding], notifications: list[Notification], staged: dict[str, StagedNotebook],
+            root: Path) -> tuple[list[Finding], list[Notification]]:
+    """Findings and notifications of staged files, moved back to their notebooks."""
+    if not staged:
+        return findings, notifications
+    by_shown = {relative_path(str(item.staged), root): item for item in staged.values()}
+    restored = [_to_notebook(finding, staged.get(str(Path(finding.abspath).resolve())), root) for finding in findings]
+    moved = [replace(note, path=relative_path(str(by_shown[note.path].path), root)) if note.path in by_shown else note
+             for note in notifications]
+    return restored, moved
+
+
+def _to_notebook(finding: Finding, item: StagedNotebook | None, root: Path) -> Finding:
+    if item is None:
+        return finding
+    where = item.source.locate(finding.line)
+    return replace(
+        finding,
+        path=relative_path(str(item.path), root),
+        abspath=str(item.path),
+        line=where.file_line if where else 1,
+        column=0,
+        end_line=None,
+        end_column=None,
+        cell=where.label if where else "cell ?",
+        message=_LINE_NUMBERS.sub(lambda match: _cells(match, item.source), finding.message),
+    )
+
+
+# "line 6", "lines 8, 17": line numbers of the joined text, which mean nothing in a notebook.
+_LINE_NUMBERS = re.compile(r"\blines? (\d+(?:, \d+)*)")
+
+
+def _cells(match: re.Match, source: notebook.NotebookSource) -> str:
+    labels = []
+    for number in match.group(1).split(", "):
+        where = source.locate(int(number))
+        labels.append(where.label if where else f"line {number}")
+    return ", ".join(labels)
