@@ -6,13 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from astroid import nodes
+from pylint.interfaces import HIGH, INFERENCE, Confidence
 
 from tpulint import resolve
 from tpulint.catalog import OpEntry, load_catalog
+from tpulint.checkers import cuda_libraries as libs
 from tpulint.checkers.base import TORCH_XLA_OPTION, StepFamilyChecker, option
 from tpulint.loops import DeviceCode, Kind, step_scopes
 
 HOST_READ = "aten::_local_scalar_dense"
+# Short names of the calls judged below: a cheap filter before resolving a call's name.
+CALLS_OF_INTEREST = frozenset({"CUDAExtension", "load", "load_inline", libs.BNB_CONFIG, "compile",
+                               *(name.rsplit(".", 1)[-1] for name in libs.SDPA_SELECTION)})
 DEFAULT_FIX = "keep it out of the step (compute it once, outside the loop) or write it with lowered ops"
 
 
@@ -21,9 +26,21 @@ class NonXlaOpChecker(StepFamilyChecker):
     family = "non-xla-op"
     msgs = load_catalog().pylint_msgs("non-xla-op")
 
+    libraries = libs.libraries(load_catalog().extras.get("library", []))
+
     def visit_module(self, node: nodes.Module) -> None:
         super().visit_module(node)
         self._calls: list[nodes.Call] = []
+        self._library_names: dict[str, bool] = {}  # local name bound to a CUDA-only library -> guarded
+        self._kernels: set[nodes.FunctionDef] = set()
+
+    def visit_import(self, node: nodes.Import) -> None:
+        super().visit_import(node)
+        self._check_library_import(node)
+
+    def visit_importfrom(self, node: nodes.ImportFrom) -> None:
+        super().visit_importfrom(node)
+        self._check_library_import(node)
 
     def visit_call(self, node: nodes.Call) -> None:
         super().visit_call(node)
@@ -31,6 +48,77 @@ class NonXlaOpChecker(StepFamilyChecker):
         short = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
         if short in self._measured_names():  # cheap: most calls name no measured op at all
             self._calls.append(node)
+        if resolve.root_name(func) in self._library_names:
+            self._check_library_call(node)
+        if short in CALLS_OF_INTEREST or any(keyword.arg in libs.BNB_FLAGS for keyword in node.keywords):
+            self._check_known_call(node)
+
+    def visit_assignattr(self, node: nodes.AssignAttr) -> None:
+        if node.attrname.startswith("__") or resolve.root_name(node.expr) not in self._resolvable:
+            return
+        name = self.qualified(node.expr)
+        if name is not None and (name + ".").startswith(libs.INDUCTOR_CONFIG + "."):
+            self.report("inductor-setting", node.statement(), (f"{name}.{node.attrname}",))
+
+    def visit_functiondef(self, node: nodes.FunctionDef) -> None:
+        for decorator in node.decorators.nodes if node.decorators else ():
+            if not isinstance(decorator, nodes.Call) and self.qualified(decorator) == libs.TORCH_COMPILE:
+                self.report("inductor-compile", decorator, (f"@{decorator.as_string()}",))
+        kernel = libs.kernel_decorator(node, self.qualified)
+        if kernel is not None:
+            decorator, calls = kernel
+            self._kernels.add(node)
+            for call in calls:
+                self.claim(call)
+            self.report("cuda-kernel", node, (f"{node.name} (@{decorator})",))
+
+    def _check_library_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
+        if libs.is_type_checking_only(node):
+            return
+        for name, bound in libs.imported_modules(node):
+            library = libs.library_of(name, self.libraries)
+            if library is None:
+                continue
+            guarded = libs.is_guarded(node)
+            shown = node.modname if isinstance(node, nodes.ImportFrom) and library.owns(node.modname) else name
+            self._library_names[bound] = self._library_names.get(bound, True) and guarded
+            if guarded:
+                self.report("guarded-cuda-library", node, (shown, f"its replacement: {library.replacement(name)}"))
+            else:
+                self.report("cuda-only-library", node, (shown, library.title, library.reason), fix=library.fix)
+            return  # one finding per import statement
+
+    def _check_library_call(self, node: nodes.Call) -> None:
+        if self._library_names[resolve.root_name(node.func)] or node.frame() in self._kernels:
+            return  # guarded, with a fallback (the import's advice covers it), or inside a kernel to rewrite
+        name = self.qualified(node.func)
+        library = libs.library_of(name, self.libraries)
+        if library is not None:
+            self.report("cuda-library-call", node, (_shortened(node), library.title), fix=library.replacement(name))
+
+    def _check_known_call(self, node: nodes.Call) -> None:
+        name = self.qualified(node.func)
+        if name == libs.TORCH_COMPILE:
+            self._check_compile(node)
+            return
+        if name in libs.SDPA_SELECTION:
+            self.report("sdpa-kernel-selection", node, (_shortened(node),))
+            return
+        if libs.builds_cuda_extension(node, name):
+            self.report("cuda-kernel", node, (f"{_shortened(node)} (a CUDA extension build)",))
+            return
+        request = libs.bitsandbytes_request(node, name)
+        if request is not None:
+            self.report("bitsandbytes-quantization", node, (request,))
+
+    def _check_compile(self, node: nodes.Call) -> None:
+        backend = resolve.keyword(node, "backend")
+        value = backend.value if backend is not None else None
+        if value is None or resolve.string_value(value) == "inductor":
+            self.report("inductor-compile", node, (_shortened(node),))
+        elif not isinstance(value, nodes.Const):
+            self.report("inductor-compile", node, (f"{_shortened(node)} (if backend {value.as_string()[:30]} is inductor)",),
+                        confidence=INFERENCE)
 
     def _measured_names(self) -> frozenset[str]:
         if not hasattr(self, "_names"):
@@ -52,7 +140,8 @@ class NonXlaOpChecker(StepFamilyChecker):
         version = option(self.linter, TORCH_XLA_OPTION, self.catalog.newest_torch_xla)
         table: dict[str, list[OpEntry]] = {}
         for entry in self.catalog.ops[version]:
-            table.setdefault(entry.call, []).append(entry)
+            for name in (entry.call, *entry.aliases):
+                table.setdefault(name, []).append(entry)
         return table
 
     def _judge(self, code: DeviceCode, call: nodes.Call, table: dict[str, list[OpEntry]]) -> None:
@@ -72,7 +161,7 @@ class NonXlaOpChecker(StepFamilyChecker):
                 return
             if holds is None:
                 self._report(call, f" when {entry.condition} (here {argument.as_string()[:30]}, not a constant, decides)",
-                             counters, entry)
+                             counters, entry, confidence=INFERENCE)
                 return
 
     def _entries(self, code: DeviceCode, call: nodes.Call, table) -> tuple[list[OpEntry], bool]:
@@ -85,9 +174,12 @@ class NonXlaOpChecker(StepFamilyChecker):
             return table.get(f"torch.Tensor.{method}", []) + table.get(f"torch.{method}", []), True
         return [], False
 
-    def _report(self, call: nodes.Call, condition: str, counters: str, entry: OpEntry) -> None:
+    def _report(self, call: nodes.Call, condition: str, counters: str, entry: OpEntry,
+                confidence: Confidence = HIGH) -> None:
+        """A finding whose deciding argument is not a constant is reported with INFERENCE
+        confidence: the change estimate counts it in its range's upper end only."""
         self.report("cpu-fallback-op", call, (call.as_string()[:40], condition, counters),
-                    fix=f"instead: {entry.alternative}" if entry.alternative else DEFAULT_FIX)
+                    fix=f"instead: {entry.alternative}" if entry.alternative else DEFAULT_FIX, confidence=confidence)
 
 
 def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[bool | None, nodes.NodeNG | None]:
@@ -123,3 +215,8 @@ def _constants(value: nodes.NodeNG) -> list[Any] | None:
     if isinstance(value, nodes.UnaryOp) and value.op == "-" and isinstance(value.operand, nodes.Const):
         return [-value.operand.value]
     return None
+
+
+def _shortened(call: nodes.Call, width: int = 40) -> str:
+    text = call.as_string()
+    return text if len(text) <= width else text[: width - 4] + "...)"

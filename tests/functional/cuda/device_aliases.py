@@ -26,10 +26,11 @@ class Numbers:
 
 
 def local_module_named_cuda():
-    from numba import cuda
+    # not torch.cuda (the cuda family stays silent); Numba's CUDA target is non-xla-op's
+    from numba import cuda  # [cuda-only-library]
 
     @cuda.jit
-    def kernel(values):
+    def kernel(values):  # [cuda-kernel]
         values[0] = 1
 
     return kernel
