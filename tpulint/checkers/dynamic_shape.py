@@ -33,6 +33,13 @@ GROWING = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.st
 MASK_FUNCTIONS = frozenset({"torch.isnan", "torch.isinf", "torch.isfinite", "torch.logical_and",
                             "torch.logical_or", "torch.logical_not", "torch.eq", "torch.gt", "torch.lt"})
 
+# The short names of every call judged below: a cheap filter before resolving a call's name
+# (an import alias such as `from torch import cat as join` is not followed).
+SHORT_NAMES = frozenset({
+    *(name.rsplit(".", 1)[-1] for name in (*DYNAMIC_FUNCTIONS, *COMPARING_FUNCTIONS, *ONE_HOT, *GROWING)),
+    *DYNAMIC_METHODS, *READ_METHODS, *READ_BUILTINS,
+})
+
 
 class DynamicShapeChecker(StepFamilyChecker):
     name = "tpulint-dynamic-shape"
@@ -105,9 +112,11 @@ class DynamicShapeChecker(StepFamilyChecker):
                 self.report("host-sync-in-step", test, (test.as_string()[:40], "branches on a tensor value"))
 
     def _call(self, code: DeviceCode, call: nodes.Call) -> None:
-        name = self.qualified(call.func)
         func = call.func
         method = func.attrname if isinstance(func, nodes.Attribute) else None
+        if (method or getattr(func, "name", None)) not in SHORT_NAMES:
+            return
+        name = self.qualified(func)
         receiver_is_tensor = method is not None and code.kind(func.expr) == Kind.TENSOR
         if name in DYNAMIC_FUNCTIONS and _dynamic_call(name.rsplit(".", 1)[-1], call, code, call.args):
             self._dynamic(call, name.rsplit(".", 1)[-1])
@@ -129,8 +138,9 @@ class DynamicShapeChecker(StepFamilyChecker):
     def _unpadded(self, code: DeviceCode, call: nodes.Call) -> bool:
         """Tokenizer calls in the step, generate() anywhere, DataLoaders feeding a training loop."""
         func = call.func
-        generate = isinstance(func, nodes.Attribute) and func.attrname == "generate"
-        loader = not generate and self.qualified(func) == "torch.utils.data.DataLoader"
+        short = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
+        generate = isinstance(func, nodes.Attribute) and short == "generate"
+        loader = short == "DataLoader" and self.qualified(func) == "torch.utils.data.DataLoader"
         in_step = self._steps.contains(call)
         if not (generate or loader or in_step):
             return False

@@ -23,7 +23,9 @@ class MarkStepChecker(StepFamilyChecker):
 
     def visit_call(self, node: nodes.Call) -> None:
         super().visit_call(node)
-        if self.qualified(node.func) == MARK_STEP:
+        func = node.func
+        short = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
+        if short == "mark_step" and self.qualified(func) == MARK_STEP:
             self.report("deprecated-mark-step", node, (f"{node.func.as_string()}()",))
 
     def leave_module(self, node: nodes.Module) -> None:
