@@ -311,8 +311,7 @@ class DeviceCode:
         if self._call_sites is None:
             self._call_sites = {}
             for call in self.module.nodes_of_class(nodes.Call):
-                func = call.func
-                name = func.name if isinstance(func, nodes.Name) else getattr(func, "attrname", None)
+                name = resolve.short_name(call.func)
                 if name is not None:
                     self._call_sites.setdefault(name, []).append(call)
         return [call for call in self._call_sites.get(function.name, []) if self.function_called(call) is function]

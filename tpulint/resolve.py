@@ -49,6 +49,13 @@ def call_name(call: nodes.Call, cache: OriginCache | None = None) -> str | None:
     return qualified_name(call.func, cache=cache)
 
 
+def short_name(func: nodes.NodeNG) -> str | None:
+    """'zeros' for `torch.zeros` or `zeros`: what a call is called, before resolving anything."""
+    if isinstance(func, nodes.Attribute):
+        return func.attrname
+    return func.name if isinstance(func, nodes.Name) else None
+
+
 def root_name(node: nodes.NodeNG) -> str | None:
     """'T' for `T.cuda.synchronize`; None when the chain does not start at a plain name."""
     while isinstance(node, nodes.Attribute):

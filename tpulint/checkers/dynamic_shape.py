@@ -114,7 +114,7 @@ class DynamicShapeChecker(StepFamilyChecker):
     def _call(self, code: DeviceCode, call: nodes.Call) -> None:
         func = call.func
         method = func.attrname if isinstance(func, nodes.Attribute) else None
-        if (method or getattr(func, "name", None)) not in SHORT_NAMES:
+        if resolve.short_name(func) not in SHORT_NAMES:
             return
         name = self.qualified(func)
         receiver_is_tensor = method is not None and code.kind(func.expr) == Kind.TENSOR
@@ -138,7 +138,7 @@ class DynamicShapeChecker(StepFamilyChecker):
     def _unpadded(self, code: DeviceCode, call: nodes.Call) -> bool:
         """Tokenizer calls in the step, generate() anywhere, DataLoaders feeding a training loop."""
         func = call.func
-        short = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
+        short = resolve.short_name(func)
         generate = isinstance(func, nodes.Attribute) and short == "generate"
         loader = short == "DataLoader" and self.qualified(func) == "torch.utils.data.DataLoader"
         in_step = self._steps.contains(call)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
+from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import StepFamilyChecker, header_end
 from tpulint.loops import MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging
@@ -23,9 +24,7 @@ class MarkStepChecker(StepFamilyChecker):
 
     def visit_call(self, node: nodes.Call) -> None:
         super().visit_call(node)
-        func = node.func
-        short = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
-        if short == "mark_step" and self.qualified(func) == MARK_STEP:
+        if resolve.short_name(node.func) == "mark_step" and self.qualified(node.func) == MARK_STEP:
             self.report("deprecated-mark-step", node, (f"{node.func.as_string()}()",))
 
     def leave_module(self, node: nodes.Module) -> None:

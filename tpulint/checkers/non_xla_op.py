@@ -45,7 +45,7 @@ class NonXlaOpChecker(StepFamilyChecker):
     def visit_call(self, node: nodes.Call) -> None:
         super().visit_call(node)
         func = node.func
-        short = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
+        short = resolve.short_name(func)
         if short in self._measured_names():  # cheap: most calls name no measured op at all
             self._calls.append(node)
         if resolve.root_name(func) in self._library_names:
