@@ -228,6 +228,20 @@ def test_findings_and_files_that_could_not_be_analysed(validate, tmp_path, write
     _assert_clean(validate, log)
 
 
+def test_a_notebook_checked_against_a_baseline(validate, tmp_path, write):
+    """Results located by .ipynb line only, with partialFingerprints and baselineState."""
+    notebook = (REPO / "docs" / "examples" / "finetune.ipynb").read_text(encoding="utf-8")
+    write("finetune.ipynb", notebook)
+    assert run_tpulint("--write-baseline", "baseline.json", "finetune.ipynb", cwd=tmp_path)[0] == 0
+    write("train.py", GPU_SCRIPT)
+    log = _sarif("--baseline", "baseline.json", ".", cwd=tmp_path)
+    results = log["runs"][0]["results"]
+    assert results and {r["baselineState"] for r in results} == {"new"}
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"train.py"}
+    _assert_clean(validate, log)
+    _assert_clean(validate, _sarif("finetune.ipynb", cwd=tmp_path))
+
+
 def test_a_run_without_findings(validate, tmp_path, write):
     write("clean.py", "import torch\nx = torch.zeros(2)\n")
     log = _sarif(".", cwd=tmp_path)

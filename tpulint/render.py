@@ -187,7 +187,8 @@ def render_github(summary: Summary, catalog: Catalog) -> str:
     lines = [github_annotation(f) for f in summary.findings]
     lines += [_command("error" if n.level == "error" else "warning", n.message, file=n.path, title="tpulint")
               for n in summary.notifications]
-    headline = f"{readiness_text(summary, catalog)}; estimated changes: {estimate_text(summary.estimate)}"
+    headline = (f"{readiness_text(summary, catalog)} [{_model(SCORE_MODEL)}]; estimated changes: "
+                f"{estimate_text(summary.estimate)} [{_model(ESTIMATE_MODEL)}]")
     lines.append(_command("notice", " ".join([f"{headline}.", *summary.notes]), title="tpulint"))
     return "\n".join(lines) + "\n"
 
