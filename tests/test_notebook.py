@@ -263,7 +263,7 @@ def test_non_python_cell_magic_cell_is_dropped() -> None:
         jupyter_text(
             notebook(
                 code("%%bash", "if [ -d data ]; then", "  ls data", "fi"),
-                code("%%writefile train.py", "import torch", "x = torch.ones(2).cuda("),
+                code("%%writefile config.yaml", "model: (", "lr: 0.1"),
                 code("", "%%html", "<b>(</b>"),
                 code("x = 1"),
             )
@@ -274,6 +274,14 @@ def test_non_python_cell_magic_cell_is_dropped() -> None:
     assert source_lines(result)[-1] == "x = 1"
     assert result.skipped == ()
     assert [where.cell for where in result.lines] == [1] * 4 + [2] * 3 + [3] * 3 + [4]
+
+
+def test_writefile_of_a_python_file_keeps_the_body_as_python() -> None:
+    assert python_of("%%writefile -a train.py", "import torch", "x = torch.ones(2).cuda()") == [
+        "pass",
+        "import torch",
+        "x = torch.ones(2).cuda()",
+    ]
 
 
 @pytest.mark.parametrize("magic", ["%%time", "%%timeit -n 3", "%%capture output"])

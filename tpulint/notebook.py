@@ -29,6 +29,7 @@ NEUTRAL = "pass"
 # Cell magics whose body is Python run by the kernel: only their first line is IPython syntax.
 # The body of any other cell magic (%%bash, %%writefile, %%html, ...) is not Python.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit"})
+WRITEFILE_MAGICS = frozenset({"writefile", "file"})
 
 # Automagics (no %) that appear in notebooks as shell-like commands, e.g. `pip install torch_xla`.
 # Only tried on the line a cell's SyntaxError points at, so valid Python is never touched.
@@ -316,23 +317,29 @@ def _python_lines(lines: list[str]) -> tuple[list[str], str | None]:
     """A cell's lines as Python (same count), and why the cell was blanked if it was."""
     magic = _cell_magic(lines)
     if magic is not None:
-        index, name = magic
-        if name not in PYTHON_CELL_MAGICS:
+        index, name, argument = magic
+        if name not in PYTHON_CELL_MAGICS and not _writes_python_file(name, argument):
             return _blank(lines), None
         lines = [*lines[:index], NEUTRAL, *lines[index + 1 :]]
     return _parsed_or_blank(_neutralise_line_magics(lines))
 
 
-def _cell_magic(lines: list[str]) -> tuple[int, str] | None:
-    """(line index, name) of a cell magic on the cell's first non-blank line."""
+def _cell_magic(lines: list[str]) -> tuple[int, str, str] | None:
+    """(line index, name, argument) of a cell magic on the cell's first non-blank line."""
     for index, line in enumerate(lines):
         if line.strip():
             stripped = line.strip()
             if not stripped.startswith("%%"):
                 return None
             words = stripped[2:].split(maxsplit=1)
-            return index, words[0] if words else ""
+            return index, words[0] if words else "", words[1] if len(words) > 1 else ""
     return None
+
+
+def _writes_python_file(name: str, argument: str) -> bool:
+    """`%%writefile train.py` (as Colab TPU notebooks write their training scripts): the body is
+    the Python of that file, checked with the notebook."""
+    return name in WRITEFILE_MAGICS and argument.split()[-1:] != [] and argument.split()[-1].endswith(".py")
 
 
 @dataclass(frozen=True)
