@@ -24,6 +24,12 @@ from astroid import nodes
 from tpulint import resolve
 
 BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
+# How far kind() follows values (bindings, receivers, arguments) before giving up.
+MAX_KIND_DEPTH = 6
+# Attributes of a tensor (or of a model's output) that are not tensors on the device (nor are
+# the `is_*` flags: is_cuda, is_leaf, ...).
+HOST_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "layout", "names", "requires_grad", "grad_fn",
+                             "itemsize", "nbytes"})
 MARK_STEP = "torch_xla.core.xla_model.mark_step"
 OPTIMIZER_STEP = "torch_xla.core.xla_model.optimizer_step"
 STEP_CONTEXTS = frozenset({"torch_xla.step", "torch_xla.torch_xla.step", "torch_xla.compile", "torch_xla.torch_xla.compile"})
@@ -117,6 +123,8 @@ class DeviceCode:
         self.qualified = qualified
         self.touches_accelerator = on_device
         self._kinds: dict[nodes.NodeNG, str | None] = {}
+        self._truncated = False  # the kind() search in progress hit MAX_KIND_DEPTH
+        self._cut_short: dict[nodes.NodeNG, int] = {}  # node -> depth at which its kind search was cut
         self._verdicts: dict[nodes.NodeNG, LoopVerdict] = {}
         self._effects: dict[nodes.FunctionDef, list[Event] | None] = {}
         self._call_sites: dict[str, list[nodes.Call]] | None = None
@@ -150,12 +158,22 @@ class DeviceCode:
     # --- what is this value? ----------------------------------------------------------------
 
     def kind(self, node: nodes.NodeNG | None, depth: int = 0) -> str | None:
-        if node is None or depth > 6:
+        if node is None:
             return None
-        if node not in self._kinds:
-            self._kinds[node] = None  # breaks cycles
-            self._kinds[node] = self._kind(node, depth)
-        return self._kinds[node]
+        if depth > MAX_KIND_DEPTH:
+            self._truncated = True
+            return None
+        if node in self._kinds and depth >= self._cut_short.get(node, depth):
+            return self._kinds[node]
+        self._kinds[node] = None  # breaks cycles
+        outer, self._truncated = self._truncated, False
+        found = self._kinds[node] = self._kind(node, depth)
+        if found is None and self._truncated:
+            self._cut_short[node] = depth  # "unknown" only this deep: a search from nearer asks again
+        else:
+            self._cut_short.pop(node, None)
+        self._truncated = outer or self._truncated
+        return found
 
     def _kind(self, node: nodes.NodeNG, depth: int) -> str | None:
         if isinstance(node, nodes.Call):
@@ -268,9 +286,13 @@ class DeviceCode:
         return None
 
     def _attribute_kind(self, attribute: nodes.Attribute, depth: int) -> str | None:
-        """`self.model` -> what `self.model = ...` in the class assigns."""
+        """`self.model` -> what `self.model = ...` in the class assigns; a field of a model's output
+        (`outputs.loss`, `outputs.logits`) or a tensor's `.T`/`.grad` is a tensor, its `.shape` not."""
         if not (isinstance(attribute.expr, nodes.Name) and attribute.expr.name == "self"):
-            return None
+            name = attribute.attrname
+            if name in HOST_ATTRIBUTES or name.startswith("is_"):
+                return None
+            return Kind.TENSOR if self.kind(attribute.expr, depth + 1) == Kind.TENSOR else None
         klass = attribute.scope().parent.frame() if isinstance(attribute.scope(), nodes.FunctionDef) else None
         if not isinstance(klass, nodes.ClassDef):
             return None

@@ -58,3 +58,14 @@ def train_logging_every_n_steps(loader, interval):
         if step % interval == 0:
             print("loss {:.4f} for {} rows".format(loss.item(), len(batch)))
         torch_xla.sync()
+
+
+def train_hugging_face_style(loader):
+    """A model's output fields are tensors (`outputs.loss`); a tensor's shape and flags are not."""
+    for batch in loader:
+        outputs = model(batch.to(device))
+        outputs.loss.backward()
+        optimizer.step()
+        print(f"loss {outputs.loss.item():.4f}")  # [tensor-logged-in-step]
+        print("batch of", outputs.logits.shape[0], "on xla:", outputs.logits.is_cuda)
+        torch_xla.sync()
