@@ -152,3 +152,24 @@ def test_every_lowered_look_alike_and_lowered_side_has_a_silent_case():
     # And each of those marked lines does call something measured (no stray marks).
     measured = [_calls(call) for call in by_call]
     assert all(any(pattern.search(line) for pattern in measured) for line in marked)
+
+
+def test_several_versions_load_side_by_side_and_the_newest_is_the_default(tmp_path):
+    """Op data is per torch_xla version (rules/ops/torch_xla-<version>.toml); versions compare
+    as numbers (2.10 is newer than 2.9), and each keeps its own measurements."""
+    import shutil
+
+    from tpulint.catalog import load_catalog
+
+    rules = tmp_path / "rules"
+    shutil.copytree(OPS.parent, rules)
+    text = (rules / "ops" / "torch_xla-2.9.toml").read_text(encoding="utf-8")
+    newer = text.replace('call = "torch.median"\ncondition = ""\nfalls_back = true\ncounters = ["aten::median"]',
+                         'call = "torch.median"\ncondition = ""\nfalls_back = false\ncounters = []', 1)
+    assert newer != text
+    (rules / "ops" / "torch_xla-2.10.toml").write_text(newer.replace('torch_xla = "2.9.0"', 'torch_xla = "2.10.0"'), encoding="utf-8")
+    catalog = load_catalog(rules)
+    assert sorted(catalog.ops) == ["2.10", "2.9"] and catalog.newest_torch_xla == "2.10"
+    median = {version: next(op for op in catalog.ops[version] if op.call == "torch.median") for version in catalog.ops}
+    assert median["2.9"].falls_back and not median["2.10"].falls_back
+    assert catalog.ops_provenance["2.10"]["torch_xla"] == "2.10.0"
