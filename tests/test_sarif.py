@@ -107,6 +107,21 @@ def test_pylint_reporter_writes_the_same_results_as_the_command(tmp_path, write)
     assert reporter["runs"][0]["properties"]["estimatedChanges"] == 2
 
 
+def test_pylint_reporter_also_says_a_project_without_device_code_needs_no_port(tmp_path, write):
+    write("tool.py", "import os\nprint(os.getcwd())\n")
+    write("ported.py", "import torch_xla\nx = 1\n")
+    properties = {}
+    for name in ("tool.py", "ported.py"):
+        subprocess.run(
+            [sys.executable, "-m", "pylint", "--load-plugins=tpulint", "--disable=all", "--enable=tpulint-cuda",
+             f"--output-format=tpulint-sarif:{name}.sarif", name],
+            cwd=tmp_path, capture_output=True, text=True, check=False,
+        )
+        properties[name] = json.loads((tmp_path / f"{name}.sarif").read_text(encoding="utf-8"))["runs"][0]["properties"]
+    assert (properties["tool.py"]["readinessScore"], properties["tool.py"]["readinessBand"]) == (None, "no port needed")
+    assert (properties["ported.py"]["readinessScore"], properties["ported.py"]["readinessBand"]) == (100, "ready")
+
+
 def test_sarif_of_the_shipped_examples_validates():
     code, out, _ = run_tpulint("--format", "sarif", "docs/examples", cwd=REPO)
     assert code == 1

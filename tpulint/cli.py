@@ -13,7 +13,6 @@ import difflib
 import fnmatch
 import io
 import os
-import re
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 from pylint.lint import Run
 from pylint.reporters import CollectingReporter
 
-from tpulint import __version__, baseline, staging
+from tpulint import __version__, baseline, inventory, staging
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
 from tpulint.config import Config, ConfigError, load
 from tpulint.estimate import Notification, Summary, summarize
@@ -219,7 +218,7 @@ def analyse(files: list[str], notifications: list[Notification], config: Config,
     collector = ProgressReporter(len(files)) if progress and len(files) >= PROGRESS_MIN_FILES else CollectingReporter()
     with tempfile.TemporaryDirectory() as scratch:
         linted, notebooks, staging_notes = staging.stage(files, Path(scratch), config.root)
-        imports = {path: imported_libraries(path) for path in linted}
+        device_files, notes = inventory.survey(config.target, linted)
         if linted:
             _run_pylint(linted, config, catalog, collector)
         if isinstance(collector, ProgressReporter):
@@ -227,39 +226,10 @@ def analyse(files: list[str], notifications: list[Notification], config: Config,
         findings, problems = convert(collector.messages, catalog, config.target, config.root)
         findings, problems = staging.restore(findings, problems, notebooks, config.root)
     findings, baseline_notes = baseline.apply(findings, known)
-    libraries = set().union(*imports.values())
     return summarize(
         catalog, config.target, findings, len(files), [*notifications, *staging_notes, *problems],
-        device_files=sum(1 for found in imports.values() if found),
-        notes=(*notes_for(config.target, libraries), *baseline_notes),
+        device_files=device_files, notes=(*notes, *baseline_notes),
     )
-
-
-# --- which files use PyTorch devices (a regular expression over the text, not a second parse) ----
-
-DEVICE_LIBRARIES = ("torch_xla", "torch", "transformers", "vllm", "accelerate", "lightning", "pytorch_lightning",
-                    "diffusers", "deepspeed")
-_IMPORT = re.compile(rf"^[ \t]*(?:from|import)[ \t]+({'|'.join(DEVICE_LIBRARIES)})\b", re.MULTILINE)
-# vLLM's TPU support is a platform plugin it picks up by itself, per target runtime.
-VLLM_PLUGIN = {"torch_xla": "vllm-tpu", "torchtpu": "vllm-torchtpu"}
-
-
-def imported_libraries(path: str) -> frozenset[str]:
-    """The PyTorch libraries (DEVICE_LIBRARIES) a file imports; empty if it cannot be read."""
-    try:
-        text = Path(path).read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return frozenset()
-    return frozenset(_IMPORT.findall(text))
-
-
-def notes_for(target: str, libraries: set[str]) -> tuple[str, ...]:
-    notes = []
-    if "vllm" in libraries:
-        plugin = VLLM_PLUGIN.get(target, VLLM_PLUGIN["torch_xla"])
-        notes.append(f"vLLM runs on TPU through its TPU platform plugin: `pip install {plugin}` "
-                     "(no code change beyond the GPU-only options reported)")
-    return tuple(notes)
 
 
 # --- running pylint --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 from pylint.message import Message
 from pylint.reporters import BaseReporter
 
-from tpulint import baseline, sarif
+from tpulint import baseline, inventory, sarif
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import TARGET_OPTION, option
 from tpulint.estimate import summarize
@@ -39,7 +39,9 @@ class SarifReporter(BaseReporter):
         root = Path.cwd()
         findings, notifications = convert(self.messages, catalog, target, root)
         findings, _ = baseline.apply(findings, None)
-        summary = summarize(catalog, target, findings, len(self._files_checked), notifications)
+        device_files, notes = inventory.survey(target, sorted(self._files_checked))
+        summary = summarize(catalog, target, findings, len(self._files_checked), notifications,
+                            device_files=device_files, notes=notes)
         self.out.write(sarif.dumps(summary, catalog, root))
         self.out.flush()
 
