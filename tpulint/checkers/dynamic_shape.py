@@ -7,6 +7,7 @@ only what runs every step is reported.
 
 from __future__ import annotations
 
+import astroid
 from astroid import nodes
 
 from tpulint import resolve
@@ -151,6 +152,8 @@ class DynamicShapeChecker(StepFamilyChecker):
                             fix='pad to a fixed length: padding="max_length", max_length=N (or pad_to_multiple_of=N for a few buckets)')
             return True
         if generate and code.kind(func.expr) == Kind.MODULE:
+            if _project_defined(func):
+                return True  # the model's own generate(): its loop is judged where it is written
             if resolve.string_value(keywords.get("cache_implementation")) != "static" and "past_key_values" not in keywords:
                 self.report("unpadded-input", call, (f"{func.as_string()}(...)", GROWS_CACHE),
                             fix='pass cache_implementation="static" (or a StaticCache as past_key_values)')
@@ -273,6 +276,23 @@ def _is_bool_mask(node: nodes.NodeNG, code: DeviceCode, qualified, depth: int = 
         value = resolve.single_assigned_value(node)
         return value is not None and _is_bool_mask(value, code, qualified, depth + 1)
     return False
+
+
+def _project_defined(method: nodes.Attribute) -> bool:
+    """The method is one the checked code defines itself (nanoGPT's GPT.generate), not a library's
+    (Hugging Face's generate, whose cache_implementation= the fix names). astroid inference, run
+    only for generate() calls on models; an uninferable call (transformers not installed where
+    tpulint runs) counts as the library's."""
+    try:
+        inferred = [value for value in method.infer() if isinstance(value, (nodes.FunctionDef, astroid.BoundMethod))]
+    except astroid.InferenceError:
+        return False
+    return bool(inferred) and all(_in_checked_code(value) for value in inferred)
+
+
+def _in_checked_code(function: nodes.NodeNG) -> bool:
+    path = function.root().file or ""
+    return not any(part in path for part in ("site-packages", "dist-packages")) and not function.root().name.startswith("transformers")
 
 
 def _unpadded_because(finding: Finding, reason: str) -> bool:
