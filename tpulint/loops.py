@@ -496,9 +496,11 @@ class DeviceCode:
         verdict = self.loop_verdict(loop)
         walk.work.extend(verdict.work)
         walk.barriers.extend(verdict.barriers)
-        if verdict.missing and not verdict.steps:
-            # A loop of tensor arithmetic inside the step (summing per-layer losses, say) is part
-            # of the step: the enclosing loop's barrier belongs after it, not inside it.
+        if verdict.missing and (not verdict.steps or self._accumulates_gradients(loop, verdict)):
+            # A loop of tensor arithmetic inside the step (summing per-layer losses, say), or of
+            # gradient-accumulation micro-steps (backward, no optimizer step, the enclosing loop
+            # steps the optimizer), is part of the step: the enclosing loop's barrier belongs
+            # after it, not inside it.
             verdict.absorbed = True
             return state | frozenset(verdict.work)
         if verdict.work:
@@ -506,6 +508,28 @@ class DeviceCode:
             walk.barriers.append(loop)
             return frozenset()
         return frozenset() if verdict.barriers and not verdict.missing else state
+
+    def _accumulates_gradients(self, loop: nodes.For | nodes.While, verdict: LoopVerdict) -> bool:
+        """The loop runs backward passes but steps no optimizer, and the loop around it does."""
+        if not any(_is_backward(node) for node in verdict.work) or any(self._steps_optimizer(n) for n in verdict.work):
+            return False
+        outer = enclosing_loop(loop)
+        return outer is not None and any(
+            self._steps_optimizer(call) for call in outer.nodes_of_class(nodes.Call) if not _inside(call, loop)
+        )
+
+    def _steps_optimizer(self, node: nodes.NodeNG) -> bool:
+        """optimizer.step(), scaler.step(optimizer) or xm.optimizer_step(optimizer)."""
+        if not isinstance(node, nodes.Call) or resolve.short_name(node.func) not in ("step", "optimizer_step"):
+            return False
+        func = node.func
+        if isinstance(func, nodes.Attribute) and (self.kind(func.expr) == Kind.OPTIMIZER or self._is_grad_scaler(func.expr)):
+            return True
+        return any(self.kind(argument) == Kind.OPTIMIZER for argument in node.args)
+
+    def _is_grad_scaler(self, node: nodes.NodeNG) -> bool:
+        value = resolve.single_assigned_value(node) if isinstance(node, nodes.Name) else None
+        return isinstance(value, nodes.Call) and (self.qualified(value.func) or "").endswith(".GradScaler")
 
     def _with(self, statement: nodes.With, state: frozenset, walk: Walk) -> frozenset | None:
         contexts = [item for item, _ in statement.items]
@@ -824,3 +848,21 @@ def shared_device_code(module: nodes.Module, qualified: Callable[[nodes.NodeNG],
 
 def forget(module: nodes.Module) -> None:
     _STATES.pop(module, None)
+
+
+def _is_backward(node: nodes.NodeNG) -> bool:
+    return isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "backward"
+
+
+def enclosing_loop(node: nodes.NodeNG) -> nodes.For | nodes.While | None:
+    """The nearest loop around node in the same function."""
+    for parent in node.node_ancestors():
+        if isinstance(parent, (nodes.For, nodes.While)):
+            return parent
+        if isinstance(parent, (nodes.FunctionDef, nodes.Lambda, nodes.ClassDef)):
+            return None
+    return None
+
+
+def _inside(node: nodes.NodeNG, container: nodes.NodeNG) -> bool:
+    return any(parent is container for parent in node.node_ancestors())

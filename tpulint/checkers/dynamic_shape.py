@@ -13,7 +13,8 @@ from astroid import nodes
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import Finding, StepFamilyChecker
-from tpulint.loops import DeviceCode, Kind, conditional_on_iteration, data_source, is_logging, step_scopes
+from tpulint.loops import (DeviceCode, Kind, conditional_on_iteration, data_source, enclosing_loop, is_logging,
+                           step_scopes)
 
 DYNAMIC_FUNCTIONS = frozenset({
     "torch.nonzero", "torch.argwhere", "torch.where", "torch.unique", "torch.unique_consecutive",
@@ -83,7 +84,7 @@ class DynamicShapeChecker(StepFamilyChecker):
         inside xm.add_step_closure, inside logging (the mark-step family's), every N steps or once."""
         if _inside_step_closure(node, self.qualified) or _inside_logging(node, self.qualified):
             return None
-        loop = _enclosing_loop(node)
+        loop = enclosing_loop(node)
         if loop is not None and conditional_on_iteration(node, loop):
             return None
         return super().report(symbol, node, args, **kwargs)
@@ -91,10 +92,10 @@ class DynamicShapeChecker(StepFamilyChecker):
     def refine(self, findings: list[Finding]) -> list[Finding]:
         """A tokenizer feeding generate() in the same loop is one hazard, the step's sequence
         length: one edit (pad, and keep generate's cache static), reported at the tokenizer."""
-        tokenizers = {_enclosing_loop(f.node): f for f in findings if _unpadded_because(f, PADS_OWN_LENGTH)}
+        tokenizers = {enclosing_loop(f.node): f for f in findings if _unpadded_because(f, PADS_OWN_LENGTH)}
         kept = []
         for finding in findings:
-            tokenizer = tokenizers.get(_enclosing_loop(finding.node)) if _unpadded_because(finding, GROWS_CACHE) else None
+            tokenizer = tokenizers.get(enclosing_loop(finding.node)) if _unpadded_because(finding, GROWS_CACHE) else None
             if tokenizer is None:
                 kept.append(finding)
                 continue
@@ -189,7 +190,7 @@ class DynamicShapeChecker(StepFamilyChecker):
             data = self.catalog.extras["dynamic_ops"][op]
             self.report("data-dependent-shape", node, (node.as_string()[:40], data["counter"]), fix=data["fix"])
             return
-        loop = _enclosing_loop(node)
+        loop = enclosing_loop(node)
         # Only where every iteration is its own graph; a loop unrolled into one graph (over layers
         # in forward) indexes the same way every step.
         varying = _loop_varying_index(node.slice, loop) if loop in self._steps.loops else None
@@ -200,7 +201,7 @@ class DynamicShapeChecker(StepFamilyChecker):
     def _growth(self, call: nodes.Call) -> None:
         """`x = torch.cat([x, y])` in a loop: x grows every iteration."""
         assign = call.parent
-        if not (isinstance(assign, (nodes.Assign, nodes.AugAssign)) and _enclosing_loop(call) in self._steps.loops):
+        if not (isinstance(assign, (nodes.Assign, nodes.AugAssign)) and enclosing_loop(call) in self._steps.loops):
             return
         targets = assign.targets if isinstance(assign, nodes.Assign) else [assign.target]
         names = {target.as_string() for target in targets}
@@ -297,15 +298,6 @@ def _in_checked_code(function: nodes.NodeNG) -> bool:
 
 def _unpadded_because(finding: Finding, reason: str) -> bool:
     return finding.rule.symbol == "unpadded-input" and finding.args[1] == reason
-
-
-def _enclosing_loop(node: nodes.NodeNG) -> nodes.For | nodes.While | None:
-    parent = node.parent
-    while parent is not None and not isinstance(parent, (nodes.FunctionDef, nodes.ClassDef, nodes.Module, nodes.Lambda)):
-        if isinstance(parent, (nodes.For, nodes.While)):
-            return parent
-        parent = parent.parent
-    return None
 
 
 def _loop_varying_index(index: nodes.NodeNG, loop: nodes.For | nodes.While) -> str | None:

@@ -178,3 +178,45 @@ def train_one_epoch():
 def epochs_with_tail_work(epochs):
     for _ in range(epochs):
         train_one_epoch()
+
+
+def train_with_gradient_accumulation(loader, accumulation_steps):
+    """Micro-steps (backward, no optimizer step) inside the step loop: the barrier belongs after
+    the optimizer step of the loop around them, not in each micro-step."""
+    batches = iter(loader)
+    for step in range(1000):  # [missing-graph-barrier]
+        for micro_step in range(accumulation_steps):
+            loss = model(next(batches).to(device)).mean() / accumulation_steps
+            loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+
+def train_with_gradient_accumulation_synced(loader, accumulation_steps):
+    batches = iter(loader)
+    for step in range(1000):
+        for micro_step in range(accumulation_steps):
+            model(next(batches).to(device)).mean().backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        torch_xla.sync()
+
+
+def evaluate_every_epoch(loader, epochs):
+    """An inner loop that runs the model without backward is the step loop itself."""
+    for epoch in range(epochs):
+        for batch in loader:  # [missing-graph-barrier]
+            model(batch.to(device))
+
+
+def train_nanogpt_style(get_batch, make_optimizer, accumulation_steps):
+    """The optimizer comes from a helper (its kind unknown); a GradScaler steps it."""
+    opt = make_optimizer()
+    scaler = torch.amp.GradScaler("xla", enabled=False)
+    while True:  # [missing-graph-barrier]
+        for micro_step in range(accumulation_steps):
+            loss = model(get_batch().to(device)).mean()
+            scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        opt.zero_grad(set_to_none=True)
