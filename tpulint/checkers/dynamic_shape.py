@@ -147,7 +147,8 @@ class DynamicShapeChecker(StepFamilyChecker):
         if not (generate or loader or in_step):
             return False
         keywords = {item.arg: item.value for item in call.keywords or ()}
-        if in_step and not generate and not loader and code.kind(func) == Kind.TOKENIZER:
+        # A tokenizer call makes device input only with return_tensors= (else it returns lists).
+        if in_step and "return_tensors" in keywords and not generate and not loader and code.kind(func) == Kind.TOKENIZER:
             if not _fixed_length(keywords):
                 self.report("unpadded-input", call, (f"{func.as_string()}(...)", PADS_OWN_LENGTH),
                             fix='pad to a fixed length: padding="max_length", max_length=N (or pad_to_multiple_of=N for a few buckets)')

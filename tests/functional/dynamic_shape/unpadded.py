@@ -30,6 +30,7 @@ def answer_padded(prompts):
         inputs = tokenizer(prompt, return_tensors="pt", padding="max_length", max_length=128).to(device)
         model.generate(**inputs, max_new_tokens=32, cache_implementation="static")
         bucketed = tokenizer(prompt, return_tensors="pt", padding=True, pad_to_multiple_of=64)
+        token_ids = tokenizer(prompt)["input_ids"]  # Python lists, not device input
         torch_xla.sync()
     return bucketed
 
