@@ -140,10 +140,12 @@ class DeviceCode:
             return True
         if isinstance(func, nodes.Attribute) and func.attrname == "to" and call.args:
             return self._is_device_argument(call.args[0])
+        device = resolve.keyword(call, "device")
+        if device is None and not _may_be_torch_xla(func):
+            return False  # cheap: most calls pass no device and name nothing imported from torch_xla
         name = self.qualified(func) or ""
         if name.startswith("torch_xla."):
             return True
-        device = resolve.keyword(call, "device")
         return device is not None and name.startswith(("torch.", "transformers.")) and self._is_device_argument(device.value)
 
     def _is_device_argument(self, node: nodes.NodeNG) -> bool:
@@ -866,3 +868,14 @@ def enclosing_loop(node: nodes.NodeNG) -> nodes.For | nodes.While | None:
 
 def _inside(node: nodes.NodeNG, container: nodes.NodeNG) -> bool:
     return any(parent is container for parent in node.node_ancestors())
+
+
+def _may_be_torch_xla(func: nodes.NodeNG) -> bool:
+    """The chain starts at a name an import from torch_xla binds, in the call's function or module."""
+    root = resolve.root_name(func)
+    if root is None:
+        return False
+    frame = func.frame()
+    bindings = frame.locals.get(root) or frame.root().locals.get(root, ())
+    return any(isinstance(binding, (nodes.Import, nodes.ImportFrom))
+               and (resolve.binding_origin(binding, root) or "").startswith("torch_xla") for binding in bindings)

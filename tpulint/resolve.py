@@ -99,6 +99,11 @@ def _origin_of_name(node: nodes.NodeNG, name: str, depth: int, cache: OriginCach
     return origin
 
 
+def binding_origin(binding: nodes.NodeNG, name: str) -> str | None:
+    """What one binding of name (an import, or `name = other.name`) makes it stand for."""
+    return _origin_of_binding(binding, name, 0)
+
+
 def _origin_of_binding(binding: nodes.NodeNG, name: str, depth: int) -> str | None:
     if isinstance(binding, nodes.Import):
         for module, alias in binding.names:

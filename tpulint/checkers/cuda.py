@@ -85,6 +85,22 @@ class CudaChecker(FamilyChecker):
     family = "cuda"
     msgs = load_catalog().pylint_msgs("cuda")
 
+    def visit_module(self, node: nodes.Module) -> None:
+        super().visit_module(node)
+        self._cuda_roots = {name for name, bindings in node.locals.items()
+                            for binding in bindings if _may_stand_for_cuda(binding, name)}
+
+    def visit_import(self, node: nodes.Import) -> None:
+        super().visit_import(node)
+        self._note_cuda_imports(node)
+
+    def visit_importfrom(self, node: nodes.ImportFrom) -> None:
+        super().visit_importfrom(node)
+        self._note_cuda_imports(node)
+
+    def _note_cuda_imports(self, node: nodes.Import | nodes.ImportFrom) -> None:
+        self._cuda_roots |= {name for name in resolve.imported_names(node) if _may_stand_for_cuda(node, name)}
+
     # --- literals ---------------------------------------------------------------------------
 
     def visit_const(self, node: nodes.Const) -> None:
@@ -331,7 +347,11 @@ class CudaChecker(FamilyChecker):
             if node.attrname in CUDA_CHAIN_NAMES:
                 return True
             node = node.expr
-        root = self.qualified(node) if isinstance(node, nodes.Name) else None
+        # Resolving the root of every chain is the cuda checker's main cost: only names that may
+        # stand for a CUDA module (imported from one, or a module-level alias) are resolved.
+        if not (isinstance(node, nodes.Name) and node.name in self._cuda_roots):
+            return False
+        root = self.qualified(node)
         return root is not None and root.startswith(CUDA_MODULES)
 
     def visit_name(self, node: nodes.Name) -> None:
@@ -558,3 +578,10 @@ def _is_environment_dict(mapping: nodes.Dict) -> bool:
     if isinstance(parent, nodes.Keyword):
         return parent.arg == "env"
     return isinstance(parent, nodes.Call) and call_name(parent) == "os.environ.update"
+
+
+def _may_stand_for_cuda(binding: nodes.NodeNG, name: str) -> bool:
+    """An import of a CUDA module (`from torch import cuda`), or a module-level alias (`c = torch.cuda`)."""
+    if isinstance(binding, (nodes.Import, nodes.ImportFrom)):
+        return (resolve.binding_origin(binding, name) or "").startswith(CUDA_MODULES)
+    return isinstance(binding, nodes.AssignName) and isinstance(resolve.assigned_value(binding), (nodes.Name, nodes.Attribute))
