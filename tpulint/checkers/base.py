@@ -107,9 +107,14 @@ class FamilyChecker(BaseChecker):
 
     def visit_import(self, node: nodes.Import) -> None:
         self._resolvable |= resolve.imported_names(node)
+        self.on_import(node)
 
     def visit_importfrom(self, node: nodes.ImportFrom) -> None:
         self._resolvable |= resolve.imported_names(node)
+        self.on_import(node)
+
+    def on_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
+        """A family's look at an import statement, either kind (default: none)."""
 
     def qualified(self, node: nodes.NodeNG) -> str | None:
         """resolve.qualified_name, skipping at once what cannot come from an import."""

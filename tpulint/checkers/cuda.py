@@ -90,15 +90,7 @@ class CudaChecker(FamilyChecker):
         self._cuda_roots = {name for name, bindings in node.locals.items()
                             for binding in bindings if _may_stand_for_cuda(binding, name)}
 
-    def visit_import(self, node: nodes.Import) -> None:
-        super().visit_import(node)
-        self._note_cuda_imports(node)
-
-    def visit_importfrom(self, node: nodes.ImportFrom) -> None:
-        super().visit_importfrom(node)
-        self._note_cuda_imports(node)
-
-    def _note_cuda_imports(self, node: nodes.Import | nodes.ImportFrom) -> None:
+    def on_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
         self._cuda_roots |= {name for name in resolve.imported_names(node) if _may_stand_for_cuda(node, name)}
 
     # --- literals ---------------------------------------------------------------------------

@@ -34,12 +34,7 @@ class NonXlaOpChecker(StepFamilyChecker):
         self._library_names: dict[str, bool] = {}  # local name bound to a CUDA-only library -> guarded
         self._kernels: set[nodes.FunctionDef] = set()
 
-    def visit_import(self, node: nodes.Import) -> None:
-        super().visit_import(node)
-        self._check_library_import(node)
-
-    def visit_importfrom(self, node: nodes.ImportFrom) -> None:
-        super().visit_importfrom(node)
+    def on_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
         self._check_library_import(node)
 
     def visit_call(self, node: nodes.Call) -> None:
