@@ -877,5 +877,4 @@ def _may_be_torch_xla(func: nodes.NodeNG) -> bool:
         return False
     frame = func.frame()
     bindings = frame.locals.get(root) or frame.root().locals.get(root, ())
-    return any(isinstance(binding, (nodes.Import, nodes.ImportFrom))
-               and (resolve.binding_origin(binding, root) or "").startswith("torch_xla") for binding in bindings)
+    return any(resolve.imports_from(binding, root, "torch_xla") for binding in bindings)

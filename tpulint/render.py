@@ -51,9 +51,7 @@ def readiness_text(summary: Summary, catalog: Catalog) -> str:
 
 def estimate_text(estimate: Estimate, unit: bool = False) -> str:
     """'3–4 (3 mechanical, 1 manual; 1 uncertain), plus 2 optional clean-ups'; unit: '3–4 changes (...'"""
-    detail = f"{estimate.fixable} mechanical, {estimate.manual} manual"
-    if estimate.uncertain:
-        detail += f"; {estimate.uncertain} uncertain"
+    detail = estimate_detail(estimate)
     count = estimate.range_text
     if unit:
         count += " change" if count == "1" else " changes"
@@ -61,6 +59,12 @@ def estimate_text(estimate: Estimate, unit: bool = False) -> str:
     if estimate.optional:
         text += f", plus {estimate.optional} optional clean-up{'s' if estimate.optional != 1 else ''}"
     return text
+
+
+def estimate_detail(estimate: Estimate) -> str:
+    """'3 mechanical, 1 manual; 1 uncertain'"""
+    detail = f"{estimate.fixable} mechanical, {estimate.manual} manual"
+    return detail + (f"; {estimate.uncertain} uncertain" if estimate.uncertain else "")
 
 
 def _files_text(summary: Summary) -> str:
@@ -220,8 +224,7 @@ def render_markdown(summary: Summary, catalog: Catalog) -> str:
         "| | |",
         "|---|---|",
         f"| Readiness | {readiness} |",
-        f"| Estimated changes | **{estimate.range_text}** ({estimate.fixable} mechanical, {estimate.manual} manual"
-        + (f"; {estimate.uncertain} uncertain" if estimate.uncertain else "") + ") |",
+        f"| Estimated changes | **{estimate.range_text}** ({estimate_detail(estimate)}) |",
         f"| Optional clean-ups | {estimate.optional} |",
         f"| Files | {_files_text(summary)} |",
         "",

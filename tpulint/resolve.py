@@ -99,9 +99,10 @@ def _origin_of_name(node: nodes.NodeNG, name: str, depth: int, cache: OriginCach
     return origin
 
 
-def binding_origin(binding: nodes.NodeNG, name: str) -> str | None:
-    """What one binding of name (an import, or `name = other.name`) makes it stand for."""
-    return _origin_of_binding(binding, name, 0)
+def imports_from(binding: nodes.NodeNG, name: str, prefixes: str | tuple[str, ...]) -> bool:
+    """The binding is an import that makes name stand for something under one of prefixes."""
+    return isinstance(binding, (nodes.Import, nodes.ImportFrom)) and (
+        _origin_of_binding(binding, name, 0) or "").startswith(prefixes)
 
 
 def _origin_of_binding(binding: nodes.NodeNG, name: str, depth: int) -> str | None:

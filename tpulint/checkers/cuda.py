@@ -575,5 +575,5 @@ def _is_environment_dict(mapping: nodes.Dict) -> bool:
 def _may_stand_for_cuda(binding: nodes.NodeNG, name: str) -> bool:
     """An import of a CUDA module (`from torch import cuda`), or a module-level alias (`c = torch.cuda`)."""
     if isinstance(binding, (nodes.Import, nodes.ImportFrom)):
-        return (resolve.binding_origin(binding, name) or "").startswith(CUDA_MODULES)
+        return resolve.imports_from(binding, name, CUDA_MODULES)
     return isinstance(binding, nodes.AssignName) and isinstance(resolve.assigned_value(binding), (nodes.Name, nodes.Attribute))
