@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def register(linter: PyLinter) -> None:
     """pylint's plugin entry point."""
+    from tpulint import isolation
     from tpulint.checkers.base import TpulintOptions
     from tpulint.checkers.cuda import CudaChecker
     from tpulint.checkers.dynamic_shape import DynamicShapeChecker
@@ -23,6 +24,7 @@ def register(linter: PyLinter) -> None:
     from tpulint.checkers.non_xla_op import NonXlaOpChecker
     from tpulint.reporter import SarifReporter
 
+    isolation.install()
     linter.register_checker(TpulintOptions(linter))
     linter.register_checker(CudaChecker(linter))
     linter.register_checker(MarkStepChecker(linter))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import fnmatch
 import io
 import os
 import sys
@@ -23,19 +22,15 @@ from pathlib import Path
 from pylint.lint import Run
 from pylint.reporters import CollectingReporter
 
-from tpulint import __version__, baseline, inventory, staging
+from tpulint import __version__, baseline, inventory, isolation, staging
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
 from tpulint.config import Config, ConfigError, load
 from tpulint.estimate import Notification, Summary, summarize
-from tpulint.findings import UNANALYSED, convert
+from tpulint.findings import NOTIFYING, convert
 from tpulint.render import FORMATS, render, render_explanation, render_markdown
+from tpulint.sources import discover
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-SOURCE_SUFFIXES = (".py", ".ipynb")
-SKIPPED_DIRECTORIES = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", "env", "__pycache__", "node_modules", "site-packages",
-    ".tox", ".nox", ".mypy_cache", ".pytest_cache", "build", "dist",
-})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         known = baseline.read(options.baseline) if options.baseline is not None else None
     except baseline.BaselineError as error:
         print(f"tpulint: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    unwritable = _unwritable_outputs(options)
+    if unwritable:
+        print(f"tpulint: {unwritable}", file=sys.stderr)
         return EXIT_USAGE
     files, notifications = discover(options.paths, config, options.force_exclude)
     if not files and not notifications:
@@ -157,57 +156,6 @@ def _configure(options: argparse.Namespace, catalog: Catalog) -> Config:
     return replace(config, **overrides)
 
 
-# --- which files -----------------------------------------------------------------------------
-
-
-def discover(paths: Sequence[str], config: Config, force_exclude: bool = False) -> tuple[list[str], list[Notification]]:
-    """Python files under paths, minus ignored ones; too-large or missing paths become notifications."""
-    files: list[str] = []
-    notifications: list[Notification] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            notifications.append(Notification(raw, "no such file or directory"))
-            continue
-        # A file named on the command line is checked even if ignored, unless --force-exclude
-        # (pre-commit names every staged file).
-        explicit = path.is_file() and not force_exclude
-        candidates = [path] if path.is_file() else sorted(_python_files(path))
-        for candidate in candidates:
-            if not explicit and _ignored(candidate, config):
-                continue
-            size = candidate.stat().st_size
-            if size > config.max_file_bytes:
-                notifications.append(Notification(
-                    _shown(candidate, config),
-                    f"not analysed: {size / 1e6:.1f} MB is over the {config.max_file_bytes / 1e6:.1f} MB limit "
-                    "(max-file-size in [tool.tpulint])",
-                    level="warning",
-                ))
-            else:
-                files.append(str(candidate))
-    return files, notifications
-
-
-def _python_files(directory: Path) -> Iterator[Path]:
-    for root, dirnames, filenames in os.walk(directory):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRECTORIES and not d.startswith("."))
-        yield from (Path(root, name) for name in filenames if name.endswith(SOURCE_SUFFIXES))
-
-
-def _ignored(path: Path, config: Config) -> bool:
-    shown = _shown(path, config)
-    return any(fnmatch.fnmatch(shown, pattern) for pattern in config.ignore)
-
-
-def _shown(path: Path, config: Config) -> str:
-    absolute = path.resolve()
-    try:
-        return absolute.relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
-
-
 # --- analysis --------------------------------------------------------------------------------
 
 
@@ -217,7 +165,7 @@ def analyse(files: list[str], notifications: list[Notification], config: Config,
     given a baseline, keep only the new ones."""
     collector = ProgressReporter(len(files)) if progress and len(files) >= PROGRESS_MIN_FILES else CollectingReporter()
     with tempfile.TemporaryDirectory() as scratch:
-        linted, notebooks, staging_notes = staging.stage(files, Path(scratch), config.root)
+        linted, notebooks, staging_notes = staging.stage(files, Path(scratch), config.root, config.max_file_bytes)
         device_files, notes = inventory.survey(config.target, linted)
         if linted:
             _run_pylint(linted, config, catalog, collector)
@@ -306,7 +254,7 @@ def pylint_arguments(files: list[str], config: Config, catalog: Catalog, rcfile:
         f"--rcfile={rcfile}",
         "--load-plugins=tpulint",
         "--disable=all",
-        f"--enable={','.join([*symbols, *sorted(UNANALYSED)])}",
+        f"--enable={','.join([*symbols, *sorted(NOTIFYING)])}",
         "--persistent=n",
         "--score=n",
         "--reports=n",
@@ -323,12 +271,29 @@ def _run_pylint(files: list[str], config: Config, catalog: Catalog, collector: C
         rcfile.write_text("", encoding="utf-8")
         arguments = pylint_arguments(files, config, catalog, str(rcfile))
         # pylint prints the traceback of a file it cannot parse to stderr; the command reports a
-        # sentence per file instead (see findings.explain_unanalysed).
-        with contextlib.redirect_stderr(io.StringIO()):
+        # sentence per file instead (see findings.explain_unanalysed). Every path is absolute,
+        # so no file name can be read as an option; imports stay out of the scanned tree.
+        with contextlib.redirect_stderr(io.StringIO()), isolation.trusted_imports():
             Run(arguments, reporter=collector, exit=False)
 
 
 # --- output ----------------------------------------------------------------------------------
+
+
+def _unwritable_outputs(options: argparse.Namespace) -> str | None:
+    """Why a report file named on the command line cannot be written, checked before any work."""
+    for flag, path in (("--output", options.output), ("--summary-markdown", options.summary_markdown),
+                       ("--write-baseline", options.write_baseline)):
+        if path is None:
+            continue
+        folder = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            return f"{flag} {path}: is a folder"
+        if not folder.is_dir():
+            return f"{flag} {path}: the folder {folder} does not exist"
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            return f"{flag} {path}: cannot be written (permission denied)"
+    return None
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -342,7 +307,8 @@ def exit_code(summary: Summary, config: Config) -> int:
     if config.fail_under is not None:
         # A project that uses no PyTorch devices has nothing to port (score None): it passes.
         return EXIT_CLEAN if summary.score is None or summary.score >= config.fail_under else EXIT_FINDINGS
-    return EXIT_FINDINGS if summary.findings or summary.notifications else EXIT_CLEAN
+    problems = [note for note in summary.notifications if note.level != "note"]
+    return EXIT_FINDINGS if summary.findings or problems else EXIT_CLEAN
 
 
 if __name__ == "__main__":  # pragma: no cover

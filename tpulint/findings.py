@@ -12,10 +12,13 @@ from pylint.message import Message
 
 from tpulint.catalog import Catalog
 from tpulint.estimate import Finding, Notification
+from tpulint.isolation import NESTED_TOO_DEEPLY
 
 # pylint messages that mean "this file was not analysed"; everything else that is not a tpulint
 # rule is ignored (tpulint's outputs speak for tpulint's rules only).
 UNANALYSED = frozenset({"syntax-error", "astroid-error", "parse-error", "fatal"})
+PARTIAL = "partially-analysed"  # tpulint's own: code nested deeper than tpulint.bounds allows
+NOTIFYING = UNANALYSED | {PARTIAL}
 
 
 def convert(messages: Iterable[Message], catalog: Catalog, target: str, root: Path) -> tuple[list[Finding], list[Notification]]:
@@ -26,6 +29,8 @@ def convert(messages: Iterable[Message], catalog: Catalog, target: str, root: Pa
             finding = _finding(message, catalog, target, root)
             if finding is not None:
                 findings.append(finding)
+        elif message.symbol == PARTIAL:
+            notifications.append(Notification(_display_path(message, root), message.msg, level="warning"))
         elif message.symbol in UNANALYSED or message.symbol == "bad-plugin-value":
             notifications.append(Notification(_display_path(message, root), explain_unanalysed(message)))
     return findings, notifications
@@ -82,15 +87,18 @@ def explain_unanalysed(message: Message) -> str:
         reason = match.group("reason") if match else message.msg
         if "encoding" in reason or "codec" in reason:
             return "not analysed: the file is not valid UTF-8 and declares no encoding that decodes it"
+        if "nested too deeply" in reason or "too many nested" in reason:
+            return f"not analysed: {NESTED_TOO_DEEPLY}"
+        if "levels deep" in reason:
+            return f"not analysed: {reason}"
         if "null bytes" in reason:
             return "not analysed: the file contains NUL bytes (is it Python source?)"
         return f"not analysed: it does not parse as Python ({reason})"
     if message.symbol == "astroid-error":
         report = _CRASH_REPORT.search(message.msg)
-        return (
-            "not analysed: pylint failed on this file (typically code nested too deeply for the "
-            "parser's recursion limit)" + (f"; its crash report: {report.group(1)}" if report else "")
-        )
+        written = report is not None and os.path.isfile(report.group(1))
+        return ("not analysed: the analysis failed on this file (an error inside pylint, astroid or tpulint)"
+                + (f"; pylint's crash report: {report.group(1)}" if written else ""))
     if message.symbol == "bad-plugin-value":
         return f"pylint could not load a plugin: {message.msg}"
     return f"not analysed: {message.msg}"

@@ -99,7 +99,12 @@ def load(path: str | Path) -> NotebookSource:
         data = Path(path).read_bytes()
     except OSError as error:
         raise NotebookError(f"cannot read the file: {error.strerror or error}") from None
-    return from_text(_decode(data), str(path))
+    return from_bytes(data, str(path))
+
+
+def from_bytes(data: bytes, path: str = "<notebook>") -> NotebookSource:
+    """Convert a notebook file's bytes; raises NotebookError."""
+    return from_text(_decode(data), path)
 
 
 def from_text(text: str, path: str = "<notebook>") -> NotebookSource:

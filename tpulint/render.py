@@ -45,8 +45,19 @@ def _plural(count: int, word: str) -> str:
 
 def readiness_text(summary: Summary, catalog: Catalog) -> str:
     if summary.score is None:
-        return f"Readiness: {NO_PORT_TEXT}"
-    return f"Readiness for {catalog.targets[summary.target].title}: {summary.score}/100 ({summary.band})"
+        return f"Readiness: {NO_PORT_TEXT}{_unanalysed_clause(summary)}"
+    return (f"Readiness for {catalog.targets[summary.target].title}: {summary.score}/100 ({summary.band})"
+            f"{_unanalysed_clause(summary)}")
+
+
+def _unanalysed_clause(summary: Summary) -> str:
+    """A score says nothing of files it could not read: say so next to it."""
+    unread = _unanalysed(summary)
+    return f", counting only analysed files: {_plural(unread, 'path')} could not be analysed" if unread else ""
+
+
+def _unanalysed(summary: Summary) -> int:
+    return sum(1 for note in summary.notifications if note.level == "error")
 
 
 def estimate_text(estimate: Estimate, unit: bool = False) -> str:
@@ -69,8 +80,11 @@ def estimate_detail(estimate: Estimate) -> str:
 
 def _files_text(summary: Summary) -> str:
     text = f"{summary.files_checked} scanned, {len(summary.files)} with findings"
-    if summary.notifications:
-        text += f", {len(summary.notifications)} not analysed"
+    unread, partial = _unanalysed(summary), sum(1 for note in summary.notifications if note.level == "warning")
+    if unread:
+        text += f", {unread} not analysed"
+    if partial:
+        text += f", {partial} partly or not analysed by a limit"
     return text
 
 
@@ -216,7 +230,7 @@ def _code(text: str) -> str:
 def render_markdown(summary: Summary, catalog: Catalog) -> str:
     target = catalog.targets[summary.target].title
     readiness = ("no port needed: no file uses PyTorch devices" if summary.score is None
-                 else f"**{summary.score}/100**, {summary.band}")
+                 else f"**{summary.score}/100**, {summary.band}") + escape_markdown(_unanalysed_clause(summary))
     estimate = summary.estimate
     lines = [
         f"## tpulint: readiness for {escape_markdown(target)}",

@@ -1,7 +1,9 @@
-"""Notebooks through pylint: each .ipynb's code cells are written as one Python file in a scratch
-folder, pylint checks it with the .py files, and its findings are moved back to the notebook:
-shown at `cell N:line L`, located in the .ipynb at the line holding that source line (where a
-GitHub annotation lands). Columns are dropped: in the .ipynb the line is a JSON string."""
+"""What pylint is given: each file is first read through tpulint.sources (regular files only; a
+file that cannot be decoded is a notification, not a crash), .py files are then passed on by
+path, and each .ipynb's code cells are written as one Python file in a scratch folder. pylint
+checks them together, and a notebook's findings are moved back to it: shown at `cell N:line L`,
+located in the .ipynb at the line holding that source line (where a GitHub annotation lands).
+Columns are dropped: in the .ipynb the line is a JSON string."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tpulint import notebook
+from tpulint import notebook, sources
+from tpulint.config import DEFAULT_MAX_FILE_BYTES
 from tpulint.estimate import Finding, Notification
 from tpulint.findings import relative_path
 
@@ -25,19 +28,26 @@ def is_notebook(path: str | Path) -> bool:
     return str(path).endswith(notebook.NOTEBOOK_SUFFIX)
 
 
-def stage(paths: list[str], scratch: Path, root: Path) -> tuple[list[str], dict[str, StagedNotebook], list[Notification]]:
-    """The files for pylint (notebooks replaced by their staged text), the staged notebooks by
-    their staged file's absolute path, and notifications for notebooks or cells not analysed."""
+def stage(paths: list[str], scratch: Path, root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+          ) -> tuple[list[str], dict[str, StagedNotebook], list[Notification]]:
+    """The files for pylint (absolute paths; notebooks replaced by their staged text), the staged
+    notebooks by their staged file's absolute path, and notifications for files, notebooks or
+    cells not analysed."""
     files: list[str] = []
     staged: dict[str, StagedNotebook] = {}
     notifications: list[Notification] = []
     for index, raw in enumerate(paths):
-        if not is_notebook(raw):
-            files.append(raw)
-            continue
         shown = relative_path(raw, root)
         try:
-            source = notebook.load(raw)
+            data = sources.read_bytes(raw, max_bytes)
+            if not is_notebook(raw):
+                sources.decode_python(data)
+                files.append(str(Path(raw).resolve()))
+                continue
+            source = notebook.from_bytes(data, raw)
+        except sources.Unreadable as error:
+            notifications.append(Notification(shown, str(error)))
+            continue
         except notebook.NotebookError as error:
             notifications.append(Notification(shown, f"not analysed: {error}"))
             continue

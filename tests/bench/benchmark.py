@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from tpulint.catalog import load_catalog
-from tpulint.cli import discover
+from tpulint.sources import discover
 from tpulint.config import Config
 
 

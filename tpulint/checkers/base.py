@@ -19,12 +19,14 @@ from astroid.exceptions import StatementMissing
 from pylint.checkers import BaseChecker
 from pylint.interfaces import HIGH, Confidence
 
-from tpulint import loops, resolve
+from tpulint import isolation, loops, resolve
+from tpulint.bounds import MAX_DEPTH
 from tpulint.catalog import Rule, load_catalog
 
 TARGET_OPTION = "tpulint-target"
 TORCH_XLA_OPTION = "tpulint-torch-xla"
 IMPORT_RULE = "missing-torch-xla-import"
+PARTIAL = "partially-analysed"  # a notification of the run, not a rule: see tpulint.bounds
 # Modules whose missing torch_xla import has been reported by one family's checker already:
 # several families' fixes need the import, and it is one edit per file.
 _IMPORT_REPORTED: weakref.WeakSet = weakref.WeakSet()
@@ -40,10 +42,18 @@ class Finding:
 
 
 class TpulintOptions(BaseChecker):
-    """Owns tpulint's pylint options; has no messages of its own, so pylint never runs it."""
+    """Owns tpulint's pylint options and the `partially-analysed` notification (a file nested
+    deeper than tpulint.bounds.MAX_DEPTH, whose deepest parts were cut before analysis)."""
 
     name = "tpulint"
-    msgs: dict[str, Any] = {}
+    msgs: dict[str, Any] = {
+        "W7001": (
+            "partially analysed: %s nested more than %d levels deep; the deeper parts were left out",
+            PARTIAL,
+            "tpulint bounds the work per file: code nested deeper than its bound (a very long "
+            "elif chain or method chain) is cut before analysis, and the rest is checked.",
+        ),
+    }
     options = (
         (
             TARGET_OPTION,
@@ -67,6 +77,12 @@ class TpulintOptions(BaseChecker):
         ),
     )
 
+    def visit_module(self, node: nodes.Module) -> None:
+        lines = isolation.CUT_LINES.get(node.file or "")
+        if lines:
+            where = f"line {lines[0]} is" if len(lines) == 1 else f"lines {', '.join(map(str, lines))} are"
+            self.add_message(PARTIAL, node=node, line=lines[0], args=(where, MAX_DEPTH))
+
 
 class FamilyChecker(BaseChecker):
     """Base of the one-per-family checkers. Subclasses set `family` and `name`."""
@@ -81,6 +97,13 @@ class FamilyChecker(BaseChecker):
     @property
     def catalog(self):
         return load_catalog()
+
+    def open(self) -> None:
+        """While pylint lints (and builds the modules it lints), imports stay out of the tree."""
+        isolation.guard_imports()
+
+    def close(self) -> None:
+        isolation.release_imports()
 
     @property
     def target(self) -> str:

@@ -1,0 +1,115 @@
+"""A bound on how deeply nested the code handed to the analysis may be.
+
+pylint and astroid walk, build and infer syntax trees recursively, so a legal Python file with
+a long `elif` chain (about 250 branches) or a long chain of method calls (about 400) exhausts
+their recursion and the file is lost whole, or, just under that, makes inference take minutes.
+Real code is far shallower: the deepest file of pytorch/examples, timm, transformers and
+diffusers nests 40 levels (measured with `depth()` below; tests/test_robustness.py pins it).
+
+So before the analysis each file's tree (from CPython's parser) is measured, iteratively, and
+every subtree that starts MAX_DEPTH levels below the module is cut out of the text: an
+expression becomes `...`, an `elif` branch and the rest of its chain become `else: pass`.
+Lines keep their numbers, so findings in the rest of the file land where they belong; the file
+is reported as partially analysed, naming the lines cut. Work per file stays linear in its size.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+MAX_DEPTH = 100
+"""Syntax-tree levels below the module kept for analysis (statements and expressions alike)."""
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # lines as Python's tokenizer splits them
+_NO_POSITION = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What bounding left out: `text` is the source with the deep parts cut, `lines` the
+    1-based lines where a cut starts."""
+
+    text: str
+    lines: tuple[int, ...]
+
+
+def depth(tree: ast.AST) -> int:
+    """Levels of the tree below its root (a module with one `x = 1` statement: 3)."""
+    deepest = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node) if not isinstance(child, _NO_POSITION))
+    return deepest
+
+
+def bound(tree: ast.Module, text: str) -> Cut | None:
+    """None when no node lies deeper than MAX_DEPTH; else the text with each such subtree cut
+    (see the module docstring). Raises ValueError when the cut text would not parse (then the
+    file cannot be analysed at all)."""
+    cuts = list(_cut_points(tree))
+    if not cuts:
+        return None
+    lines = _LINE.findall(text)
+    for node, replacement in sorted(cuts, key=lambda cut: (cut[0].lineno, cut[0].col_offset), reverse=True):
+        _replace(lines, node, replacement)
+    cut_text = "".join(lines)
+    try:
+        ast.parse(cut_text)
+    except (SyntaxError, RecursionError, MemoryError) as error:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep where a cut would not leave valid Python "
+                         f"({error.__class__.__name__})") from None
+    return Cut(cut_text, tuple(sorted({node.lineno for node, _ in cuts})))
+
+
+def _cut_points(tree: ast.Module):
+    """(node, replacement) for each outermost subtree that starts at MAX_DEPTH."""
+    stack: list[tuple[ast.AST, int, ast.JoinedStr | None, bool]] = [(tree, 0, None, False)]
+    while stack:
+        node, level, fstring, is_elif = stack.pop()
+        children = [child for child in ast.iter_child_nodes(node) if not isinstance(child, _NO_POSITION)]
+        if level >= MAX_DEPTH and children:
+            cut = _replacement(node, fstring, is_elif)
+            if cut is not None:
+                yield cut
+                continue
+        if isinstance(node, ast.JoinedStr) and fstring is None:
+            fstring = node  # positions inside f-strings are not reliable before Python 3.12
+        elifs = {id(node.orelse[0])} if isinstance(node, ast.If) and len(node.orelse) == 1 else set()
+        stack.extend((child, level + 1, fstring, id(child) in elifs) for child in children)
+
+
+def _replacement(node: ast.AST, fstring: ast.JoinedStr | None, is_elif: bool) -> tuple[ast.AST, str] | None:
+    if fstring is not None:
+        return fstring, "..."
+    if is_elif and isinstance(node, ast.If):
+        return node, "else: pass"  # `elif` and the rest of the chain; a plain nested `if` never gets this deep
+    if isinstance(node, ast.expr) and not isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)):
+        return node, "..."
+    return None  # a statement or an assignment target: cut below it
+
+
+def _replace(lines: list[str], node: ast.AST, replacement: str) -> None:
+    """Replace node's span in `lines` (0-based list of lines with endings), keeping the line count."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    start = _column(lines[first], node.col_offset)
+    end = _column(lines[last], node.end_col_offset)
+    head, tail = lines[first][:start], lines[last][end:]
+    if first == last:
+        lines[first] = head + replacement + tail
+        return
+    if replacement == "...":
+        replacement = "(..."  # the span's line breaks stay, inside parentheses
+        tail = ")" + tail
+    lines[first] = head + replacement + "\n"
+    for index in range(first + 1, last):
+        lines[index] = "\n"
+    lines[last] = tail if tail.strip() else tail.lstrip(" \t")
+
+
+def _column(line: str, byte_offset: int) -> int:
+    """ast columns count UTF-8 bytes; the character index of one."""
+    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
