@@ -213,7 +213,7 @@ def run_action(runner: Runner, inputs: dict[str, str] | None = None, python: str
     assert not unknown, f"not inputs of action.yml: {unknown}"
     context = Context(inputs={**given, **(inputs or {})})
     context.steps["python"] = {"python-path": python, "python-version": "3"}
-    context.steps["install"] = {"python": python}
+    context.steps["install"] = {"python": python, "tpulint": str(Path(python).parent / "tpulint")}
     processes, skipped, uploads, failed = {}, [], [], None
     for index, step_ in enumerate(action["runs"]["steps"]):
         name = step_.get("id") or step_.get("name") or f"step {index}"
@@ -277,6 +277,20 @@ def test_action_scripts_take_inputs_only_from_env():
     for step_ in load_action()["runs"]["steps"]:
         if "run" in step_:
             assert "${{" not in step_["run"], f"{step_.get('name')}: expression inside run:"
+
+
+def test_action_never_imports_from_the_scanned_repository(runner):
+    """A repository that holds tpulint/, pylint.py or astroid.py must not have them run."""
+    marker = "open('PWNED', 'w').close()\n"
+    (runner.workspace / "tpulint").mkdir()
+    (runner.workspace / "tpulint" / "__init__.py").write_text(marker, encoding="utf-8")
+    for name in ("pylint.py", "astroid.py", "sarif_om.py", "json.py", "sitecustomize.py"):
+        (runner.workspace / name).write_text(marker, encoding="utf-8")
+    (runner.workspace / "gpu.py").write_text(GPU, encoding="utf-8")
+    run = run_action(runner)
+    assert run.failed_step is None, run.processes
+    assert not (runner.workspace / "PWNED").exists()
+    assert run.outputs["exit-code"] == "1"
 
 
 def test_action_reports_findings_without_failing(runner):

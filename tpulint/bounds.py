@@ -3,8 +3,8 @@
 pylint and astroid walk, build and infer syntax trees recursively, so a legal Python file with
 a long `elif` chain (about 250 branches) or a long chain of method calls (about 400) exhausts
 their recursion and the file is lost whole, or, just under that, makes inference take minutes.
-Real code is far shallower: the deepest file of pytorch/examples, timm, transformers and
-diffusers nests 40 levels (measured with `depth()` below; tests/test_robustness.py pins it).
+Real code is far shallower: the deepest of the 2,494 files of pytorch/examples, timm and
+diffusers (diffusers' attention_processor.py) nests 52 levels, measured with `depth()` below.
 
 So before the analysis each file's tree (from CPython's parser) is measured, iteratively, and
 every subtree that starts MAX_DEPTH levels below the module is cut out of the text: an

@@ -164,10 +164,11 @@ def _invocation(notifications: tuple[Notification, ...], root: Path, omitted: in
         om.Notification(
             message=om.Message(text=_sentence(f"{note.path}: {note.message}")),
             level=note.level,
-            # Only a real file gets a location: a missing path or pylint's "Command line or
-            # configuration file" is not a URI (SARIF1002) and has nothing to point at.
+            # Only a path in the tree gets a location (a link to nothing and a pipe are in it):
+            # a missing path or pylint's "Command line or configuration file" is not a URI
+            # (SARIF1002) and has nothing to point at.
             locations=[om.Location(physical_location=om.PhysicalLocation(artifact_location=_artifact(note.path, root)))]
-            if _is_file(note.path, root) else None,
+            if _in_tree(note.path, root) else None,
         )
         for note in notifications
     ]
@@ -182,9 +183,9 @@ def _invocation(notifications: tuple[Notification, ...], root: Path, omitted: in
     return om.Invocation(execution_successful=True, tool_execution_notifications=notes)
 
 
-def _is_file(path: str, root: Path) -> bool:
+def _in_tree(path: str, root: Path) -> bool:
     try:
-        return (root / path).is_file()
+        return os.path.lexists(root / path)
     except (OSError, ValueError):
         return False
 

@@ -232,7 +232,10 @@ def decode_python(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise Unreadable(f"not analysed: {_encoding_problem(str(error))}") from None
+        problem = _encoding_problem(str(error))
+        if problem is not None:
+            raise Unreadable(f"not analysed: {problem}") from None
+        encoding = "utf-8"  # undeclared and not UTF-8 in the first lines: decoding says where
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -244,7 +247,7 @@ def decode_python(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _encoding_problem(message: str) -> str:
+def _encoding_problem(message: str) -> str | None:
     # tokenize's messages: "unknown encoding: klingon", "encoding problem: utf-8" (a BOM with
     # another declaration), "invalid or missing encoding declaration for ...".
     if message.startswith("unknown encoding"):
@@ -252,4 +255,4 @@ def _encoding_problem(message: str) -> str:
         return f"its coding declaration names {declared!r}, an encoding Python does not know"
     if message.startswith("encoding problem"):
         return "its coding declaration contradicts its UTF-8 byte-order mark"
-    return "the file is not valid UTF-8 and declares no encoding that decodes it"
+    return None

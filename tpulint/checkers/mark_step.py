@@ -90,10 +90,15 @@ def _reads_device_value(node: nodes.NodeNG, logging_call: nodes.Call, code: Devi
     return formats and node in parent.args and code.kind(node) == Kind.TENSOR
 
 
+def _outermost_first(node: nodes.NodeNG) -> tuple[int, int, int, int]:
+    return node.lineno, node.col_offset or 0, -(node.end_lineno or 0), -(node.end_col_offset or 0)
+
+
 def _work(verdict: LoopVerdict) -> str:
     """The device work, one item per line (the outermost expression), the first few lines."""
     by_line: dict[int, nodes.NodeNG] = {}
-    for node in verdict.work:
+    # The outermost node of each line, chosen by position: the work list's order comes from sets.
+    for node in sorted(verdict.work, key=_outermost_first):
         by_line.setdefault(node.lineno, node)
     shown = []
     for line, node in sorted(by_line.items()):
