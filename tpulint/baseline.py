@@ -111,14 +111,22 @@ def source_line(finding: Finding) -> str:
 def fingerprints(
     findings: Sequence[Finding], line_text: Callable[[Finding], str] = source_line
 ) -> list[str]:
-    """One fingerprint per finding, in the order given."""
+    """One fingerprint per finding, in the order given. Each flagged line is read and normalised
+    once, however many findings it holds (a minified line can hold thousands)."""
     order = sorted(range(len(findings)), key=lambda k: _file_order(findings[k]))
     seen: dict[tuple[str, str, str], int] = {}
+    normalised: dict[tuple[str, int], str] = {}
+    digests: dict[tuple[str, str, str], Any] = {}
     prints = [""] * len(findings)
     for k in order:
         finding = findings[k]
-        key = (finding.rule.id, finding.path, normalise(line_text(finding)))
-        prints[k] = _digest(*key, seen.get(key, 0))
+        where = (finding.abspath, finding.line)
+        if where not in normalised:
+            normalised[where] = normalise(line_text(finding))
+        key = (finding.rule.id, finding.path, normalised[where])
+        if key not in digests:
+            digests[key] = _digest_prefix(*key)
+        prints[k] = _digest_occurrence(digests[key], seen.get(key, 0))
         seen[key] = seen.get(key, 0) + 1
     return prints
 
@@ -128,8 +136,21 @@ def _file_order(finding: Finding) -> tuple[str, int, int]:
 
 
 def _digest(rule_id: str, path: str, text: str, occurrence: int) -> str:
-    payload = json.dumps([rule_id, path, text, occurrence], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    """sha256 of the JSON list [rule_id, path, text, occurrence], first 32 hex digits."""
+    return _digest_occurrence(_digest_prefix(rule_id, path, text), occurrence)
+
+
+def _digest_prefix(rule_id: str, path: str, text: str):
+    # The payload is json.dumps([rule_id, path, text, occurrence]); hashing all but its end once
+    # per distinct line keeps a line with thousands of findings linear (the text can be long).
+    payload = json.dumps([rule_id, path, text], ensure_ascii=False)[:-1] + ", "
+    return hashlib.sha256(payload.encode("utf-8"))
+
+
+def _digest_occurrence(prefix, occurrence: int) -> str:
+    digest = prefix.copy()
+    digest.update(f"{occurrence}]".encode("utf-8"))
+    return digest.hexdigest()[:32]
 
 
 # --- comparing against a baseline --------------------------------------------------------------
