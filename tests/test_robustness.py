@@ -8,6 +8,7 @@ would execute must not reach this test process, and a marker file written by it 
 from __future__ import annotations
 
 import ast
+import re
 import json
 import os
 import shutil
@@ -349,6 +350,49 @@ def test_deep_code_is_partially_analysed_in_bounded_time(tmp_path, name, face):
     _no_traceback(done)
     assert "partially analysed" in done.stdout, done.stdout
     assert "cuda-move-method" in done.stdout  # the rest of the file is still checked
+
+
+NESTING_KINDS = {
+    "elif": lambda n: "if i == 0:\n    y = 0\n" + "".join(f"elif i == {k}:\n    y = {k}\n" for k in range(1, n)),
+    "method_chain": lambda n: "x = torch.zeros(1)" + ".float()" * n + "\n",
+    "binop": lambda n: "x = " + " + ".join(["t"] * n) + "\n",
+    "lists": lambda n: "x = " + "[" * n + "1" + "]" * n + "\n",
+    "unary": lambda n: "x = " + "-" * n + "1\n",
+    "calls": lambda n: "x = " + "f(" * n + "1" + ")" * n + "\n",
+    "subscripts": lambda n: "x = a" + "[0]" * n + "\n",
+    "attributes": lambda n: "x = a" + ".b" * n + "\n",
+    "fstring": lambda n: 'x = f"{' + "[" * n + "1" + "]" * n + '}"\n',
+    "lambdas": lambda n: "x = " + "lambda: " * n + "1\n",
+    "comprehensions": lambda n: "x = " + "[" * n + "y" + " for y in z]" * n + "\n",
+}
+
+
+def _deepest_below(make, limit: int) -> str:
+    """make(n) for the largest n whose tree is at most `limit` levels deep."""
+    n = 1
+    while bounds.depth(ast.parse(make(n + 1))) <= limit:
+        n += 1
+    return make(n)
+
+
+@pytest.mark.parametrize("kind", sorted(NESTING_KINDS))
+def test_every_kind_of_nesting_up_to_the_bound_is_analysed_whole(tmp_path, kind):
+    body = _deepest_below(NESTING_KINDS[kind], bounds.MAX_DEPTH)
+    (tmp_path / "deep.py").write_text("import torch\ny = torch.zeros(1).cuda()\n" + body, encoding="utf-8")
+    done = _tpulint("deep.py", cwd=tmp_path, timeout=60)
+    _no_traceback(done)
+    assert "analysed" not in done.stdout.replace("analysed files", ""), done.stdout
+    assert re.search(r"^deep.py:2:\d+: E7103 cuda-move-method", done.stdout, re.MULTILINE), done.stdout
+
+
+@pytest.mark.parametrize("limit", [5, 20, 60, bounds.MAX_DEPTH])
+def test_the_cheap_depth_check_agrees_with_the_exact_one(monkeypatch, limit):
+    monkeypatch.setattr(bounds, "MAX_DEPTH", limit)
+    texts = [path.read_text(encoding="utf-8") for path in (REPO / "tpulint").rglob("*.py")]
+    texts += [make(n) for make in NESTING_KINDS.values() for n in (3, limit // 2, limit + 2)]
+    for text in texts:
+        tree = ast.parse(text)
+        assert bounds.may_exceed(tree, text) == (bounds.depth(tree) > limit), text[:80]
 
 
 def test_the_bound_is_far_above_real_code():

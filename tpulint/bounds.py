@@ -6,11 +6,16 @@ their recursion and the file is lost whole, or, just under that, makes inference
 Real code is far shallower: the deepest of the 2,494 files of pytorch/examples, timm and
 diffusers (diffusers' attention_processor.py) nests 52 levels, measured with `depth()` below.
 
-So before the analysis each file's tree (from CPython's parser) is measured, iteratively, and
+So as astroid parses each file, its tree (from CPython's parser) is checked, iteratively, and
 every subtree that starts MAX_DEPTH levels below the module is cut out of the text: an
 expression becomes `...`, an `elif` branch and the rest of its chain become `else: pass`.
 Lines keep their numbers, so findings in the rest of the file land where they belong; the file
 is reported as partially analysed, naming the lines cut. Work per file stays linear in its size.
+
+Why 100: at twice that (200 levels) every kind of nesting still ran, but the whole analysis then
+needed 500 of Python's default 1,000 frames, and with a limit of 500 it hung; 100 keeps the
+margin wide for callers with deep stacks of their own (editors, test runners). The check costs
+about a fifth of CPython's parse of the same file (may_exceed visits statements, not nodes).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import re
 from dataclasses import dataclass
 
 MAX_DEPTH = 100
-"""Syntax-tree levels below the module kept for analysis (statements and expressions alike)."""
+"""Syntax-tree levels below the module kept for analysis (statements and expressions alike).
+Measured: tests/test_robustness.py (every kind of nesting at the bound runs)."""
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # lines as Python's tokenizer splits them
 _NO_POSITION = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
@@ -35,14 +41,74 @@ class Cut:
     lines: tuple[int, ...]
 
 
-def depth(tree: ast.AST) -> int:
-    """Levels of the tree below its root (a module with one `x = 1` statement: 3)."""
+_SLACK = 8  # levels a statement's subtree may have beyond its length in bytes (see may_exceed)
+_BODIES = ("body", "orelse", "finalbody", "handlers")  # the fields that hold statements
+
+
+def may_exceed(tree: ast.Module, text: str) -> bool:
+    """Whether some node of `tree` lies deeper than MAX_DEPTH (exactly as depth() would say).
+
+    Cheap: it visits statements, and measures an expression exactly only where it could be
+    deep. Every level of an expression costs at least two bytes of source (`a()`, `[x]`, `a.b`,
+    `x+y`, `{x}` in an f-string), except a unary `-`, `+` or `~`, which costs one; so a
+    statement that starts at level L, whose own text spans B bytes with U of those characters,
+    holds nothing deeper than L + (B + U) / 2 + _SLACK (the slack covers levels with no text of
+    their own: arguments, comprehensions). Only longer statements are walked node by node.
+    """
+    data = text.encode("utf-8", errors="surrogatepass")
+    starts = _line_starts(data)
+    stack: list[tuple[ast.AST, int]] = [(statement, 1) for statement in tree.body]
+    while stack:
+        statement, level = stack.pop()
+        if level > MAX_DEPTH:
+            return True
+        children = [(child, level + 1) for field in _BODIES for child in getattr(statement, field, ())]
+        if level + _own_levels(statement, children, starts, data) + _SLACK > MAX_DEPTH and \
+                level + depth(statement, skip=[child for child, _ in children]) > MAX_DEPTH:
+            return True
+        stack.extend(children)
+    return False
+
+
+def _own_levels(statement: ast.AST, children: list, starts: list[int], data: bytes) -> int:
+    """At most how many levels a statement's own text (a compound statement's header, up to its
+    first child statement) can hold: (bytes + unary operator characters) / 2."""
+    if isinstance(statement, ast.Match):
+        return MAX_DEPTH  # patterns and cases: always measured
+    end = min((_offset(starts, child.lineno, child.col_offset) for child, _ in children), default=None)
+    if end is None:
+        end = _offset(starts, statement.end_lineno, statement.end_col_offset)
+    start = min(_offset(starts, node.lineno, node.col_offset) for node in (statement, *getattr(statement, "decorator_list", ())))
+    if (end - start) // 2 + _SLACK < MAX_DEPTH // 2:
+        return (end - start)  # short: no need to count operators
+    own = data[start:end]
+    return (len(own) + own.count(b"-") + own.count(b"+") + own.count(b"~")) // 2
+
+
+def _line_starts(data: bytes) -> list[int]:
+    """Byte offset of each line's start (lines split as Python's tokenizer splits them)."""
+    starts, total = [0], 0
+    for line in data.splitlines(keepends=True):
+        total += len(line)
+        starts.append(total)
+    return starts
+
+
+def _offset(starts: list[int], line: int, column: int) -> int:
+    return starts[min(line, len(starts)) - 1] + column
+
+
+def depth(tree: ast.AST, skip: list[ast.AST] = ()) -> int:
+    """Levels of the tree below its root (a module with one `x = 1` statement: 3), not counting
+    the subtrees of the nodes in `skip`."""
+    skipped = {id(node) for node in skip}
     deepest = 0
     stack = [(tree, 0)]
     while stack:
         node, level = stack.pop()
         deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node) if not isinstance(child, _NO_POSITION))
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, _NO_POSITION) and id(child) not in skipped)
     return deepest
 
 

@@ -127,7 +127,7 @@ def _bounded_parse(parse):
         except RecursionError:  # CPython's own limit; astroid expects a SyntaxError
             raise SyntaxError(NESTED_TOO_DEEPLY) from None
         tree = parsed[0] if isinstance(parsed, tuple) else parsed  # astroid < 4.1: (tree, parser module)
-        cut = bounds.bound(tree, data) if bounds.depth(tree) > bounds.MAX_DEPTH else None
+        cut = bounds.bound(tree, data) if bounds.may_exceed(tree, data) else None
         if cut is None:
             return parsed
         path = getattr(_local, "path", None)

@@ -11,7 +11,8 @@ and prints the best of --runs for each with its ratio to the floor. The target i
 over the floor. Wall and CPU times on a shared 2-core machine drift by ±10 % between runs, more
 than tpulint costs, so the script also profiles one in-process pylint run and reports the share
 of its time spent inside tpulint's checkers (their visit_/leave_ methods; where a family's hook
-calls its base class's, the base's share is counted once). Use a real tree of at least 20,000 lines of PyTorch code, e.g. clones of
+calls its base class's, the base's share is counted once) and in its safety layer (the depth
+bound of tpulint/bounds.py, the import finder and module-cache check of tpulint/isolation.py). Use a real tree of at least 20,000 lines of PyTorch code, e.g. clones of
 pytorch/examples and huggingface/pytorch-image-models.
 """
 
@@ -95,8 +96,16 @@ def checker_share(files: list[str], rcfile: str) -> tuple[float, float]:
         cumulative - sum(via[3] for caller, via in callers.items() if caller in hooks)
         for key, (_, _, _, cumulative, callers) in stats.items() if key in hooks
     )
+    # The safety layer (tpulint/bounds.py's depth walk and cut, tpulint/isolation.py's import
+    # finder and module-cache check) runs outside the checkers: its own work counts too.
+    safety = sum(
+        cumulative if name in ("depth", "bound", "find_spec", "_installed", "_project_module") else own
+        for (path, _, name), (_, _, own, cumulative, _) in stats.items()
+        if path.endswith(("/tpulint/bounds.py", "/tpulint/isolation.py"))
+        and name in ("depth", "bound", "find_spec", "_installed", "_project_module", "module_for_context")
+    )
     total = max(cumulative for (_, _, _, cumulative, _) in stats.values())
-    return outermost, total
+    return outermost + safety, total
 
 
 def main() -> int:
