@@ -125,6 +125,7 @@ class DeviceCode:
         self._kinds: dict[nodes.NodeNG, str | None] = {}
         self._truncated = False  # the kind() search in progress hit MAX_KIND_DEPTH
         self._cut_short: dict[nodes.NodeNG, int] = {}  # node -> depth at which its kind search was cut
+        self._local_name_kinds: dict[tuple[nodes.NodeNG, str], str | None] = {}
         self._verdicts: dict[nodes.NodeNG, LoopVerdict] = {}
         self._effects: dict[nodes.FunctionDef, list[Event] | None] = {}
         self._call_sites: dict[str, list[nodes.Call]] | None = None
@@ -259,12 +260,30 @@ class DeviceCode:
     def _name_kind(self, name: nodes.Name, depth: int) -> str | None:
         """Over every binding of the name in its scope, not only those astroid sees reaching it:
         in a loop, a later rebinding (`tokens = torch.cat([tokens, ...])`) reaches the next iteration."""
+        own_scope = name.scope()
+        if name.name in own_scope.locals:
+            # A local name: every use in the scope sees the same bindings, so the answer is kept
+            # per (scope, name); a loop that rebinds `loss` 2,000 times would otherwise cost
+            # uses x bindings.
+            key = (own_scope, name.name)
+            if key not in self._local_name_kinds:
+                self._local_name_kinds[key] = None  # breaks cycles (`loss = loss + x`), as kind() does
+                outer, self._truncated = self._truncated, False
+                found = self._kind_of_bindings(own_scope.locals[name.name], depth)
+                if self._truncated:
+                    del self._local_name_kinds[key]
+                    return found  # "unknown" only this deep: not kept
+                self._truncated = outer
+                self._local_name_kinds[key] = found
+            return self._local_name_kinds[key]
         try:
             scope, bindings = name.lookup(name.name)
         except (AttributeError, KeyError):
             return None
-        everywhere = set(bindings) | set(scope.locals.get(name.name, ()))
-        kinds = {self._binding_kind(binding, depth) for binding in everywhere} - {None}
+        return self._kind_of_bindings(set(bindings) | set(scope.locals.get(name.name, ())), depth)
+
+    def _kind_of_bindings(self, bindings, depth: int) -> str | None:
+        kinds = {self._binding_kind(binding, depth) for binding in bindings} - {None}
         return _strongest(kinds)
 
     def _binding_kind(self, binding: nodes.NodeNG, depth: int) -> str | None:
@@ -784,11 +803,12 @@ def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
         functions |= called
         frontier = [call for function in called for call in function.nodes_of_class(nodes.Call)]
     models = code._derived_classes()[Kind.MODULE]
+    loop_bodies = {id(statement) for loop in step_loops for statement in loop.body}  # not iter, not else
 
     def in_step(node: nodes.NodeNG) -> bool:
         child, parent = node, node.parent
         while parent is not None:
-            if parent in step_loops and (child in parent.body):
+            if parent in step_loops and id(child) in loop_bodies:
                 return True
             if isinstance(parent, nodes.FunctionDef):
                 if parent in functions:
