@@ -126,6 +126,9 @@ class DeviceCode:
         self._truncated = False  # the kind() search in progress hit MAX_KIND_DEPTH
         self._cut_short: dict[nodes.NodeNG, int] = {}  # node -> depth at which its kind search was cut
         self._local_name_kinds: dict[tuple[nodes.NodeNG, str], str | None] = {}
+        self._naming: set[tuple[nodes.NodeNG, str]] = set()  # local names whose kind is being worked out
+        self._pending: set[nodes.NodeNG] = set()  # nodes whose kind is being worked out
+        self._cycles = 0  # how often a search met a node already being worked out
         self._verdicts: dict[nodes.NodeNG, LoopVerdict] = {}
         self._effects: dict[nodes.FunctionDef, list[Event] | None] = {}
         self._call_sites: dict[str, list[nodes.Call]] | None = None
@@ -166,11 +169,17 @@ class DeviceCode:
         if depth > MAX_KIND_DEPTH:
             self._truncated = True
             return None
+        if node in self._pending:
+            self._cycles += 1
+            return None  # breaks cycles
         if node in self._kinds and depth >= self._cut_short.get(node, depth):
             return self._kinds[node]
-        self._kinds[node] = None  # breaks cycles
+        self._pending.add(node)
         outer, self._truncated = self._truncated, False
-        found = self._kinds[node] = self._kind(node, depth)
+        try:
+            found = self._kinds[node] = self._kind(node, depth)
+        finally:
+            self._pending.discard(node)
         if found is None and self._truncated:
             self._cut_short[node] = depth  # "unknown" only this deep: a search from nearer asks again
         else:
@@ -261,18 +270,23 @@ class DeviceCode:
         """Over every binding of the name in its scope, not only those astroid sees reaching it:
         in a loop, a later rebinding (`tokens = torch.cat([tokens, ...])`) reaches the next iteration."""
         own_scope = name.scope()
-        if name.name in own_scope.locals:
+        key = (own_scope, name.name)
+        if name.name in own_scope.locals and key not in self._naming:
             # A local name: every use in the scope sees the same bindings, so the answer is kept
             # per (scope, name); a loop that rebinds `loss` 2,000 times would otherwise cost
-            # uses x bindings.
-            key = (own_scope, name.name)
+            # uses x bindings. A use met while that answer is being worked out (`tokens =
+            # torch.cat([tokens, x])`) is answered on its own, as before, and not kept.
             if key not in self._local_name_kinds:
-                self._local_name_kinds[key] = None  # breaks cycles (`loss = loss + x`), as kind() does
+                self._naming.add(key)
                 outer, self._truncated = self._truncated, False
-                found = self._kind_of_bindings(own_scope.locals[name.name], depth)
-                if self._truncated:
-                    del self._local_name_kinds[key]
-                    return found  # "unknown" only this deep: not kept
+                cycles = self._cycles
+                try:
+                    found = self._kind_of_bindings(own_scope.locals[name.name], depth)
+                finally:
+                    self._naming.discard(key)
+                if self._truncated or self._cycles != cycles:
+                    self._truncated = outer or self._truncated
+                    return found  # cut short by depth or by a cycle: true here, not kept
                 self._truncated = outer
                 self._local_name_kinds[key] = found
             return self._local_name_kinds[key]

@@ -10,13 +10,16 @@ with a time bound, through
 An input *fails* when either run shows
 
 * ``traceback``     a Python traceback ("Traceback (most recent call last)") on stdout or stderr;
-* ``crash-report``  a pylint crash: a fatal message (F0001 fatal, F0002 astroid-error, F0010 parse-error),
-                    "Fatal error while checking", a crash report written to PYLINTHOME, or a
-                    notification in the SARIF saying pylint failed on a file / pointing at a crash report;
-* ``fatal-message`` any other pylint fatal message in the plugin's output (F0010 parse-error for an
-                    undecodable file): pylint exits with its fatal bit, which the brief counts as failure;
+* ``crash-report``  a crash inside pylint, astroid or tpulint: F0002 astroid-error or F0001 fatal,
+                    "Fatal error while checking", a crash report written to PYLINTHOME (its traceback
+                    gives the exception type and the innermost tpulint frame), or a SARIF notification
+                    saying the analysis failed on a file (CRASH_MARKERS);
+* ``fatal-message`` any pylint fatal message in the plugin's output other than F0010 parse-error
+                    (pylint's own one-line notice for a file it cannot decode, which is how the plugin
+                    face reports such a file: it sets pylint's fatal bit and is not a failure);
 * ``exit-code``     the command exiting other than 0, 1 or 2, or pylint's exit status carrying the
-                    fatal (1) or usage-error (32) bit, or either dying of a signal;
+                    fatal (1) bit without a fatal message that explains it, or the usage-error (32)
+                    bit, or either dying of a signal;
 * ``sarif-missing`` / ``sarif-invalid``  no SARIF file, or one that is not JSON or fails
                     tests/conftest.py:assert_valid_sarif (the OASIS schema, GitHub's copy, GitHub's rules);
 * ``timeout``       one file alone taking more than FILE_TIMEOUT seconds (20 s) in either tool.
@@ -70,11 +73,11 @@ from pylint.reporters import BaseReporter
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 REGRESSIONS = HERE / "regressions"
-SCHEMA = REPO.parent / "shared" / "sarif" / "sarif-schema-2.1.0.json"
 
 FILE_TIMEOUT = 20.0  # seconds for one file alone, per tool
 BATCH_BASE, BATCH_PER_FILE, BATCH_CAP = 60.0, 10.0, 600.0
 TOOLS = ("command", "plugin")
+CONFIRM_PER_SIGNATURE = 2  # per batch, inputs re-run alone for each way of failing; the rest are taken as named
 PLUGIN_CHECKERS = "tpulint-cuda,tpulint-mark-step,tpulint-dynamic-shape,tpulint-non-xla-op"
 
 # Text in a SARIF notification (or anywhere in stdout/stderr) that means pylint crashed rather than
@@ -82,9 +85,13 @@ PLUGIN_CHECKERS = "tpulint-cuda,tpulint-mark-step,tpulint-dynamic-shape,tpulint-
 CRASH_MARKERS = (
     "pylint failed on this file", "crash report", "fatal error while checking",
     "pre-filled template", "traceback (most recent call last)", "astroid-error",
+    "the analysis failed on this file", "an error inside pylint",
 )
 _TRACEBACK = re.compile(r"^Traceback \(most recent call last\):", re.MULTILINE)
 _FATAL_LINE = re.compile(r"^(?P<path>[^\n]*?):\d+:\d+: (?P<id>F\d{4}): (?P<msg>.*) \((?P<symbol>[a-z0-9-]+)\)$", re.MULTILINE)
+_NODE_EXCEPTION = re.compile(
+    r"^Exception on node .*? in file '(?P<path>[^'\n]+)'\n(?P<tb>Traceback \(most recent call last\):\n(?:[ \t].*\n|.*\n(?=[ \t]))*.*(?:\n|$))",
+    re.MULTILINE)
 _CHAIN = re.compile(r"\n\s*(?:The above exception was the direct cause of the following exception:|"
                     r"During handling of the above exception, another exception occurred:)\s*\n")
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)', re.MULTILINE)
@@ -262,8 +269,11 @@ class TimingReporter(BaseReporter):
         self._log("end")
 
 
-def read_timing(path: Path) -> tuple[dict[str, float], str | None]:
-    """(seconds per file stem, stem of the last file started) from a TimingReporter log."""
+def read_timing(path: Path, killed_at: float | None = None) -> tuple[dict[str, float], str | None]:
+    """(seconds per file stem, stem of the last file started) from a TimingReporter log.
+
+    killed_at: time.monotonic() when the run was killed (the same clock across processes on
+    Linux), to charge the file it was on with the time until then."""
     events = []
     try:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -278,6 +288,8 @@ def read_timing(path: Path) -> tuple[dict[str, float], str | None]:
             times[stem] = times.get(stem, 0.0) + (t1 - t0)
     starts = [stem for _, event, stem in events if event == "start"]
     finished = bool(events) and events[-1][1] == "end"
+    if not finished and starts and killed_at is not None and events[-1][1] == "start":
+        times[starts[-1]] = times.get(starts[-1], 0.0) + max(0.0, killed_at - events[-1][0])
     return times, (None if finished or not starts else starts[-1])
 
 
@@ -357,7 +369,7 @@ def run_tool(tool: str, folder: Path, names: Sequence[str], timeout: float) -> R
     seconds = time.monotonic() - started
     stdout = out.decode("utf-8", errors="replace")
     stderr = err.decode("utf-8", errors="replace")
-    file_times, last = read_timing(timing) if tool == "plugin" else ({}, None)
+    file_times, last = read_timing(timing, time.monotonic() if timed_out else None) if tool == "plugin" else ({}, None)
     known = set(names)
     by_content: dict[str, list[str]] = {}
     for name in names:
@@ -377,13 +389,20 @@ def run_tool(tool: str, folder: Path, names: Sequence[str], timeout: float) -> R
         return candidate if candidate in known else None
 
     alone = names[0] if len(names) == 1 else None
+    walker: dict[str | None, str] = {}
     if timed_out:
         add("timeout", alone, f"killed after {seconds:.1f} s (bound {timeout:.0f} s for {len(names)} file(s))"
             + (f"; it was on {last}" if last else ""))
     for stream, text in (("stderr", stderr), ("stdout", stdout)):
-        match = _TRACEBACK.search(text)
+        # pylint's AST walker prints "Exception on node <...> in file 'PATH'" and the traceback to
+        # stderr before reporting astroid-error: that traceback names its file.
+        rest = text
+        for match in _NODE_EXCEPTION.finditer(text):
+            walker.setdefault(stem(match.group("path")) or alone, match.group("tb"))
+            rest = rest.replace(match.group(0), "")
+        match = _TRACEBACK.search(rest)
         if match:
-            add("traceback", alone, f"traceback on {stream}: " + text[match.start():][-1500:], text[match.start():])
+            add("traceback", alone, f"traceback on {stream}: " + rest[match.start():][-1500:], rest[match.start():])
     # Crash messages name their file: pylint's text output (plugin) and the SARIF notifications.
     crashed: dict[str | None, Failure] = {}
     fatal_messages = False
@@ -394,7 +413,11 @@ def run_tool(tool: str, folder: Path, names: Sequence[str], timeout: float) -> R
         if match.group("symbol") in ("astroid-error", "fatal") or "fatal error while checking" in match.group("msg").lower():
             add("crash-report", owner, f"{match.group('id')} ({match.group('symbol')}): {match.group('msg')}")
             crashed[owner] = failures[-1]
-        else:  # parse-error (e.g. an undecodable file) and other fatal messages: pylint's fatal exit bit
+        elif match.group("symbol") == "parse-error":
+            # pylint's own one-line notice for a file it cannot decode (the command says the
+            # same as a notification): a clear sentence, not a crash; it sets pylint's fatal bit.
+            fatal_messages = True
+        else:  # other fatal messages: pylint's fatal exit bit
             add("fatal-message", owner, f"{match.group('id')} ({match.group('symbol')}): {match.group('msg')}")
             failures[-1].exc = match.group("symbol")
             fatal_messages = True
@@ -417,6 +440,13 @@ def run_tool(tool: str, folder: Path, names: Sequence[str], timeout: float) -> R
         elif owner is not None or not crashed:
             add("crash-report", owner, f"pylint crash report ({exc or 'unknown exception'}): {tb[-1500:]}", tb)
             crashed[owner] = failures[-1]
+    for owner, tb in walker.items():
+        exc, where = analyse_traceback(tb)
+        if owner in crashed:  # the same crash pylint then reported: keep one failure, with the traceback
+            if crashed[owner].exc is None:
+                crashed[owner].exc, crashed[owner].where, crashed[owner].traceback = exc, where, tb
+        else:
+            add("traceback", owner, f"traceback on stderr (pylint's AST walker): {tb[-1500:]}", tb)
     if not timed_out:
         if tool == "command" and returncode not in (0, 1, 2):
             add("exit-code", alone, f"exit code {returncode}; stderr: {stderr[-800:]}")
@@ -460,6 +490,9 @@ def locate(inputs: Sequence[Input], results: list[RunResult], workdir: Path | No
            deadline: float | None = None) -> list[Found]:
     """The inputs behind a batch's failures, each confirmed alone; bisection for failures that name no file."""
     by_name = {item.name: item for item in inputs}
+    if len(inputs) == 1:  # the batch was this input alone, with the bound for one file
+        failures = [f for r in results for f in r.failures]
+        return [Found([inputs[0].name], failures)] if failures else []
     found: list[Found] = []
     suspects: dict[str, set[str]] = {}  # name -> tools to confirm with
     unexplained_tools: set[str] = set()
@@ -475,9 +508,22 @@ def locate(inputs: Sequence[Input], results: list[RunResult], workdir: Path | No
             if seconds > FILE_TIMEOUT and name in by_name:
                 suspects.setdefault(name, set()).add(result.tool)
     confirmed: set[str] = set()
+    named: dict[str, list[Failure]] = {}
+    for result in results:
+        for failure in result.failures:
+            if failure.file in by_name:
+                named.setdefault(failure.file, []).append(failure)
+    tried: dict[tuple, int] = {}
     for name in sorted(suspects):
         if deadline is not None and time.monotonic() > deadline:
             break
+        signature = tuple(sorted({(f.tool, f.kind, f.exc or "") for f in named.get(name, [])}))
+        if signature and tried.get(signature, 0) >= CONFIRM_PER_SIGNATURE:
+            # Many inputs failing the same way (one bug): take the batch's word for the rest.
+            found.append(Found([name], named[name]))
+            confirmed.add(name)
+            continue
+        tried[signature] = tried.get(signature, 0) + 1
         alone = check_batch([by_name[name]], TOOLS, workdir)
         failures = [f for r in alone for f in r.failures]
         if failures:
@@ -628,7 +674,7 @@ class Case:
         label = "minimal input" if self.minimal is not None else "input (not shrunk)"
         detail = self.failure.detail.strip().splitlines()
         detail_text = "\n".join("    " + line for line in detail[-12:])
-        saved = f"\n  saved as {self.regression}" if self.regression else ""
+        saved = f"\n  saved as {self.regression}" if self.regression else ("\n  (no longer failed when saving: not kept)" if self.regression == "" else "")
         return f"- {self.summary()}\n  detail:\n{detail_text}\n  {label} ({len(text)} lines):\n{shown}{more}{saved}"
 
 
@@ -669,6 +715,21 @@ class CampaignReport:
                 for c in self.cases
             ],
         }
+
+
+# A crash usually brings its consequences (pylint's fatal exit bit, no or broken SARIF): the report
+# keeps, per tool and input, the failure that comes first here.
+PRIORITY = ("crash-report", "traceback", "timeout", "fatal-message", "exit-code", "sarif-invalid", "sarif-missing")
+
+
+def primary_failures(failures: Iterable[Failure]) -> list[Failure]:
+    """Per tool, the failure that explains the others (a traceback over the exit code it caused)."""
+    best: dict[str, Failure] = {}
+    rank = lambda f: PRIORITY.index(f.kind) if f.kind in PRIORITY else len(PRIORITY)  # noqa: E731
+    for failure in failures:
+        if failure.tool not in best or rank(failure) < rank(best[failure.tool]):
+            best[failure.tool] = failure
+    return list(best.values())
 
 
 def run_campaign(inputs: Sequence[Input], *, batch_size: int = 40, workers: int = 2, shrink_budget: float = 60.0,
@@ -731,9 +792,10 @@ def run_campaign(inputs: Sequence[Input], *, batch_size: int = 40, workers: int 
             continue
         seen_inputs.add(names)
         report.failing_inputs += len(names)
-        for kind in sorted({f.kind for f in found.failures}):
-            report.counts[kind] = report.counts.get(kind, 0) + 1
-        for failure in found.failures:
+        primary = primary_failures(found.failures)
+        top = min(primary, key=lambda f: PRIORITY.index(f.kind) if f.kind in PRIORITY else len(PRIORITY))
+        report.counts[top.kind] = report.counts.get(top.kind, 0) + 1
+        for failure in primary:
             key = failure.key
             if key in cases:
                 case = cases[key]
@@ -773,7 +835,7 @@ def run_campaign(inputs: Sequence[Input], *, batch_size: int = 40, workers: int 
     if regressions is not None:
         for case in report.cases:
             if len(case.names) == 1:
-                case.regression = save_regression(case, regressions, workdir)
+                case.regression = save_regression(case, regressions, workdir) or ""
     report.wall = time.monotonic() - started
     return report
 
@@ -794,7 +856,8 @@ def _header(case: Case) -> bytes:
 
 
 def save_regression(case: Case, directory: Path, workdir: Path | None = None) -> str | None:
-    """Write the minimal input with a comment header (or footer, or bare, whichever still fails)."""
+    """Write the minimal input with a comment header (or footer, or bare: the first that still
+    fails); write nothing when none fails any more."""
     data = case.minimal if case.minimal is not None else case.original
     kind, exc, _ = case.key
     digest = hashlib.sha1(data).hexdigest()[:10]
@@ -808,14 +871,11 @@ def save_regression(case: Case, directory: Path, workdir: Path | None = None) ->
     target = case.failure
     variants = [header + data, data + (b"\n" if data and not data.endswith(b"\n") else b"") + header, data]
     for variant in variants:
-        if variant is data:
-            break
         (result,) = check_batch([Input("r00000", variant, "")], [target.tool], workdir)
         if any(target.matches(f) for f in result.failures):
-            data = variant
-            break
-    path.write_bytes(data)
-    return str(path)
+            path.write_bytes(variant)
+            return str(path)
+    return None  # it no longer fails (flaky, or the code changed during the run): nothing to keep
 
 
 def regression_inputs(directory: Path = REGRESSIONS) -> list[Input]:
@@ -1104,10 +1164,12 @@ EXPRESSION_TEMPLATES = [
 ]
 
 
-def _collect(strategy, n: int, seed: int) -> list[str]:
+def _collect(strategy, n: int, seed: int, rounds: int = 4) -> list[str]:
     """Draw n examples of a hypothesis strategy, deterministically for a seed, without any database."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
+
+    import warnings
 
     drawn: list[str] = []
     seen: set[str] = set()
@@ -1126,30 +1188,56 @@ def _collect(strategy, n: int, seed: int) -> list[str]:
 
     # hypothesis may stop before max_examples (it saw the same example again); draw again with
     # the next seeds until n distinct examples are in.
-    for attempt in range(20):
+    for attempt in range(rounds):
         if len(drawn) >= n:
             break
-        run(seed * 1000 + attempt, n - len(drawn))
+        with warnings.catch_warnings():  # hypothesmith compiles what it draws: SyntaxWarnings galore
+            warnings.simplefilter("ignore", SyntaxWarning)
+            run(seed * 1000 + attempt, n - len(drawn) + (n - len(drawn)) // 4)
     return drawn
 
 
 def _compiles(text: str) -> bool:
-    try:
-        compile(text, "<fuzz>", "exec", dont_inherit=True)
-        return True
-    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
-        return False
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(text, "<fuzz>", "exec", dont_inherit=True)
+            return True
+        except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
+            return False
 
 
 def _indent(text: str, pad: str) -> str:
     return "".join(pad + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 
-def generated_programs(n: int, seed: int, node_fraction: float = 0.15, expr_fraction: float = 0.2,
+def _expressions(programs: Iterable[str], rng: random.Random) -> list[str]:
+    """Expressions found in generated programs (the grammar's expressions, reused in templates)."""
+    import ast
+
+    found = []
+    for program in programs:
+        try:
+            tree = ast.parse(program)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.expr) and not isinstance(node, (ast.Name, ast.Constant)) or (
+                    isinstance(node, ast.Constant) and rng.random() < 0.05):
+                segment = ast.get_source_segment(program, node)
+                if segment and len(segment) < 400:
+                    found.append(segment)
+    return found
+
+
+def generated_programs(n: int, seed: int, node_fraction: float = 0.1, expr_fraction: float = 0.2,
                        torch_fraction: float = 0.5, prefix: str = "g") -> list[Input]:
-    """n programs: hypothesmith.from_grammar() (most), from_node() and grammar expressions placed in
-    PyTorch templates; torch_fraction of the whole programs get a PyTorch prelude or are placed in a
-    training loop so the checkers engage. Deterministic for a seed (and hypothesis version)."""
+    """n programs: hypothesmith.from_grammar() (most), hypothesmith.from_node(), and expressions
+    taken from grammar programs placed in PyTorch templates. torch_fraction of the whole programs
+    get a PyTorch prelude or are placed in a training loop so the checkers engage. Deterministic
+    for a seed (and a hypothesis/hypothesmith version)."""
     import hypothesmith
 
     n_node = int(n * node_fraction)
@@ -1161,11 +1249,11 @@ def generated_programs(n: int, seed: int, node_fraction: float = 0.15, expr_frac
     nodes: list[str] = []
     if n_node:
         try:
-            nodes = _collect(hypothesmith.from_node(), n_node, seed + 1)
+            nodes = _collect(hypothesmith.from_node(), n_node, seed + 1, rounds=2)
         except Exception as error:  # pragma: no cover - from_node needs libcst; fall back to the grammar
             print(f"hypothesmith.from_node() unavailable ({error!r}); using from_grammar()", file=sys.stderr)
-            nodes = _collect(hypothesmith.from_grammar(), n_node, seed + 1)
-    expressions = _collect(hypothesmith.from_grammar(start="eval_input"), n_expr, seed + 2) if n_expr else []
+    if len(nodes) < n_node:  # from_node is slow and repeats itself: top up from the grammar
+        grammar += _collect(hypothesmith.from_grammar(), n_grammar + n_node - len(nodes), seed + 7)[n_grammar:]
     for source, programs in (("from_grammar", grammar), ("from_node", nodes)):
         for k, program in enumerate(programs):
             roll = rng.random()
@@ -1180,13 +1268,17 @@ def generated_programs(n: int, seed: int, node_fraction: float = 0.15, expr_frac
                 if _compiles(candidate):
                     text, how = candidate, "inside a training loop"
             made.append((f"hypothesmith.{source}() #{k} (seed {seed}), {how}", text))
-    for k, expression in enumerate(expressions):
-        e = expression.strip()
+    pool = _expressions(grammar + nodes, rng) or ["x"]
+    extra = 0
+    while len(made) < n and extra < 10 * n:
+        extra += 1
         template = rng.choice(EXPRESSION_TEMPLATES)
-        text = template.format(e=f"({e})")
+        text = template.format(e="(" + rng.choice(pool) + ")")
         if not _compiles(text):
-            text = template.format(e="(" + e.replace("\n", " ") + ")")
-        made.append((f"hypothesmith.from_grammar('eval_input') #{k} (seed {seed}) in a template", text))
+            text = template.format(e="(" + " ".join(rng.choice(pool).split()) + ")")
+            if not _compiles(text):
+                continue
+        made.append((f"an expression from hypothesmith.from_grammar() (seed {seed}) in a PyTorch template", text))
     return [Input(f"{prefix}{i:05d}", text.encode("utf-8", errors="surrogatepass"), origin)
             for i, (origin, text) in enumerate(made)]
 
