@@ -64,6 +64,9 @@ HOST_METHODS = frozenset({
 # Methods of a model (an nn.Module or a Hugging Face model) that run it; its other methods
 # (append, zero_grad, parameters, state_dict, ...) record no graph.
 MODEL_RUN_METHODS = frozenset({"forward", "generate", "__call__"})
+# What only a torch.nn.Module (or a Hugging Face model) answers: a parameter used so is a model.
+MODEL_ONLY_METHODS = MODEL_RUN_METHODS | {"parameters", "named_parameters", "eval", "train", "state_dict",
+                                          "load_state_dict", "named_modules", "modules", "requires_grad_"}
 # Accelerate / Lightning Fabric: the loaders they hand back sync on XLA by themselves.
 FRAMEWORK_LOADER_METHODS = frozenset({"prepare", "prepare_data_loader", "setup_dataloaders"})
 HOST_DEVICES = frozenset({"cpu", "meta"})
@@ -126,6 +129,7 @@ class DeviceCode:
         self._truncated = False  # the kind() search in progress hit MAX_KIND_DEPTH
         self._cut_short: dict[nodes.NodeNG, int] = {}  # node -> depth at which its kind search was cut
         self._local_name_kinds: dict[tuple[nodes.NodeNG, str], str | None] = {}
+        self._uses: dict[nodes.FunctionDef, dict[str, list[nodes.Name]]] = {}
         self._naming: set[tuple[nodes.NodeNG, str]] = set()  # local names whose kind is being worked out
         self._pending: set[nodes.NodeNG] = set()  # nodes whose kind is being worked out
         self._cycles = 0  # how often a search met a node already being worked out
@@ -361,7 +365,35 @@ class DeviceCode:
         for call in self._calls_of(function):
             value = resolve.argument(call, position if not _is_method(function) else _shifted(position), binding.name)
             kinds.add(self.kind(value, depth + 1))
-        return _strongest(kinds - {None})
+        return _strongest(kinds - {None}) or self._kind_from_use(binding, function, depth)
+
+    def _kind_from_use(self, binding: nodes.AssignName, function: nodes.FunctionDef, depth: int) -> str | None:
+        """What the function does with a parameter no call site explains: called with a tensor
+        (`model(ids)`) or asked for what only a model has (`model.parameters()`, `.generate(...)`),
+        it is a model; asked to `zero_grad()` and `step()`, an optimizer."""
+        methods = set()
+        for use in self._uses_of(function).get(binding.name, ()):
+            parent = use.parent
+            if isinstance(parent, nodes.Attribute) and parent.expr is use:
+                methods.add(parent.attrname)
+            elif isinstance(parent, nodes.Call) and parent.func is use:
+                arguments = [*parent.args, *(keyword.value for keyword in parent.keywords or ())]
+                if any(self.kind(argument, depth + 1) == Kind.TENSOR for argument in arguments):
+                    return Kind.MODULE
+        if methods & MODEL_ONLY_METHODS:
+            return Kind.MODULE
+        if {"zero_grad", "step"} <= methods:
+            return Kind.OPTIMIZER
+        return None
+
+    def _uses_of(self, function: nodes.FunctionDef) -> dict[str, list[nodes.Name]]:
+        """The names read in function's own body (not in nested functions or classes), by name."""
+        if function not in self._uses:
+            uses: dict[str, list[nodes.Name]] = {}
+            for name in function.nodes_of_class(nodes.Name, skip_klass=(nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)):
+                uses.setdefault(name.name, []).append(name)
+            self._uses[function] = uses
+        return self._uses[function]
 
     def _calls_of(self, function: nodes.FunctionDef) -> list[nodes.Call]:
         """The module's calls of function (indexed once by callee name, resolved on demand)."""
