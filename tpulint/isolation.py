@@ -139,11 +139,11 @@ def release_imports() -> None:
 @contextlib.contextmanager
 def trusted_imports() -> Iterator[None]:
     """guard_imports() for the duration of a block (the command's whole pylint run)."""
-    installed = guard_imports()
+    guarded = guard_imports()
     try:
         yield
     finally:
-        if installed:
+        if guarded:
             release_imports()
 
 
@@ -190,7 +190,7 @@ _INSTALLED = tuple(
 def _module_for_context(ast_from_module_name):
     def module_for_context(self, modname, context_file=None, use_cache=True):
         cached = self.astroid_cache.get(modname) if use_cache and modname else None
-        if cached is None or not context_file or not cached.file or _installed(cached.file):
+        if cached is None or not context_file or not cached.file or installed(cached.file):
             return ast_from_module_name(self, modname, context_file, use_cache)
         try:
             location = self.file_from_module_name(modname, context_file).location
@@ -215,5 +215,6 @@ def _project_module(manager: AstroidManager, modname: str, location: str):
     return module
 
 
-def _installed(path: str) -> bool:
+def installed(path: str) -> bool:
+    """The file lies in the standard library or site-packages (not the scanned project)."""
     return os.path.realpath(path).startswith(_INSTALLED)

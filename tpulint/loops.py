@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
-from tpulint import resolve
+from tpulint import project, resolve
 
 BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
 # How far kind() follows values (bindings, receivers, arguments) before giving up.
@@ -268,7 +268,12 @@ class DeviceCode:
             any(self.kind(operand, depth + 1) == Kind.TENSOR for operand in operands) or self.moves_to_device(call)
         ):
             return Kind.TENSOR
-        return None
+        return self._project_class_kind(call.func)
+
+    def _project_class_kind(self, node: nodes.NodeNG) -> str | None:
+        """A model or optimizer class another module of the project defines (`from .model import GPT`)."""
+        klass = project.imported_class(node)
+        return project.class_kind(klass, {Kind.MODULE: NN_MODULE, Kind.OPTIMIZER: OPTIMIZER_BASES}) if klass else None
 
     def _name_kind(self, name: nodes.Name, depth: int) -> str | None:
         """Over every binding of the name in its scope, not only those astroid sees reaching it:
@@ -415,6 +420,12 @@ class DeviceCode:
             roots = {Kind.MODULE: NN_MODULE, Kind.OPTIMIZER: OPTIMIZER_BASES}
             self._derived = {kind: set() for kind in roots}
             classes = [node for node in self.module.body if isinstance(node, nodes.ClassDef)]
+            local_names = {klass.name for klass in classes}
+            root_of = {Kind.MODULE: "torch.nn.Module", Kind.OPTIMIZER: "torch.optim.Optimizer"}
+            # Bases another module of the project defines, named by the root they derive from.
+            imported = {klass: {root_of.get(self._project_class_kind(base), "") for base in klass.bases
+                                if not (isinstance(base, nodes.Name) and base.name in local_names)}
+                        for klass in classes}
             changed = True
             while changed:
                 changed = False
@@ -422,6 +433,7 @@ class DeviceCode:
                     bases = {self.qualified(base) or (base.name if isinstance(base, nodes.Name) else "") for base in klass.bases}
                     if any(base.startswith("torch.nn.") for base in bases):  # nn.Sequential, nn.ModuleList, ...
                         bases.add("torch.nn.Module")
+                    bases |= imported[klass]
                     for kind, root in roots.items():
                         if klass.name not in self._derived[kind] and bases & (root | self._derived[kind]):
                             self._derived[kind].add(klass.name)

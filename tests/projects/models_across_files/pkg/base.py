@@ -1,0 +1,3 @@
+import torch.nn as nn
+class Base(nn.Module):
+    pass

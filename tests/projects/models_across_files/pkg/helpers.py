@@ -1,0 +1,3 @@
+class Config:
+    def __call__(self, x):
+        return x

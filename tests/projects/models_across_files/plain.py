@@ -1,0 +1,5 @@
+import torch
+from pkg.helpers import Config
+cfg = Config()
+for x in range(3):
+    cfg(x)
