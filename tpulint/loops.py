@@ -244,7 +244,16 @@ class DeviceCode:
                 return Kind.MODULE
             if func.name in derived[Kind.OPTIMIZER]:
                 return Kind.OPTIMIZER
-        return None
+        return self._returned_kind(call, depth)
+
+    def _returned_kind(self, call: nodes.Call, depth: int) -> str | None:
+        """What a function of the module returns (`def make_loader(...): return pl.MpDeviceLoader(...)`,
+        `def build(): return Net().to(device)`)."""
+        function = self.function_called(call)
+        if function is None:
+            return None
+        returns = function.nodes_of_class(nodes.Return, skip_klass=(nodes.FunctionDef, nodes.ClassDef, nodes.Lambda))
+        return _strongest({self.kind(ret.value, depth + 1) for ret in returns if ret.value is not None} - {None})
 
     def _named_call_kind(self, call: nodes.Call, name: str, depth: int) -> str | None:
         if (name.startswith(OPTIMIZER_MODULES) and name.rsplit(".", 1)[-1][:1].isupper()
@@ -648,7 +657,7 @@ class DeviceCode:
             # else's step: never reported, never a step loop, so not worth walking. (A loop that
             # calls the whole model each time, as a generate() method does, is a decode loop.)
             return LoopVerdict(loop, [], [], absorbed=True)
-        if isinstance(loop, nodes.For) and self.kind(loop.iter) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER):
+        if isinstance(loop, nodes.For) and self._syncs_each_step(loop.iter):
             walk = Walk()
             self.flow(loop.body, frozenset(), walk)
             verdict = LoopVerdict(loop, walk.work, [loop.iter, *walk.barriers])
@@ -675,6 +684,11 @@ class DeviceCode:
             None,
         )
         return verdict
+
+    def _syncs_each_step(self, iterable: nodes.NodeNG) -> bool:
+        """The loop iterates a loader that syncs every step (MpDeviceLoader, accelerate's), also
+        through enumerate(), zip(), iter(), tqdm() and itertools wrappers."""
+        return any(self.kind(source) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER) for source in _iterated(iterable))
 
     def _inside_model(self, node: nodes.NodeNG) -> bool:
         """node is in the code of a class deriving from torch.nn.Module or torch.optim.Optimizer."""
@@ -725,6 +739,23 @@ def data_source(loop: nodes.For | nodes.While) -> nodes.NodeNG | None:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+# Calls that iterate their first argument (or, for zip and chain, every argument) unchanged.
+ITERATION_WRAPPERS = frozenset({"enumerate", "iter", "tqdm", "islice", "cycle", "zip", "chain", "reversed"})
+
+
+def _iterated(iterable: nodes.NodeNG) -> list[nodes.NodeNG]:
+    """What a loop really iterates: `enumerate(tqdm(loader))` -> [loader]; `zip(a, b)` -> [a, b]."""
+    found, pending = [], [iterable]
+    while pending and len(found) < 16:
+        node = pending.pop()
+        name = resolve.short_name(node.func) if isinstance(node, nodes.Call) else None
+        if name in ITERATION_WRAPPERS and node.args:
+            pending.extend(node.args if name in ("zip", "chain") else node.args[:1])
+        else:
+            found.append(node)
+    return found
+
 
 
 def _runs_whole_model(loop: nodes.For | nodes.While) -> bool:
