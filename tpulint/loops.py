@@ -130,6 +130,7 @@ class DeviceCode:
         self._cut_short: dict[nodes.NodeNG, int] = {}  # node -> depth at which its kind search was cut
         self._local_name_kinds: dict[tuple[nodes.NodeNG, str], str | None] = {}
         self._uses: dict[nodes.FunctionDef, dict[str, list[nodes.Name]]] = {}
+        self._has_xla_path: bool | None = None
         self._naming: set[tuple[nodes.NodeNG, str]] = set()  # local names whose kind is being worked out
         self._pending: set[nodes.NodeNG] = set()  # nodes whose kind is being worked out
         self._cycles = 0  # how often a search met a node already being worked out
@@ -557,7 +558,7 @@ class DeviceCode:
             return None
         if isinstance(statement, nodes.If):
             state = self._apply(self.events(statement.test), state, walk)
-            return _join([self.flow(block, state, walk) for block in (statement.body, statement.orelse)])
+            return _join([self.flow(block, state, walk) for block in self._taken_branches(statement)])
         if isinstance(statement, (nodes.For, nodes.While)):
             return self._nested_loop(statement, state, walk)
         if isinstance(statement, nodes.With):
@@ -567,6 +568,19 @@ class DeviceCode:
         if isinstance(statement, (nodes.FunctionDef, nodes.ClassDef)):
             return state
         return self._apply(self.events(statement), state, walk)
+
+    def _taken_branches(self, statement: nodes.If) -> list[list[nodes.NodeNG]]:
+        """Both branches, except the GPU-only side of a platform switch in code with an XLA path."""
+        side = resolve.switch_side(statement.test)
+        if side is None or not self.has_xla_path:
+            return [statement.body, statement.orelse]
+        return [statement.body if side == "xla" else statement.orelse]
+
+    @property
+    def has_xla_path(self) -> bool:
+        if self._has_xla_path is None:
+            self._has_xla_path = resolve.imports_torch_xla(self.module) or resolve.has_xla_switch(self.module)
+        return self._has_xla_path
 
     def _apply(self, events: list[Event], state: frozenset, walk: Walk) -> frozenset:
         for event in events:

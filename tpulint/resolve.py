@@ -276,3 +276,79 @@ def _uses_of(target: nodes.AssignName) -> Iterator[nodes.Name]:
             continue
         if target in bindings:
             yield name
+
+
+# --- platform switches ---------------------------------------------------------------------
+
+_XLA_SWITCH = re.compile(r"xla|tpu", re.IGNORECASE)
+_GPU_SWITCH = re.compile(r"cuda|gpu", re.IGNORECASE)
+
+
+def switch_side(test: nodes.NodeNG) -> str | None:
+    """Which platform a branch test's true side means: "xla" (`is_torch_xla_available()`,
+    `USE_TPU`, `device.type == "xla"`), "gpu" (`USE_CUDA`, `args.gpu`, `device.type == "cuda"`,
+    but not `torch.cuda.is_available()`, which cuda-availability-fallback reports), or None."""
+    negated = False
+    while isinstance(test, nodes.UnaryOp) and test.op == "not":
+        negated, test = not negated, test.operand
+    side = None
+    if isinstance(test, nodes.Compare) and len(test.ops) == 1 and test.ops[0][0] in ("==", "!="):
+        operator, right = test.ops[0]
+        value = next((node.value for node in (test.left, right) if isinstance(node, nodes.Const)), None)
+        side = ("gpu" if value.startswith("cuda") else "xla" if value in ("xla", "tpu") else None) if isinstance(value, str) else None
+        negated ^= operator == "!="
+    else:
+        name = test.func if isinstance(test, nodes.Call) else test
+        text = name.attrname if isinstance(name, nodes.Attribute) else getattr(name, "name", "")
+        if text and _XLA_SWITCH.search(text):
+            side = "xla"
+        elif text and _GPU_SWITCH.search(text) and text != "is_available":
+            side = "gpu"
+    if side is not None and negated:
+        side = "gpu" if side == "xla" else "xla"
+    return side
+
+
+def imports_torch_xla(module: nodes.Module) -> bool:
+    """The module imports torch_xla or one of its modules, anywhere in it."""
+    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+        modules = [name for name, _ in node.names] if isinstance(node, nodes.Import) else [node.modname]
+        if any(name == "torch_xla" or name.startswith("torch_xla.") for name in modules):
+            return True
+    return False
+
+
+def _beside_xla(branch: nodes.If | nodes.IfExp, side: str, in_true_side: bool) -> bool:
+    """An XLA switch always puts the GPU path beside XLA's. A GPU switch (`if USE_CUDA:`) does
+    unless it is the availability idiom (`use_cuda = torch.cuda.is_available()`) or its other
+    side picks the CPU (`"cuda" if args.gpu else "cpu"`): those choose the CPU on a TPU host."""
+    if side == "xla":
+        return True
+    test = branch.test
+    while isinstance(test, nodes.UnaryOp):
+        test = test.operand
+    value = single_assigned_value(test) if isinstance(test, nodes.Name) else None
+    if value is not None and "is_available" in value.as_string():
+        return False
+    other = branch.orelse if in_true_side else branch.body
+    others = other if isinstance(other, list) else [other]
+    return not any(isinstance(const.value, str) and const.value == "cpu"
+                   for node in others for const in [node, *node.nodes_of_class(nodes.Const)] if isinstance(const, nodes.Const))
+
+
+def has_xla_switch(module: nodes.Module) -> bool:
+    """Some branch of the module is taken only on XLA (see switch_side)."""
+    return any(switch_side(branch.test) == "xla" for branch in module.nodes_of_class((nodes.If, nodes.IfExp)))
+
+
+def in_gpu_only_branch(node: nodes.NodeNG) -> bool:
+    """node sits in a branch taken only on a GPU (see switch_side), at any depth."""
+    child, parent = node, node.parent
+    while parent is not None:
+        if isinstance(parent, (nodes.If, nodes.IfExp)) and child is not parent.test:
+            side = switch_side(parent.test)
+            in_true_side = child in parent.body if isinstance(parent, nodes.If) else child is parent.body
+            if side is not None and (side == "gpu") == in_true_side and _beside_xla(parent, side, in_true_side):
+                return True
+        child, parent = parent, parent.parent
+    return False

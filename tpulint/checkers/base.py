@@ -117,6 +117,7 @@ class FamilyChecker(BaseChecker):
         _IMPORT_REPORTED.discard(node)
         loops.forget(node)
         self._module = node
+        self._has_xla_path: bool | None = None  # worked out on the first report
         self._shared_state: loops.ModuleState | None = None
         # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
         self._resolvable = resolve.import_bound_names(node)
@@ -166,11 +167,19 @@ class FamilyChecker(BaseChecker):
         """
         rule = self.catalog.rule(symbol)
         target_rule = rule.for_target(self.target)
-        if target_rule is None:
+        if target_rule is None or self._in_gpu_fallback(node):
             return None
         finding = Finding(rule, node, (*args, fix or target_rule.fix), confidence)
         self._findings.append(finding)
         return finding
+
+    def _in_gpu_fallback(self, node: nodes.NodeNG) -> bool:
+        """In a module that has an XLA path, code behind a switch that runs only without XLA (the
+        `else` of `if is_torch_xla_available():`, `if USE_CUDA:`, `if not XLA_AVAILABLE:`) is
+        the GPU path kept beside it: no rule reports there."""
+        if self._has_xla_path is None:
+            self._has_xla_path = resolve.imports_torch_xla(self._module) or resolve.has_xla_switch(self._module)
+        return self._has_xla_path and resolve.in_gpu_only_branch(node)
 
     def claim(self, node: nodes.NodeNG | None) -> None:
         """Another finding already covers node's edit: never report it on its own."""
@@ -191,7 +200,7 @@ class FamilyChecker(BaseChecker):
                 emitted.append(finding)
         emitted = self.refine(emitted)
         needing = [finding for finding in emitted if finding.rule.requires_import]
-        if needing and module not in _IMPORT_REPORTED and not imports_torch_xla(module):
+        if needing and module not in _IMPORT_REPORTED and not resolve.imports_torch_xla(module):
             finding = self.report(IMPORT_RULE, _import_site(module), (f"line {needing[0].node.lineno}",))
             if finding is not None:
                 _IMPORT_REPORTED.add(module)
@@ -243,14 +252,6 @@ def header_end(node: nodes.For | nodes.While) -> tuple[int, int]:
     if head.end_lineno == node.lineno and head.end_col_offset is not None:
         return node.lineno, head.end_col_offset
     return node.lineno, node.col_offset + len("while" if isinstance(node, nodes.While) else "for")
-
-
-def imports_torch_xla(module: nodes.Module) -> bool:
-    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
-        modules = [name for name, _ in node.names] if isinstance(node, nodes.Import) else [node.modname]
-        if any(name == "torch_xla" or name.startswith("torch_xla.") for name in modules):
-            return True
-    return False
 
 
 def _import_site(module: nodes.Module) -> nodes.NodeNG:

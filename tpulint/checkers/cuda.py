@@ -115,6 +115,8 @@ class CudaChecker(FamilyChecker):
             self._device_value(node)
 
     def _device_value(self, literal: nodes.NodeNG) -> None:
+        if self._in_gpu_fallback(literal):  # `"cuda" if not XLA_AVAILABLE else device`
+            return
         expression = self._device_expression(literal)
         if expression is None:
             return
