@@ -11,6 +11,7 @@ import re
 from astroid import nodes
 
 from tpulint import resolve
+from tpulint.inventory import DEVICE_LIBRARIES
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import FamilyChecker
 from tpulint.resolve import argument, call_name, keyword, qualified_name, string_value
@@ -87,6 +88,7 @@ class CudaChecker(FamilyChecker):
 
     def visit_module(self, node: nodes.Module) -> None:
         super().visit_module(node)
+        self._torch_bound: frozenset[str] | None = None
         self._cuda_roots = {name for name, bindings in node.locals.items()
                             for binding in bindings if _may_stand_for_cuda(binding, name)}
 
@@ -115,7 +117,7 @@ class CudaChecker(FamilyChecker):
             self._device_value(node)
 
     def _device_value(self, literal: nodes.NodeNG) -> None:
-        if self._in_gpu_fallback(literal):  # `"cuda" if not XLA_AVAILABLE else device`
+        if self._in_gpu_fallback(literal) or not self._in_torch_code(literal):
             return
         expression = self._device_expression(literal)
         if expression is None:
@@ -123,6 +125,34 @@ class CudaChecker(FamilyChecker):
         if self._inside_availability_if(expression) or self._in_branch_beside_xla(expression):
             return
         self._report_bound_value("cuda-device", expression, _display(expression))
+
+    def _in_torch_code(self, literal: nodes.NodeNG) -> bool:
+        """A "cuda" string is a device only where PyTorch is used: not in a file that imports no
+        PyTorch library (a JSON writer, a config schema), nor in a function of a PyTorch file
+        that touches none of its PyTorch names (`def describe(): return {"device": "cuda"}`)."""
+        torch_names = self._torch_names()
+        if not torch_names:
+            return False
+        if isinstance(literal.parent, (nodes.Call, nodes.Keyword)):
+            return True  # an argument: the call decides (`.to("cuda")`, `device="cuda"`)
+        function = literal.scope()
+        while isinstance(function, nodes.Lambda):
+            function = function.parent.scope()
+        if not isinstance(function, nodes.FunctionDef):
+            return True
+        owner = function.parent if isinstance(function.parent, nodes.ClassDef) else function
+        return _uses_torch(owner, torch_names)
+
+    def _torch_names(self) -> frozenset[str]:
+        """The module's names bound by imports of PyTorch libraries (inventory.DEVICE_LIBRARIES)."""
+        if self._torch_bound is None:
+            names = set()
+            for node in self._module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+                pairs = node.names if isinstance(node, nodes.Import) else [(node.modname, None)]
+                if any(name.split(".")[0] in DEVICE_LIBRARIES for name, _ in pairs):
+                    names |= {(alias or name).split(".")[0] for name, alias in node.names}
+            self._torch_bound = frozenset(names)
+        return self._torch_bound
 
     def _device_expression(self, literal: nodes.NodeNG) -> nodes.NodeNG | None:
         """Climb from a literal to the expression that is the device (None: nothing to report)."""
@@ -464,6 +494,24 @@ def _display(expression: nodes.NodeNG) -> str:
 
 def _other_branch(if_expression: nodes.IfExp, branch: nodes.NodeNG) -> nodes.NodeNG:
     return if_expression.orelse if branch is if_expression.body else if_expression.body
+
+
+# Methods and keywords that only PyTorch code uses on its values: a function calling them moves
+# or makes tensors, whatever names it imports.
+_DEVICE_USES = frozenset({"to", "cuda", "device"})
+
+
+def _uses_torch(scope: nodes.NodeNG, torch_names: frozenset[str]) -> bool:
+    """scope (a function, or a class with its methods) names a PyTorch import or moves a value
+    to a device (`.to(...)`, `.cuda()`, `device=`)."""
+    if any(name.name in torch_names for name in scope.nodes_of_class(nodes.Name)):
+        return True
+    for call in scope.nodes_of_class(nodes.Call):
+        if isinstance(call.func, nodes.Attribute) and call.func.attrname in _DEVICE_USES:
+            return True
+        if any(keyword.arg == "device" for keyword in call.keywords or ()):
+            return True
+    return False
 
 
 def _enclosing_ifs(node: nodes.NodeNG):

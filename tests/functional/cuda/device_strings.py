@@ -42,6 +42,19 @@ class Runner:
         self.device = device
         self.fallback = "cuda"  # [cuda-device]
 
+    def run(self, model):
+        return model.to(self.device)
+
+
+class Settings:  # uses no torch at all: its "cuda" is a setting's value, not a device (issue 11)
+    def __init__(self, device="cuda"):
+        self.device = device
+        self.fallback = "cuda"
+
+
+def describe():
+    return {"device": "cuda", "name": "gpu"}
+
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--device", default="cuda", choices=["cuda", "cpu", "mps"])  # [cuda-device]
