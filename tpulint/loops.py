@@ -228,6 +228,8 @@ class DeviceCode:
                 return Kind.SYNCING_LOADER
             if func.attrname in MODULE_SELF_METHODS and (receiver == Kind.MODULE or func.attrname in MODULE_ONLY_METHODS):
                 return Kind.MODULE
+            if func.attrname in MODULE_SELF_METHODS and receiver == Kind.CRITERION:
+                return Kind.CRITERION  # `nn.CrossEntropyLoss().to(device)` is still a loss module
             if func.attrname in MODULE_ONLY_METHODS:
                 return None
             if receiver == Kind.MODULE and func.attrname in MODEL_RUN_METHODS:
@@ -853,11 +855,14 @@ def _shifted(position: int | None) -> int | None:
 
 
 def _unpacked_kind(binding: nodes.AssignName, target: nodes.Tuple, depth: int, code: DeviceCode) -> str | None:
-    """`model, optimizer = build()` where the right-hand side is a tuple of known values."""
+    """`model, optimizer = build()` where the right-hand side is a tuple of known values, or the
+    unpacked result of a tensor-valued call."""
     value = target.parent.value
     if isinstance(value, nodes.Tuple) and len(value.elts) == len(target.elts):
         return code.kind(value.elts[target.elts.index(binding)], depth + 1)
-    return None
+    # `logits, loss = model(x, y)`, `values, indices = torch.sort(x)`: the pieces of what a model
+    # or a torch function returns on device tensors are tensors.
+    return Kind.TENSOR if code.kind(value, depth + 1) == Kind.TENSOR else None
 
 
 # --- shared by the families that look at what runs in the step --------------------------------

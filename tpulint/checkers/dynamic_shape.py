@@ -67,6 +67,7 @@ class DynamicShapeChecker(StepFamilyChecker):
         self._candidates.append(node)
 
     visit_assert = visit_if
+    visit_ifexp = visit_if  # `a if sigma > s_min else b` reads sigma on the host too
 
     def leave_module(self, node: nodes.Module) -> None:
         code = self.device_code(node) if self._candidates else None
@@ -108,7 +109,7 @@ class DynamicShapeChecker(StepFamilyChecker):
             self._call(code, node)
         elif isinstance(node, nodes.Subscript):
             self._subscript(code, node)
-        elif isinstance(node, (nodes.If, nodes.While, nodes.Assert)):
+        elif isinstance(node, (nodes.If, nodes.IfExp, nodes.While, nodes.Assert)):
             test = node.test
             if _reads_tensor_value(test, code):
                 self.report("host-sync-in-step", test, (test.as_string()[:40], "branches on a tensor value"))
@@ -260,6 +261,11 @@ def _only_parameters(name: nodes.Name) -> bool:
     return all(isinstance(binding.parent, nodes.Arguments) for binding in bindings)
 
 
+# Tensor methods that return a boolean tensor (`x.eq(y)`, `x.isnan()`): used to index, a mask.
+MASK_METHODS = frozenset({"bool", "eq", "ne", "gt", "ge", "lt", "le", "isnan", "isinf", "isfinite", "isin",
+                          "logical_and", "logical_or", "logical_not", "logical_xor"})
+
+
 def _is_bool_mask(node: nodes.NodeNG, code: DeviceCode, qualified, depth: int = 0) -> bool:
     if depth > 3:
         return False
@@ -273,7 +279,7 @@ def _is_bool_mask(node: nodes.NodeNG, code: DeviceCode, qualified, depth: int = 
         func = node.func
         if qualified(func) in MASK_FUNCTIONS:
             return True
-        return isinstance(func, nodes.Attribute) and func.attrname == "bool" and code.kind(func.expr) == Kind.TENSOR
+        return isinstance(func, nodes.Attribute) and func.attrname in MASK_METHODS and code.kind(func.expr) == Kind.TENSOR
     if isinstance(node, nodes.Name):
         value = resolve.single_assigned_value(node)
         return value is not None and _is_bool_mask(value, code, qualified, depth + 1)
