@@ -384,6 +384,25 @@ class DeviceCode:
             kinds.add(self.kind(value, depth + 1))
         return _strongest(kinds - {None}) or self._kind_from_use(binding, function, depth)
 
+    def passed_for(self, name: nodes.Name) -> list[nodes.NodeNG]:
+        """When name is a parameter of its function, what the module's call sites pass for it
+        (`train(model, loader)` -> the `loader` expression of each call); else []."""
+        function = name.scope()
+        if not isinstance(function, nodes.FunctionDef):
+            return []
+        arguments = function.args
+        names = [arg.name for arg in arguments.args]
+        if name.name not in names or any(not isinstance(binding.parent, nodes.Arguments)
+                                         for binding in function.locals.get(name.name, ())):
+            return []
+        position = names.index(name.name)
+        passed = []
+        for call in self._calls_of(function):
+            value = resolve.argument(call, position if not _is_method(function) else _shifted(position), name.name)
+            if value is not None:
+                passed.append(value)
+        return passed
+
     def _kind_from_use(self, binding: nodes.AssignName, function: nodes.FunctionDef, depth: int) -> str | None:
         """What the function does with a parameter no call site explains: called with a tensor
         (`model(ids)`) or asked for what only a model has (`model.parameters()`, `.generate(...)`),
@@ -704,7 +723,7 @@ class DeviceCode:
     def _syncs_each_step(self, iterable: nodes.NodeNG) -> bool:
         """The loop iterates a loader that syncs every step (MpDeviceLoader, accelerate's), also
         through enumerate(), zip(), iter(), tqdm() and itertools wrappers."""
-        return any(self.kind(source) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER) for source in _iterated(iterable))
+        return any(self.kind(source) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER) for source in iterated(iterable))
 
     def _inside_model(self, node: nodes.NodeNG) -> bool:
         """node is in the code of a class deriving from torch.nn.Module or torch.optim.Optimizer."""
@@ -760,7 +779,7 @@ def data_source(loop: nodes.For | nodes.While) -> nodes.NodeNG | None:
 ITERATION_WRAPPERS = frozenset({"enumerate", "iter", "tqdm", "islice", "cycle", "zip", "chain", "reversed"})
 
 
-def _iterated(iterable: nodes.NodeNG) -> list[nodes.NodeNG]:
+def iterated(iterable: nodes.NodeNG) -> list[nodes.NodeNG]:
     """What a loop really iterates: `enumerate(tqdm(loader))` -> [loader]; `zip(a, b)` -> [a, b]."""
     found, pending = [], [iterable]
     while pending and len(found) < 16:

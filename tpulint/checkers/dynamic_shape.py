@@ -13,7 +13,7 @@ from astroid import nodes
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import Finding, StepFamilyChecker
-from tpulint.loops import (DeviceCode, Kind, conditional_on_iteration, data_source, enclosing_loop, is_logging,
+from tpulint.loops import (DeviceCode, Kind, conditional_on_iteration, enclosing_loop, is_logging, iterated,
                            step_scopes)
 
 DYNAMIC_FUNCTIONS = frozenset({
@@ -162,19 +162,26 @@ class DynamicShapeChecker(StepFamilyChecker):
                             fix='pass cache_implementation="static" (or a StaticCache as past_key_values)')
             return True
         if loader and not _drops_last(keywords):
-            loop = self._training_loop_over(call)
+            loop = self._training_loop_over(code, call)
             if loop is not None:
                 self.report("unpadded-input", call, (f"{func.as_string()}(...)", f"ends each epoch of the loop on line {loop.lineno} with a short batch"),
                             fix="pass drop_last=True")
             return True
         return False
 
-    def _training_loop_over(self, loader: nodes.Call) -> nodes.For | None:
-        """A step loop with a backward pass that iterates this DataLoader (directly or by name)."""
+    def _training_loop_over(self, code: DeviceCode, loader: nodes.Call) -> nodes.For | None:
+        """A step loop with a backward pass that iterates this DataLoader: directly, by name,
+        through enumerate() and the like, or as a parameter the module's calls pass it to."""
         binding = resolve.binding_of(loader)
+        names = {loader, *(binding.uses if binding is not None else ())}
         for loop in sorted(self._steps.loops, key=lambda loop: (loop.lineno, loop.col_offset)):
-            iterable = data_source(loop)
-            feeds = iterable is not None and (iterable is loader or (binding is not None and iterable in binding.uses))
+            if not isinstance(loop, nodes.For):
+                continue
+            sources = iterated(loop.iter)
+            # Passed in: `train(model, loader)` with the loader built in main().
+            sources += [passed for source in sources if isinstance(source, nodes.Name)
+                        for passed in code.passed_for(source)]
+            feeds = any(source in names for source in sources)
             if feeds and any(isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute)
                              and node.func.attrname == "backward" for node in loop.nodes_of_class(nodes.Call)):
                 return loop
