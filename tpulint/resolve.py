@@ -336,6 +336,36 @@ def _beside_xla(branch: nodes.If | nodes.IfExp, side: str, in_true_side: bool) -
                    for node in others for const in [node, *node.nodes_of_class(nodes.Const)] if isinstance(const, nodes.Const))
 
 
+def in_runtime_gpu_guard(node: nodes.NodeNG) -> bool:
+    """node runs only where the device really is a GPU, whatever the configuration: on the true
+    side of `x.type == "cuda"`, `x.is_cuda` or `torch.cuda.is_available()` (the false side of
+    their negations). On a TPU host that code never runs, so it needs no edit."""
+    child, parent = node, node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.If) and child is not parent.test:
+            test, negated = parent.test, False
+            while isinstance(test, nodes.UnaryOp) and test.op == "not":
+                test, negated = test.operand, not negated
+            if isinstance(test, nodes.BoolOp) and test.op == "and" and not negated:
+                tests = test.values  # `if x.is_cuda and flag:` is still guarded
+            else:
+                tests = [test]
+            if any(_checks_gpu_at_run_time(one) for one in tests) and (child in parent.body) != negated:
+                return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _checks_gpu_at_run_time(test: nodes.NodeNG) -> bool:
+    if isinstance(test, nodes.Compare) and len(test.ops) == 1 and test.ops[0][0] == "==":
+        value = test.ops[0][1]
+        return (isinstance(test.left, nodes.Attribute) and test.left.attrname == "type"
+                and isinstance(value, nodes.Const) and value.value == "cuda")
+    if isinstance(test, nodes.Attribute):
+        return test.attrname == "is_cuda"
+    return isinstance(test, nodes.Call) and qualified_name(test.func) == "torch.cuda.is_available"
+
+
 def has_xla_switch(module: nodes.Module) -> bool:
     """Some branch of the module is taken only on XLA (see switch_side)."""
     return any(switch_side(branch.test) == "xla" for branch in module.nodes_of_class((nodes.If, nodes.IfExp)))

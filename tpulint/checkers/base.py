@@ -174,9 +174,14 @@ class FamilyChecker(BaseChecker):
         return finding
 
     def _in_gpu_fallback(self, node: nodes.NodeNG) -> bool:
+        """Code that never runs on a TPU host needs no edit: no rule reports under a run-time
+        GPU check (`if x.type == "cuda":`, `if torch.cuda.is_available():` around a call), nor
+        in the GPU path kept behind an XLA switch (see _behind_xla_switch)."""
+        return resolve.in_runtime_gpu_guard(node) or self._behind_xla_switch(node)
+
+    def _behind_xla_switch(self, node: nodes.NodeNG) -> bool:
         """In a module that has an XLA path, code behind a switch that runs only without XLA (the
-        `else` of `if is_torch_xla_available():`, `if USE_CUDA:`, `if not XLA_AVAILABLE:`) is
-        the GPU path kept beside it: no rule reports there."""
+        `else` of `if is_torch_xla_available():`, `if USE_CUDA:`, `if not XLA_AVAILABLE:`)."""
         if self._has_xla_path is None:
             self._has_xla_path = resolve.imports_torch_xla(self._module) or resolve.has_xla_switch(self._module)
         return self._has_xla_path and resolve.in_gpu_only_branch(node)

@@ -117,7 +117,9 @@ class CudaChecker(FamilyChecker):
             self._device_value(node)
 
     def _device_value(self, literal: nodes.NodeNG) -> None:
-        if self._in_gpu_fallback(literal) or not self._in_torch_code(literal):
+        # The availability idiom (`if torch.cuda.is_available(): device = "cuda"`) is reported
+        # below, so only the XLA switch silences a device string here.
+        if self._behind_xla_switch(literal) or not self._in_torch_code(literal):
             return
         expression = self._device_expression(literal)
         if expression is None:

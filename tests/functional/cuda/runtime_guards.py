@@ -1,0 +1,24 @@
+"""CUDA calls that run only where the device really is a GPU need no edit (issue 11, measured on
+torchtune's recipes): `x.type == "cuda"` and `x.is_cuda` guard them (so does `torch.cuda.is_available()`, itself still
+reported as a device query)."""
+import torch
+
+
+class Recipe:
+    def __init__(self, device):
+        self._device = torch.device(device)
+
+    def setup(self, batch):
+        if self._device.type == "cuda":
+            torch.cuda.memory._record_memory_history()
+        if batch.is_cuda and self._device.index == 0:
+            torch.cuda.synchronize()
+        if not self._device.type == "cuda":
+            pass
+        else:
+            torch.cuda.reset_peak_memory_stats()
+
+    def teardown(self):
+        if self._device.type == "cpu":
+            torch.cuda.synchronize()  # [cuda-runtime-call]
+        torch.cuda.empty_cache()  # [cuda-no-op-call]
