@@ -43,6 +43,11 @@ class Cut:
 
 _SLACK = 8  # levels a statement's subtree may have beyond its length in bytes (see may_exceed)
 _BODIES = ("body", "orelse", "finalbody", "handlers")  # the fields that hold statements
+# Every level of an expression has one of these in its own text (a call's "(", an attribute's
+# ".", an operator, a keyword argument's "=", a slice's ":", a comprehension's " for ", ...), so
+# their count bounds the levels of a long statement, which is then rarely walked node by node.
+_LEVEL_TOKENS = (*(bytes([char]) for char in b"([{.+-*/%@&|^~<>=!:"),
+                 b"not", b"lambda", b"await", b"yield", b" if ", b" for ", b" and ", b" or ", b" in ", b" is ")
 
 
 def may_exceed(tree: ast.Module, text: str) -> bool:
@@ -53,7 +58,8 @@ def may_exceed(tree: ast.Module, text: str) -> bool:
     `x+y`, `{x}` in an f-string), except a unary `-`, `+` or `~`, which costs one; so a
     statement that starts at level L, whose own text spans B bytes with U of those characters,
     holds nothing deeper than L + (B + U) / 2 + _SLACK (the slack covers levels with no text of
-    their own: arguments, comprehensions). Only longer statements are walked node by node.
+    their own: arguments, comprehensions); nor deeper than L + the count of _LEVEL_TOKENS in
+    it + _SLACK. Only statements over both bounds are walked node by node.
     """
     data = text.encode("utf-8", errors="surrogatepass")
     starts = _line_starts(data)
@@ -82,7 +88,8 @@ def _own_levels(statement: ast.AST, children: list, starts: list[int], data: byt
     if (end - start) // 2 + _SLACK < MAX_DEPTH // 2:
         return (end - start)  # short: no need to count operators
     own = data[start:end]
-    return (len(own) + own.count(b"-") + own.count(b"+") + own.count(b"~")) // 2
+    by_length = (len(own) + own.count(b"-") + own.count(b"+") + own.count(b"~")) // 2
+    return min(by_length, sum(own.count(token) for token in _LEVEL_TOKENS))
 
 
 def _line_starts(data: bytes) -> list[int]:
