@@ -21,6 +21,8 @@ and astroid were written for trusted code, and three of their habits matter ther
   that backtracks: one 12 kB comment (a file whose lines end in a lone CR is one line to the
   tokenizer) took over a minute, in pylint alone. `_PragmaSearch` answers at once for a comment
   that cannot hold a pragma and searches a long one only from the `#` that starts the pragma.
+- **Line ends.** pylint's tokenizer splits lines at LF only; a file whose lines end in a lone CR
+  (CPython's own parser reads them) crashed it with IndentationError: `_tokens_by_python_lines`.
 """
 
 from __future__ import annotations
@@ -28,14 +30,17 @@ from __future__ import annotations
 import contextlib
 import importlib.abc
 import importlib.machinery
+import io
 import os
 import sys
 import sysconfig
 import threading
+import tokenize
 from collections.abc import Iterator
 
 import astroid.builder
 import pylint.lint.message_state_handler
+import pylint.utils.utils
 from astroid.manager import AstroidManager
 
 from tpulint import bounds
@@ -61,6 +66,26 @@ def install(sys_path: list[str] | None = None) -> None:
         AstroidManager.ast_from_module_name = _module_for_context(AstroidManager.ast_from_module_name)
         handler = pylint.lint.message_state_handler
         handler.OPTION_PO = _PragmaSearch(handler.OPTION_PO)
+        # pylint's linter calls it as pylint.utils.utils.tokenize_module.
+        pylint.utils.utils.tokenize_module = _tokens_by_python_lines(pylint.utils.utils.tokenize_module)
+
+
+def _tokens_by_python_lines(tokenize_module):
+    """pylint tokenizes each file with the tokenize module, which splits lines at LF only: a file
+    whose lines end in a lone CR (which CPython reads as lines) is one line to it, and nested
+    blocks there raise IndentationError (a crash report). Such a file is tokenized with its
+    lines ended by LF instead: the same lines, the same numbers."""
+
+    def tokens(node):
+        with node.stream() as stream:
+            data = stream.read()
+        text = data.decode(node.file_encoding or "utf-8", errors="replace")
+        if "\r" not in text.replace("\r\n", ""):
+            return tokenize_module(node)
+        lines = io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n"))
+        return list(tokenize.generate_tokens(lines.readline))
+
+    return tokens
 
 
 class _PragmaSearch:
