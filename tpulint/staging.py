@@ -29,31 +29,20 @@ def is_notebook(path: str | Path) -> bool:
 
 
 def stage(paths: list[str], scratch: Path, root: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES,
-          ) -> tuple[list[str], dict[str, StagedNotebook | Path], list[Notification]]:
-    """The files for pylint (absolute paths; notebooks and scripts with CR-only line ends
-    replaced by staged text), what each staged file stands for (a StagedNotebook, or the
-    script's path) by the staged file's absolute path, and notifications for files, notebooks
-    or cells not analysed."""
+          ) -> tuple[list[str], dict[str, StagedNotebook], list[Notification]]:
+    """The files for pylint (absolute paths; notebooks replaced by their staged text), the staged
+    notebooks by their staged file's absolute path, and notifications for files, notebooks or
+    cells not analysed."""
     files: list[str] = []
-    staged: dict[str, StagedNotebook | Path] = {}
+    staged: dict[str, StagedNotebook] = {}
     notifications: list[Notification] = []
     for index, raw in enumerate(paths):
         shown = relative_path(raw, root)
         try:
             data = sources.read_bytes(raw, max_bytes)
             if not is_notebook(raw):
-                text = sources.decode_python(data)
-                if not _lone_carriage_returns(text):
-                    files.append(str(Path(raw).resolve()))
-                    continue
-                # Lines ended by a lone CR: CPython reads them, but pylint's tokenizer sees one
-                # line (its pragma search then backtracks for minutes, or it fails on the
-                # indentation). The same lines, ended by LF, are checked instead.
-                target = scratch / str(index) / Path(raw).name
-                target.parent.mkdir(parents=True)
-                target.write_text(text.replace("\r\n", "\n").replace("\r", "\n"), encoding="utf-8")
-                files.append(str(target))
-                staged[str(target.resolve())] = Path(raw).resolve()
+                sources.decode_python(data)
+                files.append(str(Path(raw).resolve()))
                 continue
             source = notebook.from_bytes(data, raw)
         except sources.Unreadable as error:
@@ -72,28 +61,16 @@ def stage(paths: list[str], scratch: Path, root: Path, max_bytes: int = DEFAULT_
     return files, staged, notifications
 
 
-def _lone_carriage_returns(text: str) -> bool:
-    return "\r" in text and "\r" in text.replace("\r\n", "")
-
-
-def restore(findings: list[Finding], notifications: list[Notification], staged: dict[str, StagedNotebook | Path],
+def restore(findings: list[Finding], notifications: list[Notification], staged: dict[str, StagedNotebook],
             root: Path) -> tuple[list[Finding], list[Notification]]:
-    """Findings and notifications of staged files, moved back to their notebooks (by cell) and
-    scripts (line for line)."""
+    """Findings and notifications of staged files, moved back to their notebooks."""
     if not staged:
         return findings, notifications
-    originals = {relative_path(key, root): item.path if isinstance(item, StagedNotebook) else item
-                 for key, item in staged.items()}
-    restored = [_restored(finding, staged.get(str(Path(finding.abspath).resolve())), root) for finding in findings]
-    moved = [replace(note, path=relative_path(str(originals[note.path]), root)) if note.path in originals else note
+    by_shown = {relative_path(str(item.staged), root): item for item in staged.values()}
+    restored = [_to_notebook(finding, staged.get(str(Path(finding.abspath).resolve())), root) for finding in findings]
+    moved = [replace(note, path=relative_path(str(by_shown[note.path].path), root)) if note.path in by_shown else note
              for note in notifications]
     return restored, moved
-
-
-def _restored(finding: Finding, item: StagedNotebook | Path | None, root: Path) -> Finding:
-    if isinstance(item, Path):
-        return replace(finding, path=relative_path(str(item), root), abspath=str(item))
-    return _to_notebook(finding, item, root)
 
 
 def _to_notebook(finding: Finding, item: StagedNotebook | None, root: Path) -> Finding:
