@@ -223,7 +223,7 @@ def _module_for_context(ast_from_module_name):
             return ast_from_module_name(self, modname, context_file, use_cache)
         if not location or os.path.abspath(location) == os.path.abspath(cached.file):
             return cached
-        return _project_module(self, modname, os.path.abspath(location))
+        return _module_built_from(self, modname, os.path.abspath(location))
 
     return module_for_context
 
@@ -231,7 +231,7 @@ def _module_for_context(ast_from_module_name):
 _BY_FILE: dict[str, object] = {}
 
 
-def _project_module(manager: AstroidManager, modname: str, location: str):
+def _module_built_from(manager: AstroidManager, modname: str, location: str):
     """The module built from `location`, cached by file (astroid's cache keeps the first module
     of each name)."""
     module = _BY_FILE.get(location)

@@ -99,10 +99,10 @@ def checker_share(files: list[str], rcfile: str) -> tuple[float, float]:
     # The safety layer (tpulint/bounds.py's depth walk and cut, tpulint/isolation.py's import
     # finder and module-cache check) runs outside the checkers: its own work counts too.
     safety = sum(
-        cumulative if name in ("depth", "bound", "find_spec", "installed", "_project_module") else own
+        cumulative if name in ("depth", "bound", "find_spec", "installed", "_module_built_from") else own
         for (path, _, name), (_, _, own, cumulative, _) in stats.items()
         if path.endswith(("/tpulint/bounds.py", "/tpulint/isolation.py"))
-        and name in ("depth", "bound", "find_spec", "installed", "_project_module", "module_for_context")
+        and name in ("depth", "bound", "find_spec", "installed", "_module_built_from", "module_for_context")
     )
     total = max(cumulative for (_, _, _, cumulative, _) in stats.values())
     return outermost + safety, total
