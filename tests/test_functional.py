@@ -12,6 +12,8 @@ from pylint.testutils import LintModuleTest
 from pylint.testutils.functional import FunctionalTestFile
 from pylint.testutils.functional import LintModuleOutputUpdate
 
+from tpulint import view
+
 FUNCTIONAL = Path(__file__).parent / "functional"
 SHARED_RC = FUNCTIONAL / "tpulint.rc"
 
@@ -37,9 +39,15 @@ TEST_FILES = _test_files()
 
 @pytest.mark.parametrize("test_file", TEST_FILES, ids=[f"{t._directory.split('/')[-1]}/{t.base}" for t in TEST_FILES])
 def test_functional(test_file: TpulintTestFile) -> None:
-    lint_test = LintModuleTest(test_file)
-    lint_test.setUp()
-    lint_test.runTest()
+    # Each functional file is a project of its own (as `tpulint file.py` makes it), not a part
+    # of this repository's project.
+    view.use_files([str(Path(test_file._directory, f"{test_file.base}.py"))])
+    try:
+        lint_test = LintModuleTest(test_file)
+        lint_test.setUp()
+        lint_test.runTest()
+    finally:
+        view.use_files(None)
 
 
 def test_every_family_directory_has_tests() -> None:

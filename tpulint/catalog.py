@@ -114,6 +114,66 @@ class OpEntry:
     aliases: tuple[str, ...] = ()  # other import paths of the same function (torchvision.ops.boxes.nms)
 
 
+_FRAMEWORK_KEYS = {"name", "read_from", "model_bases", "pretrained", "not_models", "factories", "factory_prefixes",
+                   "wrappers", "pipelines", "components", "entry_points", "places_tensors"}
+
+
+@dataclass(frozen=True)
+class Frameworks:
+    """rules/frameworks.toml merged over all libraries: what tpulint knows of library code it
+    never reads (see that file for each key's meaning and the version each entry was read from).
+    Names are qualified (`transformers.PreTrainedModel`); methods are plain (`training_step`)."""
+
+    model_bases: frozenset[str] = frozenset()
+    pretrained: tuple[str, ...] = ()  # package prefixes whose `X.from_pretrained(...)` builds a model
+    not_models: tuple[str, ...] = ()  # class name endings that are not models
+    factories: frozenset[str] = frozenset()
+    factory_prefixes: tuple[str, ...] = ()
+    wrappers: frozenset[str] = frozenset()
+    pipelines: frozenset[str] = frozenset()
+    components: frozenset[str] = frozenset()
+    entry_points: dict[str, frozenset[str]] = field(default_factory=dict)  # base -> methods run in the step
+    places_tensors: tuple[str, ...] = ()  # top-level package names
+
+    def builds_model(self, name: str) -> bool:
+        """A call of `name` returns a model: a factory, or `X.from_pretrained`-like on a model class."""
+        if name in self.factories:
+            return True
+        head, _, method = name.rpartition(".")
+        if name.startswith(self.factory_prefixes) and method[:1].islower() and not method.startswith("get_weight"):
+            return True  # torchvision.models.resnet50, torchvision.models.detection.fasterrcnn_resnet50_fpn
+        if method in ("from_pretrained", "from_config", "from_single_file") and head.startswith(self.pretrained):
+            return not head.rsplit(".", 1)[-1].endswith(self.not_models) and head not in self.pipelines
+        return False
+
+
+def _load_frameworks(path: Path) -> Frameworks:
+    merged: dict[str, Any] = {"entry_points": {}}
+    for raw in _read_toml(path).get("framework", []):
+        unknown = raw.keys() - _FRAMEWORK_KEYS
+        if unknown or "read_from" not in raw:
+            raise CatalogError(f"{path}: framework {raw.get('name', '?')} has unknown keys {sorted(unknown)} or no read_from")
+        for key in ("model_bases", "pretrained", "not_models", "factories", "factory_prefixes", "wrappers", "pipelines",
+                    "components"):
+            merged.setdefault(key, []).extend(raw.get(key, ()))
+        for entry in raw.get("entry_points", ()):
+            merged["entry_points"].setdefault(entry["base"], set()).update(entry["methods"])
+        if raw.get("places_tensors"):
+            merged.setdefault("places_tensors", []).append(raw["name"])
+    return Frameworks(
+        model_bases=frozenset(merged.get("model_bases", ())),
+        pretrained=tuple(merged.get("pretrained", ())),
+        not_models=tuple(merged.get("not_models", ())),
+        factories=frozenset(merged.get("factories", ())),
+        factory_prefixes=tuple(merged.get("factory_prefixes", ())),
+        wrappers=frozenset(merged.get("wrappers", ())),
+        pipelines=frozenset(merged.get("pipelines", ())),
+        components=frozenset(merged.get("components", ())),
+        entry_points={base: frozenset(methods) for base, methods in merged["entry_points"].items()},
+        places_tensors=tuple(merged.get("places_tensors", ())),
+    )
+
+
 @dataclass(frozen=True)
 class Catalog:
     rules: tuple[Rule, ...]
@@ -127,6 +187,7 @@ class Catalog:
     extras: dict[str, Any]
     ops: dict[str, tuple[OpEntry, ...]]  # torch_xla version -> measured calls
     ops_provenance: dict[str, dict[str, Any]]
+    frameworks: Frameworks = field(default_factory=Frameworks)
     _by_symbol: dict[str, Rule] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -210,6 +271,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         extras=extras,
         ops=ops,
         ops_provenance=provenance,
+        frameworks=_load_frameworks(rules_dir / "frameworks.toml"),
     )
     _validate(catalog)
     return catalog

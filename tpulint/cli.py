@@ -22,7 +22,7 @@ from pathlib import Path
 from pylint.lint import Run
 from pylint.reporters import CollectingReporter
 
-from tpulint import __version__, baseline, inventory, isolation, staging
+from tpulint import __version__, baseline, inventory, isolation, staging, view
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
 from tpulint.config import Config, ConfigError, load
 from tpulint.estimate import Notification, Summary, summarize
@@ -168,7 +168,11 @@ def analyse(files: list[str], notifications: list[Notification], config: Config,
         linted, notebooks, staging_notes = staging.stage(files, Path(scratch), config.root, config.max_file_bytes)
         device_files, notes = inventory.survey(config.target, linted)
         if linted:
-            _run_pylint(linted, config, catalog, collector)
+            view.use_files(linted, config.root)  # the project is this run's files (tpulint.view)
+            try:
+                _run_pylint(linted, config, catalog, collector)
+            finally:
+                view.use_files(None)
         if isinstance(collector, ProgressReporter):
             collector.finish()
         findings, problems = convert(collector.messages, catalog, config.target, config.root)

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
-from tpulint import project, resolve
+from tpulint import project, resolve, view
+from tpulint.catalog import load_catalog
 
 BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
 # How far kind() follows values (bindings, receivers, arguments) before giving up.
@@ -39,14 +40,9 @@ SYNCING_LOADERS = frozenset({
     "torch_xla.distributed.parallel_loader.ParallelLoader",
 })
 DATA_LOADER = "torch.utils.data.DataLoader"
-MODULE_WRAPPERS = frozenset({
-    "torch.nn.parallel.DistributedDataParallel",
-    "torch.nn.parallel.distributed.DistributedDataParallel",
-    "torch.nn.DataParallel",
-    "torch.distributed.fsdp.FullyShardedDataParallel",
-    "transformers.pipeline",
-})
-NN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+FRAMEWORKS = load_catalog().frameworks  # rules/frameworks.toml: library models, factories, wrappers
+MODULE_WRAPPERS = FRAMEWORKS.wrappers | FRAMEWORKS.factories | {"torch.nn.parallel.distributed.DistributedDataParallel"}
+NN_MODULE = FRAMEWORKS.model_bases  # torch.nn.Module and the library model bases (PreTrainedModel, LightningModule...)
 OPTIMIZER_BASES = frozenset({"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"})
 # Learning-rate schedulers set Python floats on the optimizer: their step() is host bookkeeping.
 HOST_SIDE_OPTIM = ("torch.optim.lr_scheduler.", "transformers.optimization.get_")
@@ -70,8 +66,14 @@ MODEL_ONLY_METHODS = MODEL_RUN_METHODS | {"parameters", "named_parameters", "eva
 # Accelerate / Lightning Fabric: the loaders they hand back sync on XLA by themselves.
 FRAMEWORK_LOADER_METHODS = frozenset({"prepare", "prepare_data_loader", "setup_dataloaders"})
 HOST_DEVICES = frozenset({"cpu", "meta"})
+# torch functions that create a tensor from Python values (torch.from_numpy is not one: it
+# shares a NumPy array's memory and is always on the CPU).
+TENSOR_FACTORIES = frozenset(f"torch.{name}" for name in (
+    "tensor", "as_tensor", "zeros", "ones", "full", "empty", "arange", "linspace", "logspace", "rand", "randn",
+    "randint", "randperm", "eye", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
+))
 # Hugging Face classes whose from_pretrained() loads something that runs on the host.
-NOT_MODELS = ("Tokenizer", "TokenizerFast", "Processor", "FeatureExtractor", "Config", "Scheduler")
+NOT_MODELS = FRAMEWORKS.not_models
 
 PREVIOUS = "previous iteration"  # marks work left pending by the iteration before
 
@@ -139,6 +141,14 @@ class DeviceCode:
         self._call_sites: dict[str, list[nodes.Call]] | None = None
         self._steps: dict[nodes.FunctionDef, bool] = {}
         self._step_scopes: StepScopes | None = None
+        self._project: view.ProjectView | None | bool = False  # False: not looked up yet
+
+    @property
+    def project(self) -> view.ProjectView | None:
+        """The project view of the module's project (tpulint.view), built on first use."""
+        if self._project is False:
+            self._project = view.for_file(self.module.file, getattr(self.module, "file_bytes", None))
+        return self._project
 
     # --- does this code touch an accelerator? ------------------------------------------------
 
@@ -156,6 +166,14 @@ class DeviceCode:
         if name.startswith("torch_xla."):
             return True
         return device is not None and name.startswith(("torch.", "transformers.")) and self._is_device_argument(device.value)
+
+    def _factory_on_device(self, call: nodes.Call, name: str) -> bool:
+        """`torch.linspace(...)` with no device, in a project that runs on a device: a port places
+        such tensors on the TPU (the brief's rule: only proof, `device="cpu"`, makes it host code)."""
+        if name not in TENSOR_FACTORIES or resolve.keyword(call, "device") is not None:
+            return False
+        project = self.project
+        return project is not None and project.is_device_project
 
     def _is_device_argument(self, node: nodes.NodeNG) -> bool:
         text = resolve.string_value(node)
@@ -272,12 +290,14 @@ class DeviceCode:
             return Kind.COMPILED if name in XLA_COMPILE or _openxla_backend(call) else Kind.MODULE
         if name.startswith("torch.nn.") and name.endswith("Loss"):
             return Kind.CRITERION
-        if name in MODULE_WRAPPERS or (name.startswith("torch.nn.") and name.rsplit(".", 1)[-1][:1].isupper()):
+        if (name in MODULE_WRAPPERS or FRAMEWORKS.builds_model(name)
+                or (name.startswith("torch.nn.") and name.rsplit(".", 1)[-1][:1].isupper())):
             return Kind.MODULE
         operands = [element for arg in call.args
                     for element in (arg.elts if isinstance(arg, (nodes.List, nodes.Tuple)) else [arg])]
         if name.startswith("torch.") and (
             any(self.kind(operand, depth + 1) == Kind.TENSOR for operand in operands) or self.moves_to_device(call)
+            or self._factory_on_device(call, name)
         ):
             return Kind.TENSOR
         return self._project_class_kind(call.func)
@@ -908,10 +928,43 @@ def is_logging(call: nodes.Call, qualified) -> bool:
 class StepScopes:
     """What runs every step: the body of a loop that runs a step, a function of the module such a
     loop calls (three levels deep), an nn.Module subclass's methods other than __init__ (they run
-    in every forward)."""
+    in every forward), and a function the project view finds reached from a step elsewhere
+    (`via` then says how: a loop in another file, a framework entry point)."""
 
     loops: set
-    contains: Callable[[nodes.NodeNG], bool]
+    in_module: Callable[[nodes.NodeNG], bool]
+    code: DeviceCode
+
+    def contains(self, node: nodes.NodeNG) -> bool:
+        return self.in_module(node) or self.via(node) is not None
+
+    def via(self, node: nodes.NodeNG) -> view.Reach | None:
+        """How the project's step reaches node's function when this module alone does not show it."""
+        if self.in_module(node):
+            return None
+        project = self.code.project
+        if project is None:
+            return None
+        scope = node if isinstance(node, nodes.FunctionDef) else node.frame()
+        while isinstance(scope, (nodes.FunctionDef, nodes.Lambda)):
+            if isinstance(scope, nodes.FunctionDef):
+                found = project.reach(self.code.module.file, qualname(scope))
+                if found is not None:
+                    return found
+            scope = scope.parent.frame() if scope.parent is not None else None
+        return None
+
+
+def qualname(function: nodes.FunctionDef | nodes.ClassDef) -> str:
+    """`Sampler.step`, `train.closure`: the names of the definitions around it, as the project
+    view spells a function (tpulint.view.summarise)."""
+    parts = []
+    node = function
+    while not isinstance(node, nodes.Module) and node is not None:
+        if isinstance(node, (nodes.FunctionDef, nodes.ClassDef)):
+            parts.append(node.name)
+        node = node.parent
+    return ".".join(reversed(parts))
 
 
 def step_scopes(code: DeviceCode, loops: list) -> StepScopes:
@@ -946,7 +999,7 @@ def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
             child, parent = parent, parent.parent
         return False
 
-    return StepScopes(step_loops, in_step)
+    return StepScopes(step_loops, in_step, code)
 
 
 def conditional_on_iteration(node: nodes.NodeNG, loop: nodes.NodeNG) -> bool:

@@ -19,7 +19,7 @@ from astroid.exceptions import StatementMissing
 from pylint.checkers import BaseChecker
 from pylint.interfaces import HIGH, Confidence
 
-from tpulint import isolation, loops, resolve
+from tpulint import isolation, loops, resolve, view
 from tpulint.bounds import MAX_DEPTH
 from tpulint.catalog import Rule, load_catalog
 
@@ -169,9 +169,17 @@ class FamilyChecker(BaseChecker):
         target_rule = rule.for_target(self.target)
         if target_rule is None or self._in_gpu_fallback(node):
             return None
-        finding = Finding(rule, node, (*args, fix or target_rule.fix), confidence)
+        fix = fix or target_rule.fix
+        reach = self.step_context(node)
+        if reach is not None:
+            fix = f"{fix} ({reach.describe()})"
+        finding = Finding(rule, node, (*args, fix), confidence)
         self._findings.append(finding)
         return finding
+
+    def step_context(self, node: nodes.NodeNG) -> view.Reach | None:
+        """How the project's step reaches node when its own module does not show it (default: not asked)."""
+        return None
 
     def _in_gpu_fallback(self, node: nodes.NodeNG) -> bool:
         """Code that never runs on a TPU host needs no edit: no rule reports under a run-time
@@ -225,6 +233,10 @@ class StepFamilyChecker(FamilyChecker):
         super().visit_module(node)
         self._loops: list[nodes.For | nodes.While] = []
         self._probe = loops.DeviceCode(node, self.qualified, on_device=True)
+        self._steps: loops.StepScopes | None = None
+
+    def step_context(self, node: nodes.NodeNG) -> view.Reach | None:
+        return self._steps.via(node) if self._steps is not None else None
 
     def visit_for(self, node: nodes.For) -> None:
         self._loops.append(node)
@@ -241,8 +253,13 @@ class StepFamilyChecker(FamilyChecker):
             shared.on_device = True
 
     def device_code(self, module: nodes.Module) -> loops.DeviceCode | None:
-        """The module's shared loop analysis, or None for CPU code."""
-        return loops.shared_device_code(module, self.qualified) if self.shared.on_device else None
+        """The module's shared loop analysis, or None for CPU code: a module that moves nothing to
+        a device, in a project that places nothing on one and uses no framework that does."""
+        if not self.shared.on_device:
+            project = view.for_file(module.file, getattr(module, "file_bytes", None))
+            if project is None or not project.is_device_project or not self._resolvable:
+                return None
+        return loops.shared_device_code(module, self.qualified)
 
 
 def option(linter, name: str, default: str) -> str:

@@ -124,10 +124,10 @@ class NonXlaOpChecker(StepFamilyChecker):
     def leave_module(self, node: nodes.Module) -> None:
         code = self.device_code(node) if self._calls else None
         if code is not None:
-            steps = step_scopes(code, self._loops)
+            self._steps = step_scopes(code, self._loops)
             table = self._table()
             for call in self._calls:
-                if steps.contains(call):
+                if self._steps.contains(call):
                     self._judge(code, call, table)
         super().leave_module(node)
 

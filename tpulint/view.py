@@ -1,0 +1,821 @@
+"""The project view: what one file cannot tell, read from every Python file of the project.
+
+"Is this a model? Does this function run in the step? What is this parameter bound to?" depend
+on other files: the training loop in `train.py` runs `Model.forward` in `model.py` and
+`Scheduler.step` in `samplers.py`; `sample(unet, ...)` is called from `main()` with a diffusers
+UNet. The view answers such questions for the checkers (tpulint.loops, the families).
+
+- Each file is summarised once with the standard `ast` module (no inference, nothing imported
+  or run): its imports, classes with their bases and attribute assignments, functions with their
+  parameters, annotations, local assignments, calls and loops (`FileSummary`, plain JSON).
+- Summaries are cached on disk by content hash in `.tpulint_cache/` at the project root (a plain
+  folder with its own `.gitignore`; never written under site-packages), so an editor re-linting
+  one file reads the others' summaries instead of parsing them.
+- The project is what the command was given (`use_files`), or for pylint and editors the source
+  root of the linted file: the nearest folder with `pyproject.toml`, `setup.py`, `setup.cfg` or
+  `.git`. Text pylint got on stdin replaces that file's text (`ProjectView.with_text`).
+- Library classes are known from rules/frameworks.toml (catalog.Frameworks), never read.
+
+Values are tracked coarsely: a name is a project class or function, an instance of a project
+class, a model, or a library name (`lib:diffusers.UNet2DModel`). Everything is bounded
+(MAX_DEPTH hops, MAX_FILES files) so a large or odd project costs little and never hangs.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from tpulint import __version__, sources
+from tpulint.catalog import Frameworks, load_catalog
+
+CACHE_FOLDER = ".tpulint_cache"
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+MAX_FILES = 20_000
+MAX_FILE_BYTES = 2_000_000
+MAX_DEPTH = 12
+MODULE_CODE = "<module>"  # the qualname under which a file's top-level statements are summarised
+SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", "__pycache__", "node_modules",
+                             "site-packages", ".tox", ".nox", ".mypy_cache", ".pytest_cache", "build", "dist",
+                             CACHE_FOLDER})
+# Methods that return the module they are called on (`Net().to(device).eval()` is still a Net).
+SELF_RETURNING = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float", "bfloat16", "double",
+                            "requires_grad_", "to_empty", "xpu"})
+STEP_METHODS = frozenset({"backward", "generate"})
+ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
+_SUMMARY_VERSION = 1
+
+
+# --- one file ------------------------------------------------------------------------------
+
+
+def summarise(text: str) -> dict:
+    """The FileSummary of a file's text: a JSON-ready dict, {} for text that does not parse.
+
+    Shape: {"imports": [[local, module, member|None, level]], "classes": {qualname: {"line", "bases":
+    [dotted], "attrs": {attr: [[function qualname, ref]]}, "decorators"}}, "functions": {qualname:
+    {"line", "end", "params": [...], "defaults": n, "annotations": {param: dotted}, "assigns": {name:
+    [ref]}, "calls": [[callee ref, line, [arg refs], {keyword: ref}]], "loops": [[line, body line,
+    end line]], "returns": [ref], "owner": class qualname|None}}, "device": bool}. A ref is a string:
+    "d:a.b" (a dotted name), "c:<ref>" (what a call of that ref returns), or "" (anything else).
+    """
+    try:
+        tree = ast.parse(text)
+        summary = _Summariser()
+        summary.visit(tree)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    return summary.result()
+
+
+def ref(node: ast.AST | None) -> str:
+    """The summary's spelling of an expression (see summarise)."""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        dotted = _dotted(node)
+        return f"d:{dotted}" if dotted else ""
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in SELF_RETURNING and isinstance(func.value, ast.Call):
+            return ref(func.value)  # Net().to(device)
+        inner = ref(func)
+        return f"c:{inner}" if inner else ""
+    if isinstance(node, ast.Await):
+        return ref(node.value)
+    return ""
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class _Summariser(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.imports: list = []
+        self.classes: dict = {}
+        self.functions: dict = {MODULE_CODE: _function_record(1, 1, [], 0, {}, None)}
+        self.scope: list[tuple[str, str]] = []  # (kind, name) from the module down
+        self.device = False
+
+    def result(self) -> dict:
+        return {"imports": self.imports, "classes": self.classes, "functions": self.functions, "device": self.device}
+
+    # where we are
+    def _qualname(self, name: str | None = None) -> str:
+        parts = [part for _, part in self.scope] + ([name] if name else [])
+        return ".".join(parts) if parts else MODULE_CODE
+
+    def _function(self) -> dict:
+        for index in range(len(self.scope) - 1, -1, -1):
+            if self.scope[index][0] == "def":
+                return self.functions[".".join(part for _, part in self.scope[: index + 1])]
+        return self.functions[MODULE_CODE]
+
+    def _owner(self) -> str | None:
+        return ".".join(part for _, part in self.scope) if self.scope and self.scope[-1][0] == "class" else None
+
+    # definitions
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".")[0]
+            self.imports.append([local, alias.name if alias.asname else local, None, 0])
+            self._note_device_library(alias.name)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            self.imports.append([alias.asname or alias.name, node.module or "", alias.name, node.level or 0])
+        if not node.level:
+            self._note_device_library(node.module or "")
+
+    def _note_device_library(self, module: str) -> None:
+        if module.split(".")[0] in _device_libraries():
+            self.device = True
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        qualname = self._qualname(node.name)
+        self.classes[qualname] = {"line": node.lineno, "bases": [ref(base) for base in node.bases],
+                                  "attrs": {}, "decorators": [ref(d) for d in node.decorator_list]}
+        self._function()["assigns"].setdefault(node.name, []).append(f"k:{qualname}")
+        self.scope.append(("class", node.name))
+        self.generic_visit(node)
+        self.scope.pop()
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        owner = self._owner()
+        qualname = self._qualname(node.name)
+        arguments = node.args
+        params = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+        annotations = {a.arg: ref(a.annotation) for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+                       if a.annotation is not None and ref(a.annotation)}
+        self.functions[qualname] = _function_record(node.lineno, node.end_lineno or node.lineno, params,
+                                                    len(arguments.defaults), annotations, owner)
+        if owner is None:
+            self._function()["assigns"].setdefault(node.name, []).append(f"f:{qualname}")
+        self.scope.append(("def", node.name))
+        for statement in node.body:
+            self.visit(statement)
+        self.scope.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    # what a function does
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.generic_visit(node)
+        value = ref(node.value)
+        for target in node.targets:
+            self._bind(target, node.value, value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.generic_visit(node)
+        if node.value is not None:
+            self._bind(node.target, node.value, ref(node.value))
+
+    def _bind(self, target: ast.AST, value_node: ast.AST, value: str) -> None:
+        function = self._function()
+        if isinstance(target, ast.Name):
+            function["assigns"].setdefault(target.id, []).append(value)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+            self._attribute(target.attr, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            values = value_node.elts if isinstance(value_node, (ast.Tuple, ast.List)) else None
+            for index, element in enumerate(target.elts):
+                if values is not None and len(values) == len(target.elts):
+                    self._bind(element, values[index], ref(values[index]))
+                elif value.startswith("c:"):
+                    # model, opt = accelerator.prepare(model, opt): the n-th of a call's results
+                    self._bind(element, value_node, f"u{index}:{value}")
+
+    def _attribute(self, name: str, value: str) -> None:
+        function = self._function()
+        owner = function["owner"]
+        if owner is not None and owner in self.classes:
+            self.classes[owner]["attrs"].setdefault(name, []).append([self._qualname_of(function), value])
+
+    def _qualname_of(self, function: dict) -> str:
+        return next(name for name, record in self.functions.items() if record is function)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        function = self._function()
+        keywords = {keyword.arg: ref(keyword.value) for keyword in node.keywords if keyword.arg}
+        function["calls"].append([ref(node.func), node.lineno, [ref(arg) for arg in node.args], keywords])
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "register_modules":
+            for keyword, value in keywords.items():  # diffusers: self.register_modules(unet=unet, ...)
+                self._attribute(keyword, value)
+        if _places_on_accelerator(node):
+            self.device = True
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.generic_visit(node)
+        self._function()["returns"].append(ref(node.value))
+
+    def visit_For(self, node: ast.For | ast.AsyncFor | ast.While) -> None:
+        self.generic_visit(node)
+        body = node.body[0].lineno if node.body else node.lineno
+        self._function()["loops"].append([node.lineno, body, node.end_lineno or node.lineno])
+
+    visit_AsyncFor = visit_While = visit_For
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        return  # its calls run when it is called, not here
+
+
+def _function_record(line: int, end: int, params: list, defaults: int, annotations: dict, owner: str | None) -> dict:
+    return {"line": line, "end": end, "params": params, "defaults": defaults, "annotations": annotations,
+            "assigns": {}, "calls": [], "loops": [], "returns": [], "owner": owner}
+
+
+def _places_on_accelerator(call: ast.Call) -> bool:
+    """`.cuda()`, `.to("cuda")`, `.to(device)`, `torch.device("cuda")`, `device="cuda"`: syntactic."""
+    func = call.func
+    texts = [arg.value for arg in (*call.args, *(k.value for k in call.keywords if k.arg == "device"))
+             if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+    if any(text.split(":")[0] in ("cuda", "xla", "tpu", "mps") for text in texts):
+        return True
+    if isinstance(func, ast.Attribute) and func.attr == "cuda" and not call.args[1:]:
+        return True
+    if isinstance(func, ast.Attribute) and func.attr == "to" and call.args:
+        first = call.args[0]
+        return isinstance(first, (ast.Name, ast.Attribute)) and "device" in (_dotted(first) or "").lower()
+    return False
+
+
+@lru_cache(maxsize=1)
+def _device_libraries() -> frozenset[str]:
+    return frozenset({"torch_xla", "torch_tpu", *load_catalog().frameworks.places_tensors})
+
+
+# --- the cache -----------------------------------------------------------------------------
+
+
+class SummaryCache:
+    """Summaries on disk by content hash: `<root>/.tpulint_cache/view-<version>/<hash>.json`.
+
+    Never raises: an unwritable or odd cache folder means summaries are computed and not kept.
+    A folder under site-packages (an installed library) is never written to.
+    """
+
+    def __init__(self, root: Path | None) -> None:
+        self.folder = None
+        if root is not None and "site-packages" not in root.parts and "dist-packages" not in root.parts:
+            self.folder = root / CACHE_FOLDER / f"view-{__version__}-{_SUMMARY_VERSION}"
+        self.hits = 0
+        self.misses = 0
+
+    def summary(self, data: bytes) -> dict:
+        key = hashlib.blake2b(data, digest_size=16).hexdigest()
+        found = self._read(key)
+        if found is not None:
+            self.hits += 1
+            return found
+        self.misses += 1
+        summary = summarise(data.decode("utf-8", "replace"))
+        self._write(key, summary)
+        return summary
+
+    def _read(self, key: str) -> dict | None:
+        if self.folder is None:
+            return None
+        try:
+            with open(self.folder / f"{key}.json", encoding="utf-8") as handle:
+                found = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        return found if isinstance(found, dict) else None
+
+    def _write(self, key: str, summary: dict) -> None:
+        if self.folder is None:
+            return
+        try:
+            if not self.folder.is_dir():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                ignore = self.folder.parent / ".gitignore"
+                if not ignore.exists():
+                    ignore.write_text("# Made by tpulint: its cache, safe to delete.\n*\n", encoding="utf-8")
+            temporary = self.folder / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+            temporary.write_text(json.dumps(summary, separators=(",", ":")), encoding="utf-8")
+            os.replace(temporary, self.folder / f"{key}.json")
+        except OSError:
+            self.folder = None  # read-only tree: keep going without a cache
+
+
+# --- the project ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a function comes to run in the step: the loop or framework entry point that starts it
+    (`train.py:88`, `LightningModule.training_step`) and the first project function the step
+    calls on the way (`Scheduler.step`), for the message."""
+
+    origin: str
+    through: str
+
+    def describe(self) -> str:
+        return f"runs in the step of {self.origin} through {self.through}"
+
+
+@dataclass
+class ProjectView:
+    """Summaries of every file of a project, and the project-wide answers built from them.
+
+    `files` maps absolute path -> FileSummary dict. Keys used below: (path, qualname) for a
+    function or class. Every answer is computed on first use and kept.
+    """
+
+    root: Path
+    files: dict[str, dict]
+    frameworks: Frameworks
+    _modules: dict[str, list[str]] = field(default_factory=dict)
+    _reach: dict | None = None
+    _model_classes: dict = field(default_factory=dict)
+    _callers: dict | None = None
+    _active: set = field(default_factory=set)
+    _values: dict = field(default_factory=dict)
+    cache: SummaryCache | None = None
+
+    def __post_init__(self) -> None:
+        for path in self.files:
+            parts = Path(path).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            for start in range(len(parts) - 1, max(len(parts) - 8, 0), -1):
+                self._modules.setdefault(".".join(parts[start:]), []).append(path)
+
+    # --- names -------------------------------------------------------------------------
+    @property
+    def is_device_project(self) -> bool:
+        """Anything in the project places a tensor or module on an accelerator, or uses a
+        library that does (rules/frameworks.toml `places_tensors`, torch_xla)."""
+        return any(summary.get("device") for summary in self.files.values())
+
+    def module_path(self, importer: str, module: str, level: int) -> str | None:
+        """The project file an import names, from the importing file (None: not the project's)."""
+        if level:
+            base = Path(importer).parent
+            for _ in range(level - 1):
+                base = base.parent
+            target = base.joinpath(*module.split(".")) if module else base
+            for candidate in (target.with_suffix(".py"), target / "__init__.py"):
+                if str(candidate) in self.files:
+                    return str(candidate)
+            return None
+        candidates = self._modules.get(module, [])
+        if not candidates:
+            return None
+        return max(candidates, key=lambda path: len(os.path.commonpath([path, importer])))
+
+    def values(self, path: str, function: str, expression: str, depth: int = 0) -> set[tuple]:
+        """What a ref (see summarise) may be, in a function of a file: a set of values
+        ("class", path, qualname), ("function", path, qualname), ("instance", path, class),
+        ("module", path), ("model", why), ("lib", qualified name), ("lib-instance", qualified)."""
+        if depth > MAX_DEPTH or not expression:
+            return set()
+        key = (path, function, expression, depth)
+        found = self._values.get(key)
+        if found is None:
+            found = self._values[key] = frozenset(self._evaluate(path, function, expression, depth))
+        return set(found)
+
+    def _evaluate(self, path: str, function: str, expression: str, depth: int) -> set[tuple]:
+        kind, _, rest = expression.partition(":")
+        if kind == "d":
+            return self._dotted(path, function, rest, depth)
+        if kind == "c":
+            return self._called(path, function, rest, depth)
+        if kind == "k":
+            return {("class", path, rest)}
+        if kind == "f":
+            return {("function", path, rest)}
+        if kind.startswith("u") and kind[1:].isdigit():  # the n-th result of a call
+            return self._unpacked(path, function, rest.partition(":")[2], int(kind[1:]), depth)
+        return set()
+
+    def _unpacked(self, path: str, function: str, callee: str, index: int, depth: int) -> set[tuple]:
+        """`model, opt = accelerator.prepare(model, opt)`: a wrapper's n-th result is its n-th argument."""
+        if not self._is_wrapper(path, function, callee, depth):
+            return set()
+        found = set()
+        for _, _, arguments, _ in self._calls_named(path, function, callee):
+            if index < len(arguments):
+                found |= self.values(path, function, arguments[index], depth + 1)
+        return found
+
+    def _calls_named(self, path: str, function: str, callee: str) -> list:
+        record = self.files[path]["functions"].get(function, {})
+        return [call for call in record.get("calls", ()) if call[0] == callee]
+
+    def is_model(self, value: tuple) -> bool:
+        """A value is a model: built by a known factory, or an instance of a model class."""
+        return value[0] == "model" or (value[0] == "instance" and self.is_model_class(value[1], value[2]))
+
+    def _dotted(self, path: str, function: str, dotted: str, depth: int) -> set[tuple]:
+        head, *attributes = dotted.split(".")
+        found = self._name(path, function, head, depth)
+        for attribute in attributes:
+            found = {member for value in found for member in self._member(value, attribute, depth)}
+            if not found:
+                break
+        return found
+
+    def _name(self, path: str, function: str, name: str, depth: int) -> set[tuple]:
+        summary = self.files.get(path, {})
+        functions = summary.get("functions", {})
+        scope = function
+        while True:
+            record = functions.get(scope)
+            if record is not None:
+                if name in record["params"]:
+                    return self._parameter(path, scope, name, depth)
+                if name in record["assigns"]:
+                    return {value for expression in record["assigns"][name]
+                            for value in self.values(path, scope, expression, depth + 1)}
+            if scope == MODULE_CODE:
+                break
+            scope = scope.rpartition(".")[0] or MODULE_CODE
+            while scope != MODULE_CODE and scope not in functions:  # skip enclosing classes
+                scope = scope.rpartition(".")[0] or MODULE_CODE
+        for local, module, member, level in summary.get("imports", ()):
+            if local == name:
+                return self._imported(path, module, member, level, depth)
+        for local, module, member, level in summary.get("imports", ()):
+            if local == "*" or member == "*":
+                target = self.module_path(path, module, level)
+                if target is not None and depth < MAX_DEPTH:
+                    found = self._dotted(target, MODULE_CODE, name, depth + 1)
+                    if found:
+                        return found
+        return set()
+
+    def _imported(self, path: str, module: str, member: str | None, level: int, depth: int) -> set[tuple]:
+        if member is None:
+            target = self.module_path(path, module, level)
+            return {("module", target)} if target else {("lib", module)}
+        target = self.module_path(path, module, level)
+        if target is None:
+            submodule = self.module_path(path, f"{module}.{member}" if module else member, level)
+            if submodule is not None:
+                return {("module", submodule)}
+            return set() if level else {("lib", f"{module}.{member}")}
+        found = self._member(("module", target), member, depth + 1)
+        if not found:
+            submodule = self.module_path(path, f"{module}.{member}" if module else member, level)
+            return {("module", submodule)} if submodule else set()
+        return found
+
+    def _member(self, value: tuple, attribute: str, depth: int) -> set[tuple]:
+        kind = value[0]
+        if kind == "module":
+            return self._name(value[1], MODULE_CODE, attribute, depth + 1) if depth < MAX_DEPTH else set()
+        if kind == "lib":
+            return {("lib", f"{value[1]}.{attribute}")}
+        if kind == "lib-instance":
+            return {("lib", f"{value[1]}.{attribute}")}
+        if kind in ("instance", "class"):
+            method = self.method(value[1], value[2], attribute)
+            if method is not None:
+                return {("function", *method)}
+            if kind == "instance" and attribute in SELF_RETURNING:
+                return {value}
+            if kind == "instance":
+                return self._instance_attribute(value[1], value[2], attribute, depth)
+        if kind == "model" and attribute in SELF_RETURNING:
+            return {value}
+        return set()
+
+    def _instance_attribute(self, path: str, klass: str, attribute: str, depth: int) -> set[tuple]:
+        found = set()
+        for owner_path, owner in self._class_chain(path, klass):
+            for function, expression in self.files[owner_path]["classes"][owner]["attrs"].get(attribute, ()):
+                found |= self.values(owner_path, function, expression, depth + 1)
+            if found:
+                break
+        if not found and attribute in self.frameworks.components and self._is_pipeline(path, klass):
+            found.add(("model", f"the pipeline's {attribute}"))
+        return found
+
+    def _called(self, path: str, function: str, callee: str, depth: int) -> set[tuple]:
+        found = set()
+        for value in self.values(path, function, callee, depth + 1):
+            kind = value[0]
+            if kind == "class":
+                found.add(("instance", *value[1:]))
+            elif kind == "function" and depth < MAX_DEPTH:
+                record = self.files[value[1]]["functions"].get(value[2], {})
+                for expression in record.get("returns", ()):
+                    found |= self.values(value[1], value[2], expression, depth + 1)
+            elif kind == "lib":
+                found |= self._library_call(path, function, value[1], callee, depth)
+            elif kind in ("model", "instance") and callee.rpartition(".")[2] in SELF_RETURNING:
+                found.add(value)
+        return found
+
+    def _library_call(self, path: str, function: str, name: str, callee: str, depth: int) -> set[tuple]:
+        frameworks = self.frameworks
+        head = name.rpartition(".")[2]
+        if frameworks.builds_model(name) or name in frameworks.model_bases or _is_torch_layer(name):
+            return {("model", name)}
+        if name in frameworks.wrappers:
+            for _, _, arguments, _ in self._calls_named(path, function, callee):
+                wrapped = self.values(path, function, arguments[0], depth + 1) if arguments else set()
+                if any(value[0] == "model" for value in wrapped):
+                    return {value for value in wrapped if value[0] == "model"}
+            return set()
+        return {("lib-instance", name)} if head[:1].isupper() else set()
+
+    def _is_wrapper(self, path: str, function: str, callee: str, depth: int) -> bool:
+        names = {value[1] for value in self.values(path, function, callee, depth + 1) if value[0] == "lib"}
+        return bool(names & self.frameworks.wrappers)
+
+    # --- classes -----------------------------------------------------------------------
+    def method(self, path: str, klass: str, name: str) -> tuple[str, str] | None:
+        """(path, qualname) of the method `name` a project class has or inherits from project bases."""
+        for owner_path, owner in self._class_chain(path, klass):
+            qualname = f"{owner}.{name}"
+            if qualname in self.files[owner_path]["functions"]:
+                return owner_path, qualname
+        return None
+
+    def _class_chain(self, path: str, klass: str) -> list[tuple[str, str]]:
+        chain, pending, seen = [], [(path, klass)], set()
+        while pending and len(chain) < 16:
+            current = pending.pop(0)
+            if current in seen or current[1] not in self.files.get(current[0], {}).get("classes", {}):
+                continue
+            seen.add(current)
+            chain.append(current)
+            for base in self.files[current[0]]["classes"][current[1]]["bases"]:
+                for value in self.values(current[0], MODULE_CODE, base, 2):
+                    if value[0] == "class":
+                        pending.append((value[1], value[2]))
+        return chain
+
+    def library_bases(self, path: str, klass: str) -> set[str]:
+        """The library classes (qualified names) a project class derives from, through project bases."""
+        names = set()
+        for owner_path, owner in self._class_chain(path, klass):
+            for base in self.files[owner_path]["classes"][owner]["bases"]:
+                names |= {value[1] for value in self.values(owner_path, MODULE_CODE, base, 2) if value[0] == "lib"}
+        return names
+
+    def is_model_class(self, path: str, klass: str) -> bool:
+        """Derives from torch.nn.Module (any torch.nn class) or a known library model base."""
+        key = (path, klass)
+        if key not in self._model_classes:
+            bases = self.library_bases(path, klass)
+            self._model_classes[key] = any(base in self.frameworks.model_bases or base.startswith("torch.nn.")
+                                           for base in bases)
+        return self._model_classes[key]
+
+    def _is_pipeline(self, path: str, klass: str) -> bool:
+        return bool(self.library_bases(path, klass) & self.frameworks.pipelines)
+
+    def entry_methods(self, path: str, klass: str) -> frozenset[str]:
+        """The methods a framework runs in the step for this class (`training_step` of a
+        LightningModule, `forward` of every model)."""
+        methods = set()
+        for base in self.library_bases(path, klass):
+            methods |= self.frameworks.entry_points.get(base, frozenset())
+            if base.startswith("torch.nn."):
+                methods.add("forward")
+        if self.is_model_class(path, klass):
+            methods.add("forward")
+        return frozenset(methods)
+
+    # --- parameters --------------------------------------------------------------------
+    def _parameter(self, path: str, function: str, name: str, depth: int) -> set[tuple]:
+        record = self.files[path]["functions"][function]
+        owner = record["owner"]
+        if owner is not None and record["params"] and record["params"][0] == name:
+            return {("instance", path, owner)}
+        key = (path, function, name)
+        if key in self._active:
+            return set()  # a parameter passed back to its own function: what the other calls pass decides
+        self._active.add(key)
+        try:
+            return self._bound_parameter(path, function, record, name, depth)
+        finally:
+            self._active.discard(key)
+
+    def _bound_parameter(self, path: str, function: str, record: dict, name: str, depth: int) -> set[tuple]:
+        found = set()
+        owner = record["owner"]
+        annotation = record["annotations"].get(name)
+        if annotation:
+            for value in self.values(path, MODULE_CODE, annotation, depth + 1):
+                if value[0] == "class":
+                    found.add(("instance", *value[1:]))
+                elif value[0] == "lib" and (value[1] in self.frameworks.model_bases
+                                            or self.frameworks.builds_model(f"{value[1]}.from_pretrained")):
+                    found.add(("model", value[1]))
+        if depth >= MAX_DEPTH - 1:
+            return found
+        for caller_path, caller, arguments, keywords in self.call_sites(path, function, depth + 1):
+            expression = keywords.get(name)
+            if expression is None:
+                position = record["params"].index(name) - (1 if owner is not None else 0)
+                expression = arguments[position] if 0 <= position < len(arguments) else None
+            if expression:
+                found |= self.values(caller_path, caller, expression, depth + 1)
+        return found
+
+    def call_sites(self, path: str, function: str, depth: int = 0) -> list[tuple[str, str, list, dict]]:
+        """Every call of a project function or method in the project: (path, caller qualname,
+        argument refs, keyword refs). A class's `__init__` is called by the class's name."""
+        short = function.rpartition(".")[2]
+        owner = self.files[path]["functions"][function]["owner"]
+        wanted = owner.rpartition(".")[2] if short == "__init__" and owner else short
+        found = []
+        for caller_path, caller, call in self._callers_named(wanted):
+            targets = self.values(caller_path, caller, call[0], depth)
+            if short == "__init__":
+                hit = any(value[0] == "class" and (value[1], value[2]) == (path, owner) for value in targets)
+            else:
+                hit = any(value[0] == "function" and (value[1], value[2]) == (path, function) for value in targets)
+            if hit:
+                found.append((caller_path, caller, call[2], call[3]))
+        return found
+
+    def _callers_named(self, short: str) -> list:
+        if self._callers is None:
+            self._callers = {}
+            for path, summary in self.files.items():
+                for qualname, record in summary.get("functions", {}).items():
+                    for call in record["calls"]:
+                        name = call[0].rpartition(".")[2].removeprefix("d:")
+                        self._callers.setdefault(name, []).append((path, qualname, call))
+        return self._callers.get(short, [])
+
+    # --- the step ----------------------------------------------------------------------
+    def reach(self, path: str, qualname: str) -> Reach | None:
+        """How a project function comes to run in the step, or None if no step reaches it."""
+        if self._reach is None:
+            self._reach = self._compute_reach()
+        return self._reach.get((path, qualname))
+
+    def _compute_reach(self) -> dict:
+        reach: dict = {}
+        frontier: list[tuple[tuple[str, str], Reach]] = []
+        for path, summary in self.files.items():
+            for klass in summary.get("classes", {}):
+                for method in self.entry_methods(path, klass):
+                    found = self.method(path, klass, method)
+                    if found is not None and found not in reach:
+                        reach[found] = Reach(f"{_short_class(klass)}.{method}", found[1])
+                        frontier.append((found, reach[found]))
+            for function, record in summary.get("functions", {}).items():
+                for line, body, end in record["loops"]:
+                    calls = [call for call in record["calls"] if body <= call[1] <= end]
+                    if self._is_step(path, function, calls):
+                        origin = f"{Path(path).name}:{line}"
+                        for target in self._targets(path, function, calls):
+                            if target not in reach:
+                                reach[target] = Reach(origin, target[1])
+                                frontier.append((target, reach[target]))
+        hops = 0
+        while frontier and hops < 10_000:
+            (path, function), how = frontier.pop()
+            hops += 1
+            record = self.files[path]["functions"].get(function)
+            if record is None:
+                continue
+            for target in self._targets(path, function, record["calls"]):
+                if target not in reach:
+                    reach[target] = how
+                    frontier.append((target, how))
+        return reach
+
+    def _is_step(self, path: str, function: str, calls: list) -> bool:
+        """A loop body runs a step: a backward pass, generate, or a call of a model."""
+        for callee, _, _, _ in calls:
+            if callee.rpartition(".")[2] in STEP_METHODS:
+                return True
+            if any(self.is_model(value) for value in self.values(path, function, callee)):
+                return True
+        return False
+
+    def _targets(self, path: str, function: str, calls: list) -> set[tuple[str, str]]:
+        """Project functions the calls run: functions, methods, a class's __init__, a model's forward."""
+        targets = set()
+        for callee, _, _, _ in calls:
+            for value in self.values(path, function, callee):
+                if value[0] == "function":
+                    targets.add((value[1], value[2]))
+                elif value[0] == "instance":
+                    for method in ("__call__", "forward"):
+                        found = self.method(value[1], value[2], method)
+                        if found is not None:
+                            targets.add(found)
+        return targets
+
+
+def _is_torch_layer(name: str) -> bool:
+    """`torch.nn.Linear(...)` builds a module; a loss (`torch.nn.CrossEntropyLoss`) is arithmetic."""
+    head = name.rpartition(".")[2]
+    return name.startswith("torch.nn.") and head[:1].isupper() and not head.endswith("Loss") and ".functional." not in name
+
+
+def _short_class(qualname: str) -> str:
+    return qualname.rpartition(".")[2]
+
+
+# --- which project ---------------------------------------------------------------------------
+
+
+def source_root(path: Path) -> Path:
+    """The nearest folder above path with pyproject.toml, setup.py, setup.cfg or .git; else
+    path's own folder."""
+    folder = path.parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return folder
+
+
+def python_files(root: Path) -> list[str]:
+    """Every *.py under root (sorted absolute paths), skipping SKIPPED_FOLDERS and hidden folders,
+    at most MAX_FILES. Links are not followed (a project's own files are real files in it)."""
+    found: list[str] = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if name not in SKIPPED_FOLDERS and not name.startswith("."))
+        found.extend(os.path.join(folder, name) for name in sorted(names) if name.endswith(".py"))
+        if len(found) >= MAX_FILES:
+            break
+    return found[:MAX_FILES]
+
+
+_COMMAND_FILES: list[str] | None = None
+_COMMAND_ROOT: Path | None = None
+_VIEWS: dict[tuple, ProjectView] = {}
+_LOCK = threading.Lock()
+
+
+def use_files(files: list[str] | None, root: Path | None = None) -> None:
+    """The command's project: every file of one run, its cache under root (default: the files'
+    common folder). None: back to the source root of each linted file (pylint, editors)."""
+    global _COMMAND_FILES, _COMMAND_ROOT
+    _COMMAND_FILES = None if files is None else sorted(os.path.abspath(path) for path in files if path.endswith(".py"))
+    _COMMAND_ROOT = root if root is not None or not _COMMAND_FILES else Path(os.path.commonpath(_COMMAND_FILES))
+    _VIEWS.clear()
+
+
+def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
+    """The view of the project `path` belongs to, built once per run and project; `text` (what
+    pylint read from stdin) replaces the file's text on disk. None for a file with no path."""
+    if not path:
+        return None
+    path = os.path.abspath(path)
+    if _COMMAND_FILES is not None:
+        files, root = _COMMAND_FILES, _COMMAND_ROOT or Path(path).parent
+        if path not in files:
+            files = [*files, path]
+    else:
+        root = source_root(Path(path))
+        files = None
+    key = (str(root), path if text is not None else None, hashlib.blake2b(text or b"", digest_size=8).hexdigest())
+    with _LOCK:
+        view = _VIEWS.get(key)
+        if view is None:
+            view = _VIEWS[key] = build(root, files if files is not None else python_files(root), {path: text} if text else {})
+    return view
+
+
+def build(root: Path, files: list[str], texts: dict[str, bytes] | None = None) -> ProjectView:
+    """Summarise files (absolute paths) into a view; texts override what is on disk. Unreadable
+    and oversized files are left out (the checkers report on them, not the view)."""
+    cache = SummaryCache(_cache_root(root))
+    summaries = {}
+    texts = texts or {}
+    for path in files:
+        data = texts.get(path)
+        if data is None:
+            data = _read(path)
+        if data is not None:
+            summaries[path] = cache.summary(data)
+    return ProjectView(root, summaries, load_catalog().frameworks, cache=cache)
+
+
+def _cache_root(root: Path) -> Path | None:
+    return root if root.is_dir() and os.access(root, os.W_OK) else None
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        return sources.read_bytes(path, MAX_FILE_BYTES)
+    except sources.Unreadable:
+        return None
