@@ -115,7 +115,7 @@ class OpEntry:
 
 
 _FRAMEWORK_KEYS = {"name", "read_from", "model_bases", "pretrained", "not_models", "factories", "factory_prefixes",
-                   "wrappers", "pipelines", "components", "entry_points", "places_tensors"}
+                   "wrappers", "pipelines", "components", "entry_points", "places_tensors", "padding_collators"}
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,10 @@ class Frameworks:
     pipelines: frozenset[str] = frozenset()
     components: frozenset[str] = frozenset()
     entry_points: dict[str, frozenset[str]] = field(default_factory=dict)  # base -> methods run in the step
+    entry_tensors: dict[str, frozenset[str]] = field(default_factory=dict)  # base -> parameters given device tensors
+    entry_models: dict[str, frozenset[str]] = field(default_factory=dict)  # base -> parameters given the model
     places_tensors: tuple[str, ...] = ()  # top-level package names
+    padding_collators: frozenset[str] = frozenset()  # collator classes that pad to the batch's longest item
 
     def builds_model(self, name: str) -> bool:
         """A call of `name` returns a model: a factory, or `X.from_pretrained`-like on a model class."""
@@ -148,16 +151,18 @@ class Frameworks:
 
 
 def _load_frameworks(path: Path) -> Frameworks:
-    merged: dict[str, Any] = {"entry_points": {}}
+    merged: dict[str, Any] = {"entry_points": {}, "entry_tensors": {}, "entry_models": {}}
     for raw in _read_toml(path).get("framework", []):
         unknown = raw.keys() - _FRAMEWORK_KEYS
         if unknown or "read_from" not in raw:
             raise CatalogError(f"{path}: framework {raw.get('name', '?')} has unknown keys {sorted(unknown)} or no read_from")
         for key in ("model_bases", "pretrained", "not_models", "factories", "factory_prefixes", "wrappers", "pipelines",
-                    "components"):
+                    "components", "padding_collators"):
             merged.setdefault(key, []).extend(raw.get(key, ()))
         for entry in raw.get("entry_points", ()):
             merged["entry_points"].setdefault(entry["base"], set()).update(entry["methods"])
+            merged["entry_tensors"].setdefault(entry["base"], set()).update(entry.get("tensors", ()))
+            merged["entry_models"].setdefault(entry["base"], set()).update(entry.get("models", ()))
         if raw.get("places_tensors"):
             merged.setdefault("places_tensors", []).append(raw["name"])
     return Frameworks(
@@ -170,7 +175,10 @@ def _load_frameworks(path: Path) -> Frameworks:
         pipelines=frozenset(merged.get("pipelines", ())),
         components=frozenset(merged.get("components", ())),
         entry_points={base: frozenset(methods) for base, methods in merged["entry_points"].items()},
+        entry_tensors={base: frozenset(names) for base, names in merged["entry_tensors"].items()},
+        entry_models={base: frozenset(names) for base, names in merged["entry_models"].items()},
         places_tensors=tuple(merged.get("places_tensors", ())),
+        padding_collators=frozenset(merged.get("padding_collators", ())),
     )
 
 

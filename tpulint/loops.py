@@ -15,6 +15,7 @@ A module that never moves anything to a device is CPU code and has no device wor
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -142,6 +143,7 @@ class DeviceCode:
         self._steps: dict[nodes.FunctionDef, bool] = {}
         self._step_scopes: StepScopes | None = None
         self._project: view.ProjectView | None | bool = False  # False: not looked up yet
+        self.path = os.path.abspath(module.file) if module.file else ""  # as the project view keys files
 
     @property
     def project(self) -> view.ProjectView | None:
@@ -377,7 +379,7 @@ class DeviceCode:
             for assignment in klass.instance_attrs.get(attribute.attrname, [])
             if isinstance(assignment.parent, nodes.Assign) and assignment.parent.targets == [assignment]
         ]
-        return _strongest({self.kind(value, depth + 1) for value in values} - {None})
+        return _strongest({self.kind(value, depth + 1) for value in values} - {None}) or self._project_kind(attribute)
 
     def _parameter_kind(self, binding: nodes.AssignName, arguments: nodes.Arguments, depth: int) -> str | None:
         function = arguments.parent
@@ -389,11 +391,16 @@ class DeviceCode:
                 and isinstance(function.parent, nodes.ClassDef) and function.parent.name in self._derived_classes()[Kind.MODULE]
                 and not _has_default(binding, arguments)):
             return Kind.TENSOR  # a model's forward takes its inputs as tensors (flags have defaults)
+        given = self._entry_parameter_kind(binding, arguments.parent)
+        if given is not None:
+            return given
         annotation = _annotation_of(binding, arguments)
         if annotation is not None:
             name = self.qualified(annotation) or ""
             if name in NN_MODULE or name.endswith(("PreTrainedModel", ".Module")):
                 return Kind.MODULE
+            if self._annotates_tensor(annotation):
+                return Kind.TENSOR
         function = arguments.parent
         if not isinstance(function, nodes.FunctionDef):
             return None
@@ -402,7 +409,36 @@ class DeviceCode:
         for call in self._calls_of(function):
             value = resolve.argument(call, position if not _is_method(function) else _shifted(position), binding.name)
             kinds.add(self.kind(value, depth + 1))
-        return _strongest(kinds - {None}) or self._kind_from_use(binding, function, depth)
+        return (_strongest(kinds - {None}) or self._project_kind(binding)
+                or self._kind_from_use(binding, function, depth))
+
+    def _annotates_tensor(self, annotation: nodes.NodeNG) -> bool:
+        """`x: torch.Tensor`, `Optional[Tensor]`, `Tensor | None`, `torch.FloatTensor`: a tensor
+        parameter (in a device project, a device tensor unless proven otherwise)."""
+        for node in (annotation, *annotation.nodes_of_class((nodes.Name, nodes.Attribute))):
+            name = self.qualified(node) if isinstance(node, (nodes.Name, nodes.Attribute)) else None
+            if name is not None and name.startswith("torch.") and name.endswith("Tensor") and name.count(".") == 1:
+                return True
+        return False
+
+    def _entry_parameter_kind(self, binding: nodes.AssignName, function: nodes.NodeNG) -> str | None:
+        """What a framework passes to a parameter of its entry point (rules/frameworks.toml)."""
+        project = self.project
+        if project is None or not isinstance(function, nodes.FunctionDef) or not _is_method(function):
+            return None
+        given = project.entry_parameter(self.path, qualname(function), binding.name)
+        return {"tensor": Kind.TENSOR, "model": Kind.MODULE}.get(given)
+
+    def _project_kind(self, node: nodes.AssignName | nodes.Attribute) -> str | None:
+        """A model the project view finds behind a parameter (what call sites in other files pass,
+        its annotation) or an attribute (`self.register_modules(unet=unet)`, a pipeline component)."""
+        project = self.project
+        function = node.scope()
+        if project is None or not isinstance(function, nodes.FunctionDef):
+            return None
+        dotted = node.name if isinstance(node, nodes.AssignName) else node.as_string()
+        values = project.values(self.path, qualname(function), f"d:{dotted}")
+        return Kind.MODULE if any(project.is_model(value) for value in values) else None
 
     def passed_for(self, name: nodes.Name) -> list[nodes.NodeNG]:
         """When name is a parameter of its function, what the module's call sites pass for it
@@ -537,10 +573,23 @@ class DeviceCode:
             return [Event(work=call)]
         function = self.function_called(call)
         if function is None:
-            return []
+            effect = self.project_effect(call)
+            if effect is None:
+                return []
+            return ([Event(work=call)] if effect.steps else []) + ([Event(barrier=call)] if effect.barrier else [])
         # The helper's work and barrier happen at this call, which is what a report should name.
         return [Event(work=call if event.work is not None else None, barrier=call if event.barrier is not None else None)
                 for event in self.function_events(function)]
+
+    def project_effect(self, call: nodes.Call) -> view.Effect | None:
+        """What a call of a project function this module cannot see runs (another file's
+        `train_step(model, batch)`, a helper object's method), from the project view."""
+        project = self.project
+        if project is None:
+            return None
+        effects = [project.effect(value[1], value[2]) for value in self.project_values(call.func)
+                   if value[0] == "function"]
+        return next((effect for effect in effects if effect.steps or effect.barrier), None)
 
     def _is_device_work(self, call: nodes.Call, name: str | None) -> bool:
         func = call.func
@@ -743,7 +792,22 @@ class DeviceCode:
     def _syncs_each_step(self, iterable: nodes.NodeNG) -> bool:
         """The loop iterates a loader that syncs every step (MpDeviceLoader, accelerate's), also
         through enumerate(), zip(), iter(), tqdm() and itertools wrappers."""
-        return any(self.kind(source) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER) for source in iterated(iterable))
+        sources = iterated(iterable)
+        if any(self.kind(source) in (Kind.SYNCING_LOADER, Kind.FRAMEWORK_LOADER) for source in sources):
+            return True
+        return any(value[0] == "syncing-loader" for source in sources for value in self.project_values(source))
+
+    def project_values(self, node: nodes.NodeNG) -> set[tuple]:
+        """What the project view says a name, attribute or call of one is (tpulint.view.ProjectView.values)."""
+        project = self.project
+        call = isinstance(node, nodes.Call)
+        target = node.func if call else node
+        dotted = target.as_string() if isinstance(target, (nodes.Name, nodes.Attribute)) else ""
+        if project is None or not dotted or not all(part.isidentifier() for part in dotted.split(".")):
+            return set()
+        scope = node.frame()
+        where = qualname(scope) if isinstance(scope, nodes.FunctionDef) else view.MODULE_CODE
+        return project.values(self.path, where, f"c{node.lineno}:d:{dotted}" if call else f"d:{dotted}")
 
     def _inside_model(self, node: nodes.NodeNG) -> bool:
         """node is in the code of a class deriving from torch.nn.Module or torch.optim.Optimizer."""
@@ -769,7 +833,8 @@ class DeviceCode:
             return True
         function = self.function_called(node)
         if function is None:
-            return False
+            effect = self.project_effect(node)
+            return effect is not None and effect.steps and not effect.loops_over_steps
         self.function_events(function)
         # A helper that loops over steps itself (train_one_epoch) makes its caller an epoch loop.
         return self._steps.get(function, False) and not self._loops_over_steps(function)
@@ -948,7 +1013,7 @@ class StepScopes:
         scope = node if isinstance(node, nodes.FunctionDef) else node.frame()
         while isinstance(scope, (nodes.FunctionDef, nodes.Lambda)):
             if isinstance(scope, nodes.FunctionDef):
-                found = project.reach(self.code.module.file, qualname(scope))
+                found = project.reach(self.code.path, qualname(scope))
                 if found is not None:
                     return found
             scope = scope.parent.frame() if scope.parent is not None else None
@@ -1000,6 +1065,20 @@ def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
         return False
 
     return StepScopes(step_loops, in_step, code)
+
+
+def variable_interval(node: nodes.NodeNG, loop: nodes.NodeNG) -> nodes.NodeNG | None:
+    """The interval of `if step % interval == 0:` around node when it is not a constant (a
+    setting such as args.log_interval, which may be 1), else None."""
+    child = node
+    while child is not loop and child.parent is not None:
+        parent = child.parent
+        if isinstance(parent, nodes.If) and child is not parent.test:
+            for operation in parent.test.nodes_of_class(nodes.BinOp):
+                if operation.op == "%" and not isinstance(operation.right, nodes.Const):
+                    return operation.right
+        child = parent
+    return None
 
 
 def conditional_on_iteration(node: nodes.NodeNG, loop: nodes.NodeNG) -> bool:

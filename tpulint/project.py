@@ -47,6 +47,11 @@ def class_kind(klass: nodes.ClassDef, roots: dict[str, frozenset[str]]) -> str |
     return None
 
 
+def star_imported_module(statement: nodes.ImportFrom) -> nodes.Module | None:
+    """The project module `from helpers import *` reads (None for an installed library's)."""
+    return _project_module(statement, statement.modname)
+
+
 def _follow(node: nodes.NodeNG) -> nodes.NodeNG | None:
     """The class or project module a name or attribute is bound to, through imports."""
     if isinstance(node, nodes.Name):

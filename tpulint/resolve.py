@@ -99,6 +99,11 @@ def _origin_of_name(node: nodes.NodeNG, name: str, depth: int, cache: OriginCach
     return origin
 
 
+def binding_origin(binding: nodes.NodeNG, name: str) -> str | None:
+    """The qualified name an import (or alias assignment) binds name to: 'torch' for `import torch`."""
+    return _origin_of_binding(binding, name, 0)
+
+
 def imports_from(binding: nodes.NodeNG, name: str, prefixes: str | tuple[str, ...]) -> bool:
     """The binding is an import that makes name stand for something under one of prefixes."""
     return isinstance(binding, (nodes.Import, nodes.ImportFrom)) and (
@@ -114,6 +119,8 @@ def _origin_of_binding(binding: nodes.NodeNG, name: str, depth: int) -> str | No
                 return name
         return None
     if isinstance(binding, nodes.ImportFrom):
+        if binding.names == [("*", None)]:
+            return _star_origin(binding, name, depth)
         if binding.level:  # relative import: the project's own module
             return None
         for original, alias in binding.names:
@@ -125,6 +132,20 @@ def _origin_of_binding(binding: nodes.NodeNG, name: str, depth: int) -> str | No
         if isinstance(value, (nodes.Name, nodes.Attribute)):
             return qualified_name(value, depth + 1)
     return None
+
+
+def _star_origin(binding: nodes.ImportFrom, name: str, depth: int) -> str | None:
+    """Where `from helpers import *` gets name: what the project module binds it to (its own
+    `import torch`), or for a library (`from torch import *`) the library's member."""
+    if depth > _MAX_ALIAS_DEPTH:
+        return None
+    from tpulint import project  # project builds on this module
+
+    module = project.star_imported_module(binding)
+    if module is None:
+        return None if binding.level else f"{binding.modname}.{name}"
+    origins = {_origin_of_binding(inner, name, depth + 1) for inner in module.locals.get(name, ())}
+    return origins.pop() if len(origins) == 1 else None
 
 
 def assigned_value(binding: nodes.AssignName) -> nodes.NodeNG | None:
@@ -174,6 +195,32 @@ def argument(call: nodes.Call, position: int | None, keyword: str) -> nodes.Node
 
 def keyword(call: nodes.Call, name: str) -> nodes.Keyword | None:
     return next((item for item in call.keywords or () if item.arg == name), None)
+
+
+def keyword_values(call: nodes.Call) -> dict[str, nodes.NodeNG]:
+    """A call's keyword arguments by name, including those passed as `**options` when options is
+    a dict literal (or `dict(...)` call) bound once: `DataLoader(ds, **{"drop_last": True})`,
+    `kwargs = {"pin_memory": True}; DataLoader(ds, **kwargs)`. Explicit keywords win."""
+    found: dict[str, nodes.NodeNG] = {}
+    for item in call.keywords or ():
+        if item.arg:
+            found[item.arg] = item.value
+    for item in call.keywords or ():
+        if item.arg is None:
+            for name, value in unpacked_mapping(item.value).items():
+                found.setdefault(name, value)
+    return found
+
+
+def unpacked_mapping(node: nodes.NodeNG) -> dict[str, nodes.NodeNG]:
+    """The string keys and values of a dict literal or `dict(...)` call a name is bound to once."""
+    mapping = single_assigned_value(node) if isinstance(node, nodes.Name) else node
+    if isinstance(mapping, nodes.Dict):
+        return {key.value: value for key, value in mapping.items
+                if isinstance(key, nodes.Const) and isinstance(key.value, str)}
+    if isinstance(mapping, nodes.Call) and isinstance(mapping.func, nodes.Name) and mapping.func.name == "dict":
+        return {item.arg: item.value for item in mapping.keywords or () if item.arg}
+    return {}
 
 
 # --- device expressions --------------------------------------------------------------------

@@ -48,6 +48,17 @@ SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", "__p
 SELF_RETURNING = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float", "bfloat16", "double",
                             "requires_grad_", "to_empty", "xpu"})
 STEP_METHODS = frozenset({"backward", "generate"})
+BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
+OPTIMIZER_STEP = "torch_xla.core.xla_model.optimizer_step"
+ITERATION_WRAPPERS = frozenset({"enumerate", "iter", "tqdm", "islice", "cycle", "zip", "chain", "reversed"})
+DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+# Loaders that move each batch to the device and cut the graph every step (pl.MpDeviceLoader).
+SYNCING_LOADERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoader"})
+# Loaders that wrap another and keep its batches' shapes (the loader facts travel through them).
+LOADER_WRAPPERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoader",
+                             "torch_xla.distributed.parallel_loader.ParallelLoader",
+                             "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
+                             "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
 _SUMMARY_VERSION = 1
 
@@ -63,7 +74,8 @@ def summarise(text: str) -> dict:
     {"line", "end", "params": [...], "defaults": n, "annotations": {param: dotted}, "assigns": {name:
     [ref]}, "calls": [[callee ref, line, [arg refs], {keyword: ref}]], "loops": [[line, body line,
     end line]], "returns": [ref], "owner": class qualname|None}}, "device": bool}. A ref is a string:
-    "d:a.b" (a dotted name), "c:<ref>" (what a call of that ref returns), or "" (anything else).
+    "d:a.b" (a dotted name; "d:?.m" is method m of a value that is not a name, `f(x).backward`),
+    "c<line>:<ref>" (what the call on that line returns), "v:<repr>" (a constant), or "" (anything else).
     """
     try:
         tree = ast.parse(text)
@@ -84,10 +96,21 @@ def ref(node: ast.AST | None) -> str:
         if isinstance(func, ast.Attribute) and func.attr in SELF_RETURNING and isinstance(func.value, ast.Call):
             return ref(func.value)  # Net().to(device)
         inner = ref(func)
-        return f"c:{inner}" if inner else ""
+        return f"c{node.lineno}:{inner}" if inner else ""
     if isinstance(node, ast.Await):
         return ref(node.value)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bool, int, float, type(None))):
+        return f"v:{node.value!r}"[:80]
     return ""
+
+
+def iterated_refs(iterable: ast.AST) -> list[str]:
+    """What a `for` loop iterates, through enumerate(), zip(), tqdm() and the like."""
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, (ast.Name, ast.Attribute)):
+        name = iterable.func.id if isinstance(iterable.func, ast.Name) else iterable.func.attr
+        if name in ITERATION_WRAPPERS:
+            return [found for argument in iterable.args for found in iterated_refs(argument)]
+    return [ref(iterable)] if ref(iterable) else []
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -212,8 +235,9 @@ class _Summariser(ast.NodeVisitor):
         self.generic_visit(node)
         function = self._function()
         keywords = {keyword.arg: ref(keyword.value) for keyword in node.keywords if keyword.arg}
-        function["calls"].append([ref(node.func), node.lineno, [ref(arg) for arg in node.args], keywords])
         func = node.func
+        callee = ref(func) or (f"d:?.{func.attr}" if isinstance(func, ast.Attribute) else "")
+        function["calls"].append([callee, node.lineno, [ref(arg) for arg in node.args], keywords])
         if isinstance(func, ast.Attribute) and func.attr == "register_modules":
             for keyword, value in keywords.items():  # diffusers: self.register_modules(unet=unet, ...)
                 self._attribute(keyword, value)
@@ -227,7 +251,8 @@ class _Summariser(ast.NodeVisitor):
     def visit_For(self, node: ast.For | ast.AsyncFor | ast.While) -> None:
         self.generic_visit(node)
         body = node.body[0].lineno if node.body else node.lineno
-        self._function()["loops"].append([node.lineno, body, node.end_lineno or node.lineno])
+        iterated = iterated_refs(node.iter) if isinstance(node, (ast.For, ast.AsyncFor)) else []
+        self._function()["loops"].append([node.lineno, body, node.end_lineno or node.lineno, iterated])
 
     visit_AsyncFor = visit_While = visit_For
 
@@ -318,15 +343,29 @@ class SummaryCache:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What a call of a project function does to the caller's pending graph: runs a step (a model,
+    a backward pass) in its own body; cuts the graph (a barrier, or a step loop of its own, which
+    is reported where it is written until it cuts); loops over steps (train_one_epoch), which
+    makes its caller an epoch loop rather than a step loop."""
+
+    steps: bool = False
+    barrier: bool = False
+    loops_over_steps: bool = False
+
+
+@dataclass(frozen=True)
 class Reach:
     """How a function comes to run in the step: the loop or framework entry point that starts it
     (`train.py:88`, `LightningModule.training_step`) and the first project function the step
     calls on the way (`Scheduler.step`), for the message."""
 
     origin: str
-    through: str
+    through: str | None = None  # None: origin is a framework's entry point, run every step
 
     def describe(self) -> str:
+        if self.through is None:
+            return f"runs in the step: the framework calls {self.origin} every step"
         return f"runs in the step of {self.origin} through {self.through}"
 
 
@@ -347,6 +386,8 @@ class ProjectView:
     _callers: dict | None = None
     _active: set = field(default_factory=set)
     _values: dict = field(default_factory=dict)
+    _loader_loops: dict | None = None
+    _effects: dict = field(default_factory=dict)
     cache: SummaryCache | None = None
 
     def __post_init__(self) -> None:
@@ -396,8 +437,8 @@ class ProjectView:
         kind, _, rest = expression.partition(":")
         if kind == "d":
             return self._dotted(path, function, rest, depth)
-        if kind == "c":
-            return self._called(path, function, rest, depth)
+        if kind.startswith("c"):
+            return self._called(path, function, rest, depth, int(kind[1:] or 0))
         if kind == "k":
             return {("class", path, rest)}
         if kind == "f":
@@ -509,7 +550,7 @@ class ProjectView:
             found.add(("model", f"the pipeline's {attribute}"))
         return found
 
-    def _called(self, path: str, function: str, callee: str, depth: int) -> set[tuple]:
+    def _called(self, path: str, function: str, callee: str, depth: int, line: int = 0) -> set[tuple]:
         found = set()
         for value in self.values(path, function, callee, depth + 1):
             kind = value[0]
@@ -520,27 +561,36 @@ class ProjectView:
                 for expression in record.get("returns", ()):
                     found |= self.values(value[1], value[2], expression, depth + 1)
             elif kind == "lib":
-                found |= self._library_call(path, function, value[1], callee, depth)
+                found |= self._library_call(path, function, value[1], callee, depth, line)
             elif kind in ("model", "instance") and callee.rpartition(".")[2] in SELF_RETURNING:
                 found.add(value)
         return found
 
-    def _library_call(self, path: str, function: str, name: str, callee: str, depth: int) -> set[tuple]:
+    def _library_call(self, path: str, function: str, name: str, callee: str, depth: int, line: int) -> set[tuple]:
+        """What a call of a library name returns: a model (a factory, a torch.nn layer), a loader
+        (its construction site, so its facts travel with it), a wrapped model or loader (the
+        wrapped argument's values), an instance of a library class, or nothing known."""
         frameworks = self.frameworks
         head = name.rpartition(".")[2]
+        if name in DATA_LOADERS:
+            return {("loader", path, line)}
+        if name in SYNCING_LOADERS:
+            wrapped = self._library_call(path, function, f"{name}#wrapper", callee, depth, line)
+            return wrapped | {("syncing-loader", name)}
+        if head in frameworks.padding_collators:
+            return {("collator", path, line, name)}
         if frameworks.builds_model(name) or name in frameworks.model_bases or _is_torch_layer(name):
             return {("model", name)}
-        if name in frameworks.wrappers:
-            for _, _, arguments, _ in self._calls_named(path, function, callee):
-                wrapped = self.values(path, function, arguments[0], depth + 1) if arguments else set()
-                if any(value[0] == "model" for value in wrapped):
-                    return {value for value in wrapped if value[0] == "model"}
-            return set()
+        name = name.removesuffix("#wrapper")
+        if name in frameworks.wrappers or name in LOADER_WRAPPERS:
+            calls = [call for call in self._calls_named(path, function, callee) if call[1] == line or not line]
+            return {value for call in calls if call[2] for value in self.values(path, function, call[2][0], depth + 1)
+                    if value[0] in ("model", "loader") or self.is_model(value)}
         return {("lib-instance", name)} if head[:1].isupper() else set()
 
     def _is_wrapper(self, path: str, function: str, callee: str, depth: int) -> bool:
         names = {value[1] for value in self.values(path, function, callee, depth + 1) if value[0] == "lib"}
-        return bool(names & self.frameworks.wrappers)
+        return bool(names & (self.frameworks.wrappers | LOADER_WRAPPERS))
 
     # --- classes -----------------------------------------------------------------------
     def method(self, path: str, klass: str, name: str) -> tuple[str, str] | None:
@@ -597,6 +647,22 @@ class ProjectView:
             methods.add("forward")
         return frozenset(methods)
 
+    def entry_parameter(self, path: str, function: str, name: str) -> str | None:
+        """"tensor" or "model" when a framework passes that to this parameter of an entry method
+        (Lightning's `batch`, the HF Trainer's `inputs` and `model`), else None."""
+        record = self.files.get(path, {}).get("functions", {}).get(function)
+        owner = record["owner"] if record else None
+        if owner is None:
+            return None
+        method = function.rpartition(".")[2]
+        for base in self.library_bases(path, owner):
+            if method in self.frameworks.entry_points.get(base, ()):
+                if name in self.frameworks.entry_tensors.get(base, ()):
+                    return "tensor"
+                if name in self.frameworks.entry_models.get(base, ()):
+                    return "model"
+        return None
+
     # --- parameters --------------------------------------------------------------------
     def _parameter(self, path: str, function: str, name: str, depth: int) -> set[tuple]:
         record = self.files[path]["functions"][function]
@@ -615,6 +681,8 @@ class ProjectView:
     def _bound_parameter(self, path: str, function: str, record: dict, name: str, depth: int) -> set[tuple]:
         found = set()
         owner = record["owner"]
+        if self.entry_parameter(path, function, name) == "model":
+            found.add(("model", f"{function}({name})"))
         annotation = record["annotations"].get(name)
         if annotation:
             for value in self.values(path, MODULE_CODE, annotation, depth + 1):
@@ -676,10 +744,10 @@ class ProjectView:
                 for method in self.entry_methods(path, klass):
                     found = self.method(path, klass, method)
                     if found is not None and found not in reach:
-                        reach[found] = Reach(f"{_short_class(klass)}.{method}", found[1])
+                        reach[found] = Reach(f"{_short_class(klass)}.{method}")
                         frontier.append((found, reach[found]))
             for function, record in summary.get("functions", {}).items():
-                for line, body, end in record["loops"]:
+                for line, body, end, _ in record["loops"]:
                     calls = [call for call in record["calls"] if body <= call[1] <= end]
                     if self._is_step(path, function, calls):
                         origin = f"{Path(path).name}:{line}"
@@ -700,14 +768,100 @@ class ProjectView:
                     frontier.append((target, how))
         return reach
 
-    def _is_step(self, path: str, function: str, calls: list) -> bool:
-        """A loop body runs a step: a backward pass, generate, or a call of a model."""
+    def loader_loops(self) -> dict[tuple[str, int], tuple[str, bool]]:
+        """Each DataLoader construction (path, line) a step loop of the project iterates -> where
+        that loop is (`train.py:12`) and whether it trains (runs a backward pass). Followed through
+        names, parameters, return values and loader wrappers (MpDeviceLoader, accelerate)."""
+        if self._loader_loops is None:
+            self._loader_loops = {}
+            for path, summary in self.files.items():
+                for function, record in summary.get("functions", {}).items():
+                    for line, body, end, iterated in record["loops"]:
+                        self._note_loader_loop(path, function, record, line, body, end, iterated)
+        return self._loader_loops
+
+    def _note_loader_loop(self, path: str, function: str, record: dict, line: int, body: int, end: int,
+                          iterated: list) -> None:
+        if not iterated:
+            return
+        calls = [call for call in record["calls"] if body <= call[1] <= end]
+        trains = any(call[0].endswith(".backward") for call in calls)
+        if not (trains or self._is_step(path, function, calls)):
+            return
+        for expression in iterated:
+            for value in self.values(path, function, expression):
+                if value[0] == "loader":
+                    known = self._loader_loops.get((value[1], value[2]))
+                    if known is None or (trains and not known[1]):
+                        self._loader_loops[(value[1], value[2])] = (f"{Path(path).name}:{line}", trains)
+
+    def collate_padding(self, path: str, line: int) -> str | None:
+        """How the collate_fn of the DataLoader built at (path, line) pads each batch to its own
+        longest item (`pad_sequence`, a tokenizer with padding=True or "longest", a padding
+        collator without pad_to_multiple_of), or None."""
+        for function, record in self.files.get(path, {}).get("functions", {}).items():
+            for callee, call_line, _, keywords in record["calls"]:
+                if call_line == line and keywords.get("collate_fn"):
+                    for value in self.values(path, function, keywords["collate_fn"]):
+                        found = self._pads_to_longest(value)
+                        if found:
+                            return found
+        return None
+
+    def _pads_to_longest(self, value: tuple) -> str | None:
+        if value[0] == "collator":
+            _, path, line, name = value
+            for record in self.files[path]["functions"].values():
+                for _, call_line, _, keywords in record["calls"]:
+                    if call_line == line and "pad_to_multiple_of" not in keywords and keywords.get("padding") != "v:'max_length'":
+                        return f"{name.rpartition('.')[2]} pads each batch to its longest item"
+            return None
+        if value[0] != "function":
+            return None
+        for callee, _, _, keywords in self.files[value[1]]["functions"].get(value[2], {}).get("calls", ()):
+            if callee.endswith(".pad_sequence") or callee == "d:pad_sequence":
+                return f"{value[2]} pads with pad_sequence to the batch's longest item"
+            if keywords.get("padding") in ("v:True", "v:'longest'") and "pad_to_multiple_of" not in keywords:
+                return f"{value[2]} tokenizes with padding={keywords['padding'][2:]}, to the batch's longest item"
+        return None
+
+    def _is_step(self, path: str, function: str, calls: list, depth: int = 0) -> bool:
+        """Calls (a loop body's) run a step: a backward pass, generate, a call of a model, or a
+        project function whose own body does one (not one that loops over steps itself)."""
         for callee, _, _, _ in calls:
             if callee.rpartition(".")[2] in STEP_METHODS:
                 return True
-            if any(self.is_model(value) for value in self.values(path, function, callee)):
+            values = self.values(path, function, callee)
+            if any(self.is_model(value) for value in values):
+                return True
+            if depth < 3 and any(value[0] == "function" and self.effect(value[1], value[2], depth + 1).steps
+                                 for value in values):
                 return True
         return False
+
+    def effect(self, path: str, function: str, depth: int = 0) -> Effect:
+        """What calling a project function does to the caller's graph (see Effect)."""
+        key = (path, function)
+        if key not in self._effects:
+            self._effects[key] = Effect()  # recursion guard: a cycle adds nothing
+            self._effects[key] = self._effect(path, function, depth)
+        return self._effects[key]
+
+    def _effect(self, path: str, function: str, depth: int) -> Effect:
+        record = self.files.get(path, {}).get("functions", {}).get(function)
+        if record is None:
+            return Effect()
+        looped = [(body, end) for _, body, end, _ in record["loops"]
+                  if self._is_step(path, function, [c for c in record["calls"] if body <= c[1] <= end], depth)]
+        outside = [call for call in record["calls"] if not any(body <= call[1] <= end for body, end in looped)]
+        barrier = bool(looped) or any(self._is_barrier(path, function, call) for call in record["calls"])
+        return Effect(steps=self._is_step(path, function, outside, depth), barrier=barrier, loops_over_steps=bool(looped))
+
+    def _is_barrier(self, path: str, function: str, call: list) -> bool:
+        names = {value[1] for value in self.values(path, function, call[0]) if value[0] == "lib"}
+        if names & BARRIERS:
+            return True
+        return OPTIMIZER_STEP in names and call[3].get("barrier") == "v:True"
 
     def _targets(self, path: str, function: str, calls: list) -> set[tuple[str, str]]:
         """Project functions the calls run: functions, methods, a class's __init__, a model's forward."""

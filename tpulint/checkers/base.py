@@ -212,7 +212,9 @@ class FamilyChecker(BaseChecker):
                 seen.add(key)
                 emitted.append(finding)
         emitted = self.refine(emitted)
-        needing = [finding for finding in emitted if finding.rule.requires_import]
+        # Only an edit the report asks for needs the import: not one whose message is disabled.
+        needing = [finding for finding in emitted if finding.rule.requires_import
+                   and self.linter.is_message_enabled(finding.rule.symbol, finding.node.fromlineno)]
         if needing and module not in _IMPORT_REPORTED and not resolve.imports_torch_xla(module):
             finding = self.report(IMPORT_RULE, _import_site(module), (f"line {needing[0].node.lineno}",))
             if finding is not None:

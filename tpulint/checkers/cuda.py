@@ -10,7 +10,7 @@ import re
 
 from astroid import nodes
 
-from tpulint import resolve
+from tpulint import project, resolve
 from tpulint.inventory import DEVICE_LIBRARIES
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import FamilyChecker
@@ -153,6 +153,8 @@ class CudaChecker(FamilyChecker):
                 pairs = node.names if isinstance(node, nodes.Import) else [(node.modname, None)]
                 if any(name.split(".")[0] in DEVICE_LIBRARIES for name, _ in pairs):
                     names |= {(alias or name).split(".")[0] for name, alias in node.names}
+                elif isinstance(node, nodes.ImportFrom) and node.names == [("*", None)]:
+                    names |= _star_torch_names(node)
             self._torch_bound = frozenset(names)
         return self._torch_bound
 
@@ -264,6 +266,10 @@ class CudaChecker(FamilyChecker):
                 self.report("pin-memory", item.value, ("pin_memory=True",))
             elif item.arg == VISIBLE_DEVICES:
                 self.report("cuda-visible-devices", item)
+            elif item.arg is None:  # **options: a dict literal bound once, reported at its entry
+                value = resolve.unpacked_mapping(item.value).get("pin_memory")
+                if isinstance(value, nodes.Const) and value.value is True:
+                    self.report("pin-memory", value, ("pin_memory=True",))
 
     def _integer_device(self, device: nodes.NodeNG | None) -> None:
         ordinal = resolve.int_value(device)
@@ -501,6 +507,15 @@ def _other_branch(if_expression: nodes.IfExp, branch: nodes.NodeNG) -> nodes.Nod
 # Methods and keywords that only PyTorch code uses on its values: a function calling them moves
 # or makes tensors, whatever names it imports.
 _DEVICE_USES = frozenset({"to", "cuda", "device"})
+
+
+def _star_torch_names(statement: nodes.ImportFrom) -> set[str]:
+    """The names `from helpers import *` brings that stand for PyTorch libraries (helpers' own imports)."""
+    module = project.star_imported_module(statement)
+    if module is None:
+        return set()
+    return {name for name, bindings in module.locals.items()
+            if any((resolve.binding_origin(binding, name) or "").split(".")[0] in DEVICE_LIBRARIES for binding in bindings)}
 
 
 def _uses_torch(scope: nodes.NodeNG, torch_names: frozenset[str]) -> bool:

@@ -147,7 +147,7 @@ class DynamicShapeChecker(StepFamilyChecker):
         in_step = self._steps.contains(call)
         if not (generate or loader or in_step):
             return False
-        keywords = {item.arg: item.value for item in call.keywords or ()}
+        keywords = resolve.keyword_values(call)
         # A tokenizer call makes device input only with return_tensors= (else it returns lists).
         if in_step and "return_tensors" in keywords and not generate and not loader and code.kind(func) == Kind.TOKENIZER:
             if not _fixed_length(keywords):
@@ -161,13 +161,31 @@ class DynamicShapeChecker(StepFamilyChecker):
                 self.report("unpadded-input", call, (f"{func.as_string()}(...)", GROWS_CACHE),
                             fix='pass cache_implementation="static" (or a StaticCache as past_key_values)')
             return True
-        if loader and not _drops_last(keywords):
-            loop = self._training_loop_over(code, call)
-            if loop is not None:
-                self.report("unpadded-input", call, (f"{func.as_string()}(...)", f"ends each epoch of the loop on line {loop.lineno} with a short batch"),
-                            fix="pass drop_last=True")
+        if loader:
+            self._loader(code, call, keywords)
             return True
         return False
+
+    def _loader(self, code: DeviceCode, call: nodes.Call, keywords: dict) -> None:
+        """A DataLoader a step loop iterates, in this module or anywhere in the project: a short
+        last batch (no drop_last) and a collate_fn padding to each batch's longest item both give
+        the step new shapes."""
+        shown = f"{call.func.as_string()}(...)"
+        project = code.project
+        elsewhere = project.loader_loops().get((code.path, call.lineno)) if project is not None else None
+        reasons, fixes = [], []
+        if not _drops_last(keywords):
+            loop = self._training_loop_over(code, call)
+            where = f"line {loop.lineno}" if loop is not None else (elsewhere[0] if elsewhere and elsewhere[1] else None)
+            if where is not None:
+                reasons.append(f"ends each epoch of the loop on {where} with a short batch")
+                fixes.append("pass drop_last=True")
+        padding = project.collate_padding(code.path, call.lineno) if elsewhere is not None else None
+        if padding is not None:
+            reasons.append(f"gives each batch of the loop on {elsewhere[0]} its own length ({padding})")
+            fixes.append('pad to a fixed length (padding="max_length", max_length=N) or to a few (pad_to_multiple_of=N)')
+        if reasons:
+            self.report("unpadded-input", call, (shown, " and ".join(reasons)), fix="; ".join(fixes))
 
     def _training_loop_over(self, code: DeviceCode, loader: nodes.Call) -> nodes.For | None:
         """A step loop with a backward pass that iterates this DataLoader: directly, by name,

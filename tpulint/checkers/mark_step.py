@@ -7,11 +7,13 @@ whether it moves anything to a device at all, what its names are bound to, what 
 from __future__ import annotations
 
 from astroid import nodes
+from pylint.interfaces import INFERENCE
 
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import StepFamilyChecker, header_end
-from tpulint.loops import MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging
+from tpulint.loops import (MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging,
+                           variable_interval)
 
 SHOWN_WORK = 3
 READ_METHODS = frozenset({"item", "tolist"})
@@ -54,11 +56,21 @@ class MarkStepChecker(StepFamilyChecker):
 
     def _logging_in_step(self, code: DeviceCode, loop: nodes.For | nodes.While) -> None:
         for call in _own_calls(loop):
-            if not is_logging(call, self.qualified) or conditional_on_iteration(call, loop):
+            if not is_logging(call, self.qualified):
                 continue
+            interval = variable_interval(call, loop)
+            if interval is None and conditional_on_iteration(call, loop):
+                continue  # every N steps with N written in the code, or once: already rare enough
             read = next((node for node in _arguments_read(call) if _reads_device_value(node, call, code)), None)
-            if read is not None:
-                self.report("tensor-logged-in-step", call, (f"{call.func.as_string()}()", read.as_string()[:40]))
+            if read is None:
+                continue
+            what = read.as_string()[:40]
+            if interval is None:
+                self.report("tensor-logged-in-step", call, (f"{call.func.as_string()}()", what))
+            else:  # every `args.log_interval` steps: a mid-step sync only as often as the setting says
+                self.report("tensor-logged-in-step", call,
+                            (f"{call.func.as_string()}()", f"{what} every {interval.as_string()[:30]} steps"),
+                            confidence=INFERENCE)
 
 
 def _own_calls(loop: nodes.For | nodes.While):

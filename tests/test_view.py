@@ -1,0 +1,249 @@
+"""The project view (tpulint/view.py): summaries, the content-keyed cache, the project's source
+root, and the project-wide answers (models across files and libraries, parameters bound at call
+sites, what the step reaches, loaders and their collate functions)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from tpulint import view
+from tpulint.catalog import load_catalog
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> view.ProjectView:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n", encoding="utf-8")
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return view.build(tmp_path, view.python_files(tmp_path))
+
+
+def _path(tmp_path: Path, name: str) -> str:
+    return str(tmp_path / name)
+
+
+# --- summaries and the cache ------------------------------------------------------------------
+
+
+def test_a_summary_records_imports_classes_functions_calls_and_loops():
+    summary = view.summarise(textwrap.dedent("""
+        import torch.nn as nn
+        from .model import Net as N
+        class Block(nn.Module):
+            def __init__(self, unet):
+                self.unet = unet
+            def forward(self, x):
+                for _ in range(2):
+                    x = self.unet(x)
+                return x
+    """))
+    assert ["nn", "torch.nn", None, 0] in summary["imports"]
+    assert ["N", "model", "Net", 1] in summary["imports"]
+    assert summary["classes"]["Block"]["bases"] == ["d:nn.Module"]
+    assert summary["classes"]["Block"]["attrs"]["unet"] == [["Block.__init__", "d:unet"]]
+    forward = summary["functions"]["Block.forward"]
+    assert forward["params"] == ["self", "x"] and forward["owner"] == "Block"
+    assert forward["loops"][0][:3] == [8, 9, 9]
+    assert forward["calls"][-1][0] == "d:self.unet"
+
+
+@pytest.mark.parametrize("text", ["def broken(:\n", "x = (" * 300 + ")" * 300, "\x00"])
+def test_text_that_does_not_parse_summarises_to_nothing(text):
+    assert view.summarise(text) == {}
+
+
+def test_summaries_are_cached_by_content_in_a_folder_git_ignores(tmp_path):
+    files = {"a.py": "import torch\nx = torch.zeros(3).cuda()\n", "b.py": "import torch\n"}
+    first = _project(tmp_path, files)
+    assert (first.cache.hits, first.cache.misses) == (0, 2)
+    second = view.build(tmp_path, view.python_files(tmp_path))
+    assert (second.cache.hits, second.cache.misses) == (2, 0)
+    assert second.files == first.files
+    cache = tmp_path / view.CACHE_FOLDER
+    assert (cache / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    (tmp_path / "b.py").write_text("import torch  # changed\n", encoding="utf-8")
+    third = view.build(tmp_path, view.python_files(tmp_path))
+    assert (third.cache.hits, third.cache.misses) == (1, 1)
+
+
+def test_no_cache_is_written_under_site_packages(tmp_path):
+    root = tmp_path / "lib" / "site-packages" / "pkg"
+    root.mkdir(parents=True)
+    (root / "m.py").write_text("x = 1\n", encoding="utf-8")
+    built = view.build(root, [str(root / "m.py")])
+    assert built.files and not (root / view.CACHE_FOLDER).exists()
+
+
+def test_a_read_only_tree_is_summarised_without_a_cache(tmp_path):
+    (tmp_path / "m.py").write_text("import torch\n", encoding="utf-8")
+    tmp_path.chmod(0o555)
+    try:
+        built = view.build(tmp_path, [str(tmp_path / "m.py")])
+    finally:
+        tmp_path.chmod(0o755)
+    assert list(built.files) == [str(tmp_path / "m.py")]
+
+
+def test_a_corrupt_cache_entry_is_recomputed(tmp_path):
+    _project(tmp_path, {"a.py": "import torch\n"})
+    for entry in (tmp_path / view.CACHE_FOLDER).rglob("*.json"):
+        entry.write_text("{not json", encoding="utf-8")
+    again = view.build(tmp_path, view.python_files(tmp_path))
+    assert again.cache.misses == 1 and again.files[str(tmp_path / "a.py")]["imports"]
+
+
+def test_the_source_root_is_the_nearest_folder_with_a_project_marker(tmp_path):
+    (tmp_path / "setup.cfg").write_text("", encoding="utf-8")
+    deep = tmp_path / "src" / "pkg"
+    deep.mkdir(parents=True)
+    assert view.source_root(deep / "m.py") == tmp_path
+    (deep / "pyproject.toml").write_text("", encoding="utf-8")
+    assert view.source_root(deep / "m.py") == deep
+
+
+def test_stdin_text_replaces_the_file_on_disk(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "m.py").write_text("x = 1\n", encoding="utf-8")
+    found = view.for_file(str(tmp_path / "m.py"), b"import torch\ny = torch.ones(2).cuda()\n")
+    assert found.files[str(tmp_path / "m.py")]["device"] is True
+
+
+# --- models, parameters, the step -------------------------------------------------------------
+
+
+def test_a_model_class_is_known_across_files_re_exports_and_star_imports(tmp_path):
+    project = _project(tmp_path, {
+        "pkg/__init__.py": "from .layers import *\n",
+        "pkg/layers.py": "import torch\nclass Base(torch.nn.Module):\n    pass\n",
+        "pkg/model.py": "from . import Base\nclass GPT(Base):\n    pass\n",
+        "plain.py": "class Settings:\n    pass\n",
+    })
+    assert project.is_model_class(_path(tmp_path, "pkg/model.py"), "GPT")
+    assert not project.is_model_class(_path(tmp_path, "plain.py"), "Settings")
+
+
+@pytest.mark.parametrize("build, model", [
+    ("transformers.AutoModelForCausalLM.from_pretrained('gpt2')", True),
+    ("transformers.AutoTokenizer.from_pretrained('gpt2')", False),
+    ("timm.create_model('resnet50')", True),
+    ("torchvision.models.resnet50()", True),
+    ("diffusers.UNet2DModel.from_pretrained('x')", True),
+    ("diffusers.DDIMScheduler.from_pretrained('x')", False),
+    ("torch.compile(torchvision.models.resnet50())", True),
+    ("peft.get_peft_model(transformers.AutoModel.from_pretrained('x'), config)", True),
+    ("torch.nn.CrossEntropyLoss()", False),
+])
+def test_library_models_come_from_rules_frameworks_toml(tmp_path, build, model):
+    project = _project(tmp_path, {"m.py": f"import torch, transformers, timm, torchvision, diffusers, peft\nm = {build}\n"})
+    values = project.values(_path(tmp_path, "m.py"), view.MODULE_CODE, "d:m")
+    assert any(project.is_model(value) for value in values) is model
+
+
+def test_every_framework_entry_cites_the_version_it_was_read_from():
+    with open(Path(load_catalog().source_dir) / "frameworks.toml", "rb") as handle:
+        entries = tomllib.load(handle)["framework"]
+    assert len(entries) >= 9
+    assert all(re.match(r"^[\w-]+ \d+\.\d+", entry["read_from"]) for entry in entries), entries
+
+
+def test_a_parameter_is_what_the_call_sites_in_other_files_pass(tmp_path):
+    project = _project(tmp_path, {
+        "gen.py": "def generate(model, ids):\n    for _ in range(3):\n        ids = model(ids)\n",
+        "run.py": "from transformers import AutoModel\nfrom gen import generate\n"
+                  "def main():\n    generate(AutoModel.from_pretrained('x'), None)\n",
+    })
+    values = project.values(_path(tmp_path, "gen.py"), "generate", "d:model")
+    assert any(project.is_model(value) for value in values)
+    assert project.call_sites(_path(tmp_path, "gen.py"), "generate")[0][:2] == (_path(tmp_path, "run.py"), "main")
+
+
+def test_a_recursive_function_passing_its_own_parameter_does_not_loop(tmp_path):
+    project = _project(tmp_path, {"r.py": "def walk(node):\n    return walk(node)\n"})
+    assert project.values(_path(tmp_path, "r.py"), "walk", "d:node") == set()
+
+
+def test_the_step_reaches_a_scheduler_method_in_another_file(tmp_path):
+    project = _project(tmp_path, {
+        "samplers.py": "class Sampler:\n    def step(self, out):\n        return self.helper(out)\n"
+                       "    def helper(self, out):\n        return out\n    def unused(self):\n        pass\n",
+        "pipe.py": "import torch\nfrom samplers import Sampler\n"
+                   "def sample(latents):\n    unet = torch.nn.Linear(4, 4)\n    s = Sampler()\n"
+                   "    for t in range(3):\n        latents = s.step(unet(latents))\n",
+    })
+    samplers = _path(tmp_path, "samplers.py")
+    assert project.reach(samplers, "Sampler.step").describe() == "runs in the step of pipe.py:6 through Sampler.step"
+    assert project.reach(samplers, "Sampler.helper") is not None
+    assert project.reach(samplers, "Sampler.unused") is None
+
+
+def test_a_loop_without_a_step_reaches_nothing(tmp_path):
+    project = _project(tmp_path, {
+        "util.py": "def fmt(x):\n    return str(x)\n",
+        "main.py": "from util import fmt\ndef main(rows):\n    for row in rows:\n        print(fmt(row))\n",
+    })
+    assert project.reach(_path(tmp_path, "util.py"), "fmt") is None
+
+
+def test_framework_entry_points_run_in_the_step(tmp_path):
+    project = _project(tmp_path, {
+        "lit.py": "import lightning as L\nclass M(L.LightningModule):\n"
+                  "    def training_step(self, batch, batch_idx):\n        return self.loss(batch)\n"
+                  "    def loss(self, batch):\n        return batch\n    def configure_optimizers(self):\n        pass\n",
+    })
+    lit = _path(tmp_path, "lit.py")
+    assert project.reach(lit, "M.training_step").describe() == "runs in the step: the framework calls M.training_step every step"
+    assert project.reach(lit, "M.loss") is not None
+    assert project.reach(lit, "M.configure_optimizers") is None
+    assert project.entry_parameter(lit, "M.training_step", "batch") == "tensor"
+    assert project.entry_parameter(lit, "M.training_step", "batch_idx") is None
+
+
+def test_a_pipeline_component_registered_with_register_modules_is_a_model(tmp_path):
+    project = _project(tmp_path, {
+        "pipe.py": "from diffusers import DiffusionPipeline\nclass P(DiffusionPipeline):\n"
+                   "    def __init__(self, unet):\n        self.register_modules(unet=unet)\n"
+                   "    def __call__(self):\n        return self.unet\n",
+    })
+    values = project.values(_path(tmp_path, "pipe.py"), "P.__call__", "d:self.unet")
+    assert any(project.is_model(value) for value in values)
+
+
+def test_loaders_travel_through_returns_parameters_and_wrappers(tmp_path):
+    project = _project(tmp_path, {
+        "data.py": "from torch.utils.data import DataLoader\n"
+                   "def collate(batch):\n    from torch.nn.utils.rnn import pad_sequence\n    return pad_sequence(batch)\n"
+                   "def make(ds):\n    return DataLoader(ds, collate_fn=collate)\n",
+        "train.py": "import torch_xla.distributed.parallel_loader as pl\nfrom data import make\n"
+                    "def fit(model, loader):\n    for x in pl.MpDeviceLoader(loader, 'xla'):\n        model(x).backward()\n"
+                    "def main(ds, model):\n    fit(model, make(ds))\n",
+    })
+    data = _path(tmp_path, "data.py")
+    assert project.loader_loops() == {(data, 6): ("train.py:4", True)}
+    assert project.collate_padding(data, 6) == "collate pads with pad_sequence to the batch's longest item"
+
+
+def test_a_device_project_is_one_that_places_anything_on_a_device(tmp_path):
+    assert _project(tmp_path / "a", {"m.py": "import torch\nx = torch.ones(1).to('cuda')\n"}).is_device_project
+    assert _project(tmp_path / "b", {"m.py": "import lightning\n"}).is_device_project
+    assert not _project(tmp_path / "c", {"m.py": "import torch\nx = torch.ones(1)\n"}).is_device_project
+
+
+def test_python_files_skip_virtual_environments_caches_and_hidden_folders(tmp_path):
+    for name in ("a.py", ".venv/x.py", ".hidden/y.py", "build/z.py", f"{view.CACHE_FOLDER}/w.py", "pkg/b.py"):
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("", encoding="utf-8")
+    assert [os.path.relpath(path, tmp_path) for path in view.python_files(tmp_path)] == ["a.py", "pkg/b.py"]
