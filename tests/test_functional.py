@@ -58,4 +58,5 @@ if __name__ == "__main__":
     # python tests/test_functional.py --update: rewrite the .txt files from the current output.
     if "--update" in sys.argv:
         for test_file in TEST_FILES:
+            view.use_files([str(Path(test_file._directory, f"{test_file.base}.py"))])
             LintModuleOutputUpdate(test_file).runTest()

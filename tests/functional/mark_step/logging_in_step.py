@@ -55,8 +55,18 @@ def train_logging_every_n_steps(loader, interval):
         loss = model(batch.to(device)).mean()
         loss.backward()
         optimizer.step()
-        if step % interval == 0:
-            print("loss {:.4f} for {} rows".format(loss.item(), len(batch)))
+        if step % interval == 0:  # a setting, which may be 1: advice with INFERENCE confidence
+            print("loss {:.4f} for {} rows".format(loss.item(), len(batch)))  # [tensor-logged-in-step]
+        torch_xla.sync()
+
+
+def train_logging_every_hundred_steps(loader):
+    for step, batch in enumerate(loader):
+        loss = model(batch.to(device)).mean()
+        loss.backward()
+        optimizer.step()
+        if step % 100 == 0:  # written in the code: rare enough, silent
+            print("loss {:.4f}".format(loss.item()))
         torch_xla.sync()
 
 
