@@ -47,3 +47,15 @@ def test_target_option_is_a_pylint_option(tmp_path, write):
     done = _pylint("--load-plugins=tpulint", "--tpulint-target=nowhere", "gpu.py", cwd=tmp_path)
     assert done.returncode == 2 and "invalid choice: 'nowhere'" in done.stderr
     assert "tpulint-target" in _pylint("--load-plugins=tpulint", "--help", cwd=tmp_path).stdout
+
+
+def test_the_torch_xla_import_is_asked_for_only_by_an_edit_the_report_asks_for(tmp_path, write):
+    """A disabled finding (pragma or --disable) needs no import: the import finding goes with it."""
+    write("pragma.py", 'import torch\nx = torch.zeros(3).cuda()  # pylint: disable=cuda-move-method\n')
+    write("flag.py", 'import torch\nx = torch.zeros(3).cuda()\n')
+    args = ["--load-plugins=tpulint", "--disable=all", "--enable=tpulint-cuda", "--output-format=json2"]
+    pragma = json.loads(_pylint(*args, "pragma.py", cwd=tmp_path).stdout)["messages"]
+    disabled = json.loads(_pylint(*args, "--disable=cuda-move-method", "flag.py", cwd=tmp_path).stdout)["messages"]
+    enabled = json.loads(_pylint(*args, "flag.py", cwd=tmp_path).stdout)["messages"]
+    assert pragma == [] and disabled == []
+    assert [m["symbol"] for m in enabled] == ["missing-torch-xla-import", "cuda-move-method"]
