@@ -623,7 +623,7 @@ class DeviceCode:
         if walk.work and (pending or not walk.barriers):
             events.append(Event(work=walk.work[-1]))
         self._effects[function] = events
-        self._steps[function] = any(self._is_step_work(node) for node in walk.work)
+        self._steps[function] = any(self.is_step_work(node) for node in walk.work)
         return events
 
     # --- paths through a block ----------------------------------------------------------------
@@ -765,12 +765,12 @@ class DeviceCode:
             walk = Walk()
             self.flow(loop.body, frozenset(), walk)
             verdict = LoopVerdict(loop, walk.work, [loop.iter, *walk.barriers])
-            verdict.steps = any(self._is_step_work(node) for node in walk.work)
+            verdict.steps = any(self.is_step_work(node) for node in walk.work)
             return verdict
         fresh = Walk()
         end = self.flow(loop.body, frozenset(), fresh)
         verdict = LoopVerdict(loop, fresh.work, fresh.barriers)
-        verdict.steps = any(self._is_step_work(node) for node in fresh.work)
+        verdict.steps = any(self.is_step_work(node) for node in fresh.work)
         if not fresh.work or all(not state for state in _loop_ends(end, fresh)):
             return verdict
         carried = Walk()
@@ -779,9 +779,12 @@ class DeviceCode:
         # Cut every iteration, but too early. Only a barrier call written in the body itself is
         # worth moving; one inside an inner loop or a helper cuts the tail of the body next time round.
         first = fresh.barriers[0] if fresh.barriers else None
+        # Only when the step itself (a model run, backward, an optimizer step) comes after the
+        # barrier: values read after it (`best = loss.detach()`, `print(loss)`) are not the step.
         verdict.barrier_first = (
             not verdict.missing and isinstance(first, nodes.Call) and first.parent in loop.body
             and self.qualified(first.func) in BARRIERS
+            and any(self.is_step_work(node) and _position(node) > _position(first) for node in fresh.work)
         )
         verdict.unsynced_optimizer_step = next(
             (node for node in fresh.work if isinstance(node, nodes.Call) and self.qualified(node.func) == OPTIMIZER_STEP),
@@ -818,7 +821,7 @@ class DeviceCode:
             scope = scope.parent.scope()
         return False
 
-    def _is_step_work(self, node: nodes.NodeNG) -> bool:
+    def is_step_work(self, node: nodes.NodeNG) -> bool:
         """A model run, a backward pass, an optimizer step, or a helper of the module doing one."""
         if not isinstance(node, nodes.Call):
             return False
@@ -887,6 +890,22 @@ def _runs_whole_model(loop: nodes.For | nodes.While) -> bool:
         if isinstance(func, nodes.Attribute) and func.attrname == "forward" and isinstance(func.expr, nodes.Name) and func.expr.name == "self":
             return True
     return False
+
+
+def _position(node: nodes.NodeNG) -> tuple[int, int]:
+    return node.lineno or 0, node.col_offset or 0
+
+
+def read_after_barrier(node: nodes.NodeNG, verdict: LoopVerdict, is_step_work: Callable[[nodes.NodeNG], bool]) -> bool:
+    """node comes after a barrier written in the loop body, with no step work in between: the
+    values it reads were computed and run by that barrier, so reading them runs no graph."""
+    here = _position(node)
+    barriers = [barrier for barrier in verdict.barriers if isinstance(barrier, nodes.Call)
+                and barrier.parent in verdict.loop.body and _position(barrier) < here]
+    if not barriers:
+        return False
+    last = max(map(_position, barriers))
+    return not any(last < _position(work) < here and is_step_work(work) for work in verdict.work)
 
 
 def _loop_ends(end: frozenset | None, walk: Walk) -> list[frozenset]:

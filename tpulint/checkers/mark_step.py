@@ -13,7 +13,7 @@ from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import StepFamilyChecker, header_end
 from tpulint.loops import (MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging,
-                           variable_interval)
+                           read_after_barrier, variable_interval)
 
 SHOWN_WORK = 3
 READ_METHODS = frozenset({"item", "tolist"})
@@ -62,7 +62,7 @@ class MarkStepChecker(StepFamilyChecker):
             if interval is None and conditional_on_iteration(call, loop):
                 continue  # every N steps with N written in the code, or once: already rare enough
             read = next((node for node in _arguments_read(call) if _reads_device_value(node, call, code)), None)
-            if read is None:
+            if read is None or read_after_barrier(call, code.loop_verdict(loop), code.is_step_work):
                 continue
             what = read.as_string()[:40]
             if interval is None:

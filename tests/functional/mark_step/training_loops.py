@@ -220,3 +220,21 @@ def train_nanogpt_style(get_batch, make_optimizer, accumulation_steps):
         scaler.step(opt)
         scaler.update()
         opt.zero_grad(set_to_none=True)
+
+
+def values_read_after_the_barrier_are_not_the_step():
+    best = None
+    for batch in loader:
+        loss = model(batch.to(device)).sum()
+        loss.backward()
+        torch_xla.sync()
+        best = loss.detach()  # the barrier above ran loss's graph: no new step work
+        print(loss)  # materialized by the barrier: printing it runs no graph
+
+
+def logging_before_the_barrier_still_counts():
+    for batch in loader:
+        loss = model(batch.to(device)).sum()
+        loss.backward()
+        print(loss)  # [tensor-logged-in-step]
+        torch_xla.sync()
