@@ -82,6 +82,15 @@ EXPECTED = {
         ("main.py", 10, "cuda-device"),
         ("main.py", 11, "cuda-runtime-call"),
     },
+    # Device code no step is seen to reach: a public function taking tensors (INFERENCE); a
+    # function called only outside steps, one named as a transform, and test code stay silent.
+    "unreached_device_code": {
+        ("demo.py", 1, "missing-torch-xla-import"),
+        ("demo.py", 7, "cuda-move-method"),
+        ("demo.py", 8, "cuda-device"),
+        ("net.py", 6, "data-dependent-shape"),
+        ("ops.py", 7, "data-dependent-shape"),
+    },
     # PyTorch/XLA's canonical loop with flat gradient accumulation, and MpDeviceLoaders built in
     # another file's function (iterated directly and from an attribute): nothing to change.
     "xla_correct": set(),
@@ -161,3 +170,11 @@ def test_a_second_run_reads_the_cached_view(tmp_path):
     assert len(entries) == 2 and (cache / ".gitignore").is_file()
     assert _pylint(copy, *_files(copy)) == first
     assert sorted(path.name for path in cache.rglob("*.json")) == entries
+
+
+def test_device_code_no_step_reaches_is_reported_with_inference_confidence():
+    project = PROJECTS / "unreached_device_code"
+    done = subprocess.run([str(BIN / "tpulint"), "--format", "json", *_files(project)], cwd=project,
+                          capture_output=True, text=True)
+    uncertain = {(Path(f["path"]).name, f["line"]) for f in json.loads(done.stdout)["findings"] if f["uncertain"]}
+    assert uncertain == {("ops.py", 7)}

@@ -339,6 +339,10 @@ class DeviceCode:
             return None
         return self._kind_of_bindings(set(bindings) | set(scope.locals.get(name.name, ())), depth)
 
+    def kind_of_binding(self, binding: nodes.AssignName) -> str | None:
+        """What a name binding (a parameter, an assignment target) holds."""
+        return self._binding_kind(binding, 0)
+
     def _kind_of_bindings(self, bindings, depth: int) -> str | None:
         kinds = {self._binding_kind(binding, depth) for binding in bindings} - {None}
         return _strongest(kinds)
@@ -1018,6 +1022,7 @@ class StepScopes:
     loops: set
     in_module: Callable[[nodes.NodeNG], bool]
     code: DeviceCode
+    _answers: dict = field(default_factory=dict)
 
     def contains(self, node: nodes.NodeNG) -> bool:
         return self.in_module(node) or self.via(node) is not None
@@ -1037,6 +1042,32 @@ class StepScopes:
                     return found
             scope = scope.parent.frame() if scope.parent is not None else None
         return None
+
+
+    def unreached_device_function(self, node: nodes.NodeNG) -> bool:
+        """node is in device code no step of the project is seen to reach: a function that takes
+        a tensor (a parameter annotated or known as one) and that nothing in the project calls or
+        passes around (a model file shipped without its training script, a library's public
+        function). Its hazards are reported with INFERENCE confidence. Test code, dunder methods
+        (other than __call__), datasets' methods and functions the project calls are not: the
+        calls are all in view, and none is in a step."""
+        project = self.code.project
+        if project is None or not project.is_device_project or self.contains(node):
+            return False
+        function = node if isinstance(node, nodes.FunctionDef) else node.frame()
+        if (not isinstance(function, nodes.FunctionDef) or function.name.startswith("test")
+                or view.is_test_file(self.code.path, project.root)):
+            return False
+        if function.name.startswith("__") and function.name != "__call__":
+            return False
+        key = (function, "unreached")
+        if key not in self._answers:
+            self._answers[key] = self._takes_tensors(function) and project.unused(self.code.path, qualname(function))
+        return self._answers[key]
+
+    def _takes_tensors(self, function: nodes.FunctionDef) -> bool:
+        parameters = function.args.args or []
+        return any(self.code.kind_of_binding(parameter) == Kind.TENSOR for parameter in parameters)
 
 
 def qualname(function: nodes.FunctionDef | nodes.ClassDef) -> str:

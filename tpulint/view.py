@@ -60,7 +60,7 @@ LOADER_WRAPPERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoad
                              "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
                              "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
-_SUMMARY_VERSION = 1
+_SUMMARY_VERSION = 2
 
 
 # --- one file ------------------------------------------------------------------------------
@@ -131,9 +131,11 @@ class _Summariser(ast.NodeVisitor):
         self.functions: dict = {MODULE_CODE: _function_record(1, 1, [], 0, {}, None)}
         self.scope: list[tuple[str, str]] = []  # (kind, name) from the module down
         self.device = False
+        self.names: set[str] = set()  # every name and attribute read: what the file uses
 
     def result(self) -> dict:
-        return {"imports": self.imports, "classes": self.classes, "functions": self.functions, "device": self.device}
+        return {"imports": self.imports, "classes": self.classes, "functions": self.functions, "device": self.device,
+                "names": sorted(self.names)}
 
     # where we are
     def _qualname(self, name: str | None = None) -> str:
@@ -257,7 +259,17 @@ class _Summariser(ast.NodeVisitor):
     visit_AsyncFor = visit_While = visit_For
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        return  # its calls run when it is called, not here
+        self.names.update(inner.id for inner in ast.walk(node) if isinstance(inner, ast.Name))
+        # its calls run when it is called, not here
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.names.add(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.names.add(node.attr)
+        self.generic_visit(node)
 
 
 def _function_record(line: int, end: int, params: list, defaults: int, annotations: dict, owner: str | None) -> dict:
@@ -343,6 +355,17 @@ class SummaryCache:
 
 
 @dataclass(frozen=True)
+class Unseen:
+    """Device code no step of the project is seen to reach (see loops.StepScopes.unreached_device_function)."""
+
+    def describe(self) -> str:
+        return "if this runs in a step: nothing in the project is seen calling it"
+
+
+UNSEEN = Unseen()
+
+
+@dataclass(frozen=True)
 class Effect:
     """What a call of a project function does to the caller's pending graph: runs a step (a model,
     a backward pass) in its own body; cuts the graph (a barrier, or a step loop of its own, which
@@ -388,6 +411,7 @@ class ProjectView:
     _values: dict = field(default_factory=dict)
     _loader_loops: dict | None = None
     _effects: dict = field(default_factory=dict)
+    _named: set | None = None
     cache: SummaryCache | None = None
 
     def __post_init__(self) -> None:
@@ -719,6 +743,17 @@ class ProjectView:
                 found.append((caller_path, caller, call[2], call[3]))
         return found
 
+    def unused(self, path: str, function: str) -> bool:
+        """No code of the project outside its tests calls the function or names it (a callback,
+        a `collate_fn=`, a list of transforms), matched by its last name: conservative, since any
+        use of the same name elsewhere counts."""
+        if self._named is None:
+            self._named = set()
+            for other, summary in self.files.items():
+                if not is_test_file(other, self.root):
+                    self._named.update(summary.get("names", ()))
+        return function.rpartition(".")[2] not in self._named
+
     def _callers_named(self, short: str) -> list:
         if self._callers is None:
             self._callers = {}
@@ -884,6 +919,18 @@ def _is_torch_layer(name: str) -> bool:
     return name.startswith("torch.nn.") and head[:1].isupper() and not head.endswith("Loss") and ".functional." not in name
 
 
+def is_test_file(path: str, root: Path) -> bool:
+    """pytest's and unittest's files (test_*.py, *_test.py, conftest.py) and files in a tests/
+    or test/ folder of the project (below root)."""
+    name = os.path.basename(path)
+    try:
+        folders = Path(path).relative_to(root).parts[:-1]
+    except ValueError:
+        folders = ()
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or "tests" in folders or "test" in folders)
+
+
 def _short_class(qualname: str) -> str:
     return qualname.rpartition(".")[2]
 
@@ -919,12 +966,13 @@ _VIEWS: dict[tuple, ProjectView] = {}
 _LOCK = threading.Lock()
 
 
-def use_files(files: list[str] | None, root: Path | None = None) -> None:
-    """The command's project: every file of one run, its cache under root (default: the files'
-    common folder). None: back to the source root of each linted file (pylint, editors)."""
+def use_files(files: list[str] | None, cache_root: Path | None = None) -> None:
+    """The command's project: every file of one run, rooted at their common folder, its cache
+    under cache_root (default: that folder). None: back to the source root of each linted file
+    (pylint, editors)."""
     global _COMMAND_FILES, _COMMAND_ROOT
     _COMMAND_FILES = None if files is None else sorted(os.path.abspath(path) for path in files if path.endswith(".py"))
-    _COMMAND_ROOT = root if root is not None or not _COMMAND_FILES else Path(os.path.commonpath(_COMMAND_FILES))
+    _COMMAND_ROOT = cache_root
     _VIEWS.clear()
 
 
@@ -934,10 +982,11 @@ def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
     if not path:
         return None
     path = os.path.abspath(path)
+    cache_root = None
     if _COMMAND_FILES is not None:
-        files, root = _COMMAND_FILES, _COMMAND_ROOT or Path(path).parent
-        if path not in files:
-            files = [*files, path]
+        files = _COMMAND_FILES if path in _COMMAND_FILES else [*_COMMAND_FILES, path]
+        root = Path(os.path.commonpath([os.path.dirname(file) for file in files]))
+        cache_root = _COMMAND_ROOT
     else:
         root = source_root(Path(path))
         files = None
@@ -945,14 +994,17 @@ def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
     with _LOCK:
         view = _VIEWS.get(key)
         if view is None:
-            view = _VIEWS[key] = build(root, files if files is not None else python_files(root), {path: text} if text else {})
+            view = _VIEWS[key] = build(root, files if files is not None else python_files(root),
+                                       {path: text} if text else {}, cache_root)
     return view
 
 
-def build(root: Path, files: list[str], texts: dict[str, bytes] | None = None) -> ProjectView:
-    """Summarise files (absolute paths) into a view; texts override what is on disk. Unreadable
-    and oversized files are left out (the checkers report on them, not the view)."""
-    cache = SummaryCache(_cache_root(root))
+def build(root: Path, files: list[str], texts: dict[str, bytes] | None = None,
+          cache_root: Path | None = None) -> ProjectView:
+    """Summarise files (absolute paths) into a view of the project at root; texts override what
+    is on disk; the cache lives under cache_root (default: root). Unreadable and oversized files
+    are left out (the checkers report on them, not the view)."""
+    cache = SummaryCache(_cache_root(cache_root or root))
     summaries = {}
     texts = texts or {}
     for path in files:

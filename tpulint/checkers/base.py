@@ -11,13 +11,14 @@ is kept.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from astroid import nodes
 from astroid.exceptions import StatementMissing
 from pylint.checkers import BaseChecker
-from pylint.interfaces import HIGH, Confidence
+from pylint.interfaces import HIGH, INFERENCE, Confidence
 
 from tpulint import isolation, loops, resolve, view
 from tpulint.bounds import MAX_DEPTH
@@ -170,6 +171,8 @@ class FamilyChecker(BaseChecker):
         if target_rule is None or self._in_gpu_fallback(node):
             return None
         fix = fix or target_rule.fix
+        if getattr(self, "_judging_unseen", False):
+            confidence = INFERENCE  # counted in the estimate's upper end only
         reach = self.step_context(node)
         if reach is not None:
             fix = f"{fix} ({reach.describe()})"
@@ -236,9 +239,29 @@ class StepFamilyChecker(FamilyChecker):
         self._loops: list[nodes.For | nodes.While] = []
         self._probe = loops.DeviceCode(node, self.qualified, on_device=True)
         self._steps: loops.StepScopes | None = None
+        self._judging_unseen = False
 
-    def step_context(self, node: nodes.NodeNG) -> view.Reach | None:
-        return self._steps.via(node) if self._steps is not None else None
+    def step_context(self, node: nodes.NodeNG) -> view.Reach | view.Unseen | None:
+        if self._steps is None:
+            return None
+        return view.UNSEEN if self._judging_unseen else self._steps.via(node)
+
+    def judge_in_step(self, candidates: list, judge: Callable[[nodes.NodeNG], None]) -> None:
+        """Judge what runs in the step; then, with INFERENCE confidence, what runs in device
+        code no step of the project is seen to reach (loops.StepScopes.unreached_device_function)."""
+        steps = self._steps
+        unseen = []
+        for candidate in candidates:
+            if steps.contains(candidate) or candidate in steps.loops:
+                judge(candidate)
+            elif steps.unreached_device_function(candidate):
+                unseen.append(candidate)
+        self._judging_unseen = True
+        try:
+            for candidate in unseen:
+                judge(candidate)
+        finally:
+            self._judging_unseen = False
 
     def visit_for(self, node: nodes.For) -> None:
         self._loops.append(node)

@@ -73,11 +73,9 @@ class DynamicShapeChecker(StepFamilyChecker):
         code = self.device_code(node) if self._candidates else None
         if code is not None:
             self._steps = step_scopes(code, self._loops)
-            for candidate in self._candidates:
-                if isinstance(candidate, nodes.Call) and self._unpadded(code, candidate):
-                    continue
-                if self._steps.contains(candidate) or candidate in self._steps.loops:
-                    self._judge(code, candidate)
+            judged = [candidate for candidate in self._candidates
+                      if not (isinstance(candidate, nodes.Call) and self._unpadded(code, candidate))]
+            self.judge_in_step(judged, lambda candidate: self._judge(code, candidate))
         super().leave_module(node)
 
     def report(self, symbol, node, args=(), **kwargs):

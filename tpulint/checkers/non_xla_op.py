@@ -126,9 +126,7 @@ class NonXlaOpChecker(StepFamilyChecker):
         if code is not None:
             self._steps = step_scopes(code, self._loops)
             table = self._table()
-            for call in self._calls:
-                if self._steps.contains(call):
-                    self._judge(code, call, table)
+            self.judge_in_step(self._calls, lambda call: self._judge(code, call, table))
         super().leave_module(node)
 
     def _table(self) -> dict[str, list[OpEntry]]:
