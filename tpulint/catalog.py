@@ -115,7 +115,8 @@ class OpEntry:
 
 
 _FRAMEWORK_KEYS = {"name", "read_from", "model_bases", "pretrained", "not_models", "factories", "factory_prefixes",
-                   "wrappers", "pipelines", "components", "entry_points", "places_tensors", "padding_collators"}
+                   "wrappers", "pipelines", "components", "entry_points", "places_tensors", "padding_collators",
+                   "syncing_loaders", "syncing_optimizers"}
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ class Frameworks:
     entry_models: dict[str, frozenset[str]] = field(default_factory=dict)  # base -> parameters given the model
     places_tensors: tuple[str, ...] = ()  # top-level package names
     padding_collators: frozenset[str] = frozenset()  # collator classes that pad to the batch's longest item
+    syncing_loaders: frozenset[str] = frozenset()  # calls whose loader cuts the graph every step on XLA
+    syncing_optimizers: frozenset[str] = frozenset()  # calls whose optimizer's step() cuts the graph on XLA
 
     def builds_model(self, name: str) -> bool:
         """A call of `name` returns a model: a factory, or `X.from_pretrained`-like on a model class."""
@@ -157,7 +160,7 @@ def _load_frameworks(path: Path) -> Frameworks:
         if unknown or "read_from" not in raw:
             raise CatalogError(f"{path}: framework {raw.get('name', '?')} has unknown keys {sorted(unknown)} or no read_from")
         for key in ("model_bases", "pretrained", "not_models", "factories", "factory_prefixes", "wrappers", "pipelines",
-                    "components", "padding_collators"):
+                    "components", "padding_collators", "syncing_loaders", "syncing_optimizers"):
             merged.setdefault(key, []).extend(raw.get(key, ()))
         for entry in raw.get("entry_points", ()):
             merged["entry_points"].setdefault(entry["base"], set()).update(entry["methods"])
@@ -179,6 +182,8 @@ def _load_frameworks(path: Path) -> Frameworks:
         entry_models={base: frozenset(names) for base, names in merged["entry_models"].items()},
         places_tensors=tuple(merged.get("places_tensors", ())),
         padding_collators=frozenset(merged.get("padding_collators", ())),
+        syncing_loaders=frozenset(merged.get("syncing_loaders", ())),
+        syncing_optimizers=frozenset(merged.get("syncing_optimizers", ())),
     )
 
 

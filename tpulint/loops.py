@@ -170,9 +170,19 @@ class DeviceCode:
         return device is not None and name.startswith(("torch.", "transformers.")) and self._is_device_argument(device.value)
 
     def _factory_on_device(self, call: nodes.Call, name: str) -> bool:
-        """`torch.linspace(...)` with no device, in a project that runs on a device: a port places
-        such tensors on the TPU (the brief's rule: only proof, `device="cpu"`, makes it host code)."""
+        """`self.timesteps = torch.linspace(...)` with no device, in a project that runs on a
+        device: an object's tensor state (a scheduler's timesteps, a buffer) goes where the model
+        goes. A local tensor built without a device (`losses = torch.zeros(n)` filled with
+        `.item()` values) stays a host accumulator."""
         if name not in TENSOR_FACTORIES or resolve.keyword(call, "device") is not None:
+            return False
+        node = call
+        while isinstance(node.parent, nodes.Attribute) or (isinstance(node.parent, nodes.Call) and node.parent.func is node):
+            node = node.parent  # through `.long()`, `.float()`
+        assign = node.parent
+        if not (isinstance(assign, nodes.Assign) and assign.value is node and len(assign.targets) == 1
+                and isinstance(assign.targets[0], nodes.AssignAttr)
+                and isinstance(assign.targets[0].expr, nodes.Name) and assign.targets[0].expr.name == "self"):
             return False
         project = self.project
         return project is not None and project.is_device_project
@@ -311,7 +321,11 @@ class DeviceCode:
 
     def _name_kind(self, name: nodes.Name, depth: int) -> str | None:
         """Over every binding of the name in its scope, not only those astroid sees reaching it:
-        in a loop, a later rebinding (`tokens = torch.cat([tokens, ...])`) reaches the next iteration."""
+        in a loop, a later rebinding (`tokens = torch.cat([tokens, ...])`) reaches the next
+        iteration. Under `if isinstance(name, SomeClass):` with a class that is not a tensor the
+        name is that class's instance (a distribution object's `.mode()` is not torch.mode)."""
+        if _narrowed_to_other_class(name, self.qualified):
+            return None
         own_scope = name.scope()
         key = (own_scope, name.name)
         if name.name in own_scope.locals and key not in self._naming:
@@ -573,6 +587,8 @@ class DeviceCode:
             return [Event(work=call), Event(barrier=call)] if synced else [Event(work=call)]
         if self.kind(call.func) == Kind.COMPILED:
             return [Event(work=call), Event(barrier=call)]
+        if self._steps_syncing_optimizer(call):
+            return [Event(work=call), Event(barrier=call)]
         if self._is_device_work(call, name):
             return [Event(work=call)]
         function = self.function_called(call)
@@ -584,6 +600,13 @@ class DeviceCode:
         # The helper's work and barrier happen at this call, which is what a report should name.
         return [Event(work=call if event.work is not None else None, barrier=call if event.barrier is not None else None)
                 for event in self.function_events(function)]
+
+    def _steps_syncing_optimizer(self, call: nodes.Call) -> bool:
+        """`optimizer.step()` on an optimizer a framework set up to cut the graph on XLA (Lightning
+        Fabric's: xm.optimizer_step(barrier=True); rules/frameworks.toml `syncing_optimizers`)."""
+        func = call.func
+        return (isinstance(func, nodes.Attribute) and func.attrname == "step"
+                and any(value[0] == "syncing-optimizer" for value in self.project_values(func.expr)))
 
     def project_effect(self, call: nodes.Call) -> view.Effect | None:
         """What a call of a project function this module cannot see runs (another file's
@@ -705,6 +728,19 @@ class DeviceCode:
             return frozenset()
         return frozenset() if verdict.barriers and not verdict.missing else state
 
+    def _accumulates_flat(self, loop: nodes.For | nodes.While, walk: Walk) -> bool:
+        """Gradient accumulation in one loop: backward every iteration, and every barrier under an
+        `if` that also steps the optimizer (`if (i + 1) % accum == 0: xm.optimizer_step(opt);
+        torch_xla.sync()`, Fabric's `if not is_accumulating: optimizer.step()`). The graph then
+        spans the micro-steps of one update and is cut with it: one graph, compiled once
+        (rules/evidence/mark_step_checks.txt: gradient-accumulation)."""
+        if not walk.barriers or not any(_is_backward(node) for node in walk.work):
+            return False
+        branches = [_branch_in_loop(barrier, loop) for barrier in walk.barriers]
+        return any(branch is not None and any(self._steps_optimizer(call) for statement in branch
+                                              for call in (statement, *statement.nodes_of_class(nodes.Call)))
+                   for branch in branches)
+
     def _accumulates_gradients(self, loop: nodes.For | nodes.While, verdict: LoopVerdict) -> bool:
         """The loop runs backward passes but steps no optimizer, and the loop around it does."""
         if not any(_is_backward(node) for node in verdict.work) or any(self._steps_optimizer(n) for n in verdict.work):
@@ -719,9 +755,19 @@ class DeviceCode:
         if not isinstance(node, nodes.Call) or resolve.short_name(node.func) not in ("step", "optimizer_step"):
             return False
         func = node.func
-        if isinstance(func, nodes.Attribute) and (self.kind(func.expr) == Kind.OPTIMIZER or self._is_grad_scaler(func.expr)):
+        if self.qualified(func) == OPTIMIZER_STEP:
+            return True
+        if isinstance(func, nodes.Attribute) and (self.kind(func.expr) == Kind.OPTIMIZER or self._is_grad_scaler(func.expr)
+                                                  or self._project_optimizer(func.expr)):
             return True
         return any(self.kind(argument) == Kind.OPTIMIZER for argument in node.args)
+
+    def _project_optimizer(self, node: nodes.NodeNG) -> bool:
+        """An optimizer by what the project view says it is bound to (a torch.optim class passed
+        in from another file, one a framework set up)."""
+        return any(value[0] == "syncing-optimizer"
+                   or (value[0] == "lib-instance" and value[1].startswith(OPTIMIZER_MODULES))
+                   for value in self.project_values(node))
 
     def _is_grad_scaler(self, node: nodes.NodeNG) -> bool:
         value = resolve.single_assigned_value(node) if isinstance(node, nodes.Name) else None
@@ -780,6 +826,8 @@ class DeviceCode:
         carried = Walk()
         end = self.flow(loop.body, frozenset({PREVIOUS}), carried)
         verdict.missing = any(PREVIOUS in state for state in _loop_ends(end, carried))
+        if verdict.missing and self._accumulates_flat(loop, fresh):
+            verdict.missing = False
         # Cut every iteration, but too early. Only a barrier call written in the body itself is
         # worth moving; one inside an inner loop or a helper cuts the tail of the body next time round.
         first = fresh.barriers[0] if fresh.barriers else None
@@ -821,9 +869,25 @@ class DeviceCode:
         scope = node.scope()
         while not isinstance(scope, nodes.Module):
             if isinstance(scope, nodes.ClassDef) and scope.name in self._library_classes():
-                return True
+                return not self._is_framework_module(scope) or self._in_entry_point(node)
             scope = scope.parent.scope()
         return False
+
+    def _in_entry_point(self, node: nodes.NodeNG) -> bool:
+        """node runs inside a framework's step method (training_step, validation_step): the
+        framework cuts the graph after each step, so a loop there is part of one step."""
+        project = self.project
+        function = node.frame()
+        if project is None or not isinstance(function, nodes.FunctionDef):
+            return False
+        reach = project.reach(self.path, qualname(function))
+        return reach is not None and reach.through is None
+
+    def _is_framework_module(self, klass: nodes.ClassDef) -> bool:
+        """A LightningModule (a module a framework trains: it has a training_step): its loops are
+        sampling and evaluation loops, not loops over layers."""
+        project = self.project
+        return project is not None and "training_step" in project.entry_methods(self.path, qualname(klass))
 
     def is_step_work(self, node: nodes.NodeNG) -> bool:
         """A model run, a backward pass, an optimizer step, or a helper of the module doing one."""
@@ -893,6 +957,30 @@ def _runs_whole_model(loop: nodes.For | nodes.While) -> bool:
             return True
         if isinstance(func, nodes.Attribute) and func.attrname == "forward" and isinstance(func.expr, nodes.Name) and func.expr.name == "self":
             return True
+    return False
+
+
+def _branch_in_loop(node: nodes.NodeNG, loop: nodes.NodeNG) -> list[nodes.NodeNG] | None:
+    """The statements of the innermost `if` branch (body or else) around node inside loop."""
+    child, parent = node, node.parent
+    while parent is not None and parent is not loop:
+        if isinstance(parent, nodes.If) and child is not parent.test:
+            return parent.body if child in parent.body else parent.orelse
+        child, parent = parent, parent.parent
+    return None
+
+
+def _narrowed_to_other_class(name: nodes.Name, qualified) -> bool:
+    node, parent = name, name.parent
+    while parent is not None and not isinstance(parent, (nodes.FunctionDef, nodes.Module)):
+        if isinstance(parent, nodes.If) and node is not parent.test:
+            test = parent.test
+            if (node in parent.body and isinstance(test, nodes.Call) and isinstance(test.func, nodes.Name)
+                    and test.func.name == "isinstance" and len(test.args) == 2
+                    and isinstance(test.args[0], nodes.Name) and test.args[0].name == name.name):
+                kind = qualified(test.args[1]) or ""
+                return not (kind.startswith("torch.") and kind.endswith("Tensor"))
+        node, parent = parent, parent.parent
     return False
 
 

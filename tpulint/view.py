@@ -50,17 +50,16 @@ SELF_RETURNING = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float
 STEP_METHODS = frozenset({"backward", "generate"})
 BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
 OPTIMIZER_STEP = "torch_xla.core.xla_model.optimizer_step"
+TUPLE_SEPARATOR = "\x1f"  # between the refs of a tuple's elements ("t:" refs): no source text has it
 ITERATION_WRAPPERS = frozenset({"enumerate", "iter", "tqdm", "islice", "cycle", "zip", "chain", "reversed"})
 DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
-# Loaders that move each batch to the device and cut the graph every step (pl.MpDeviceLoader).
-SYNCING_LOADERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoader"})
 # Loaders that wrap another and keep its batches' shapes (the loader facts travel through them).
 LOADER_WRAPPERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoader",
                              "torch_xla.distributed.parallel_loader.ParallelLoader",
                              "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
                              "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
-_SUMMARY_VERSION = 2
+_SUMMARY_VERSION = 3
 
 
 # --- one file ------------------------------------------------------------------------------
@@ -99,6 +98,8 @@ def ref(node: ast.AST | None) -> str:
         return f"c{node.lineno}:{inner}" if inner else ""
     if isinstance(node, ast.Await):
         return ref(node.value)
+    if isinstance(node, ast.Tuple) and 1 < len(node.elts) <= 16:
+        return "t:" + TUPLE_SEPARATOR.join(ref(element) for element in node.elts)
     if isinstance(node, ast.Constant) and isinstance(node.value, (str, bool, int, float, type(None))):
         return f"v:{node.value!r}"[:80]
     return ""
@@ -220,7 +221,7 @@ class _Summariser(ast.NodeVisitor):
             for index, element in enumerate(target.elts):
                 if values is not None and len(values) == len(target.elts):
                     self._bind(element, values[index], ref(values[index]))
-                elif value.startswith("c:"):
+                elif value[:1] == "c":
                     # model, opt = accelerator.prepare(model, opt): the n-th of a call's results
                     self._bind(element, value_node, f"u{index}:{value}")
 
@@ -412,6 +413,7 @@ class ProjectView:
     _loader_loops: dict | None = None
     _effects: dict = field(default_factory=dict)
     _named: set | None = None
+    _device_files: dict = field(default_factory=dict)
     cache: SummaryCache | None = None
 
     def __post_init__(self) -> None:
@@ -428,6 +430,33 @@ class ProjectView:
         """Anything in the project places a tensor or module on an accelerator, or uses a
         library that does (rules/frameworks.toml `places_tensors`, torch_xla)."""
         return any(summary.get("device") for summary in self.files.values())
+
+    def has_device_code(self, path: str) -> bool:
+        """A file of a device project that is device code without moving anything itself: it
+        defines a model class, runs a step in a loop, builds a loader a step iterates, takes
+        tensors (a parameter annotated `torch.Tensor`), or the project's step reaches one of its
+        functions. (An image degradation module of numpy and cv2 that a Dataset calls is none.)"""
+        if path not in self._device_files:
+            self._device_files[path] = self._has_device_code(path)
+        return self._device_files[path]
+
+    def _has_device_code(self, path: str) -> bool:
+        summary = self.files.get(path, {})
+        functions = summary.get("functions", {})
+        if any(self.is_model_class(path, klass) for klass in summary.get("classes", {})):
+            return True
+        if any(_annotates_tensor(annotation) for record in functions.values()
+               for annotation in record["annotations"].values()):
+            return True
+        if any(key[0] == path for key in self.loader_loops()):
+            return True
+        for function, record in functions.items():
+            if self.reach(path, function) is not None:
+                return True
+            for _, body, end, _ in record["loops"]:
+                if self._is_step(path, function, [call for call in record["calls"] if body <= call[1] <= end]):
+                    return True
+        return False
 
     def module_path(self, importer: str, module: str, level: int) -> str | None:
         """The project file an import names, from the importing file (None: not the project's)."""
@@ -471,11 +500,32 @@ class ProjectView:
             return self._unpacked(path, function, rest.partition(":")[2], int(kind[1:]), depth)
         return set()
 
+    def _syncing(self, name: str) -> set[tuple]:
+        """Marks for what a framework call returns that cuts the graph on XLA by itself."""
+        marks = set()
+        if name in self.frameworks.syncing_loaders:
+            marks.add(("syncing-loader", name))
+        if name in self.frameworks.syncing_optimizers:
+            marks.add(("syncing-optimizer", name))
+        return marks
+
     def _unpacked(self, path: str, function: str, callee: str, index: int, depth: int) -> set[tuple]:
-        """`model, opt = accelerator.prepare(model, opt)`: a wrapper's n-th result is its n-th argument."""
+        """`model, opt = accelerator.prepare(model, opt)`: a wrapper's n-th result is its n-th
+        argument; through a project function that returns such a call (`return
+        fabric.setup_dataloaders(train, val)`), the same."""
         if not self._is_wrapper(path, function, callee, depth):
-            return set()
-        found = set()
+            found = set()
+            for value in self.values(path, function, callee, depth + 1):
+                if value[0] == "function" and depth < MAX_DEPTH:
+                    for returned in self.files[value[1]]["functions"].get(value[2], {}).get("returns", ()):
+                        kind, _, inner = returned.partition(":")
+                        if kind.startswith("c"):
+                            found |= self._unpacked(value[1], value[2], inner, index, depth + 1)
+                        elif kind == "t" and index < len(elements := inner.split(TUPLE_SEPARATOR)):
+                            found |= self.values(value[1], value[2], elements[index], depth + 1)
+            return found
+        names = {value[1] for value in self.values(path, function, callee, depth + 1) if value[0] == "lib"}
+        found = set().union(*(self._syncing(name) for name in names))
         for _, _, arguments, _ in self._calls_named(path, function, callee):
             if index < len(arguments):
                 found |= self.values(path, function, arguments[index], depth + 1)
@@ -504,12 +554,10 @@ class ProjectView:
         scope = function
         while True:
             record = functions.get(scope)
-            if record is not None:
-                if name in record["params"]:
-                    return self._parameter(path, scope, name, depth)
-                if name in record["assigns"]:
-                    return {value for expression in record["assigns"][name]
-                            for value in self.values(path, scope, expression, depth + 1)}
+            if record is not None and (name in record["params"] or name in record["assigns"]):
+                found = self._parameter(path, scope, name, depth) if name in record["params"] else set()
+                return found | {value for expression in record["assigns"].get(name, ())
+                                for value in self.values(path, scope, expression, depth + 1)}
             if scope == MODULE_CODE:
                 break
             scope = scope.rpartition(".")[0] or MODULE_CODE
@@ -598,23 +646,22 @@ class ProjectView:
         head = name.rpartition(".")[2]
         if name in DATA_LOADERS:
             return {("loader", path, line)}
-        if name in SYNCING_LOADERS:
-            wrapped = self._library_call(path, function, f"{name}#wrapper", callee, depth, line)
-            return wrapped | {("syncing-loader", name)}
         if head in frameworks.padding_collators:
             return {("collator", path, line, name)}
         if frameworks.builds_model(name) or name in frameworks.model_bases or _is_torch_layer(name):
             return {("model", name)}
-        name = name.removesuffix("#wrapper")
-        if name in frameworks.wrappers or name in LOADER_WRAPPERS:
+        if (name in frameworks.wrappers or name in LOADER_WRAPPERS or name in frameworks.syncing_loaders
+                or name in frameworks.syncing_optimizers):
             calls = [call for call in self._calls_named(path, function, callee) if call[1] == line or not line]
-            return {value for call in calls if call[2] for value in self.values(path, function, call[2][0], depth + 1)
-                    if value[0] in ("model", "loader") or self.is_model(value)}
+            wrapped = {value for call in calls if call[2] for value in self.values(path, function, call[2][0], depth + 1)
+                       if value[0] in ("model", "loader") or self.is_model(value)}
+            return wrapped | self._syncing(name)
         return {("lib-instance", name)} if head[:1].isupper() else set()
 
     def _is_wrapper(self, path: str, function: str, callee: str, depth: int) -> bool:
         names = {value[1] for value in self.values(path, function, callee, depth + 1) if value[0] == "lib"}
-        return bool(names & (self.frameworks.wrappers | LOADER_WRAPPERS))
+        frameworks = self.frameworks
+        return bool(names & (frameworks.wrappers | LOADER_WRAPPERS | frameworks.syncing_loaders | frameworks.syncing_optimizers))
 
     # --- classes -----------------------------------------------------------------------
     def method(self, path: str, klass: str, name: str) -> tuple[str, str] | None:
@@ -715,6 +762,8 @@ class ProjectView:
                 elif value[0] == "lib" and (value[1] in self.frameworks.model_bases
                                             or self.frameworks.builds_model(f"{value[1]}.from_pretrained")):
                     found.add(("model", value[1]))
+                elif value[0] == "lib" and value[1].rpartition(".")[2][:1].isupper():
+                    found.add(("lib-instance", value[1]))  # `fabric: L.Fabric`
         if depth >= MAX_DEPTH - 1:
             return found
         for caller_path, caller, arguments, keywords in self.call_sites(path, function, depth + 1):
@@ -917,6 +966,11 @@ def _is_torch_layer(name: str) -> bool:
     """`torch.nn.Linear(...)` builds a module; a loss (`torch.nn.CrossEntropyLoss`) is arithmetic."""
     head = name.rpartition(".")[2]
     return name.startswith("torch.nn.") and head[:1].isupper() and not head.endswith("Loss") and ".functional." not in name
+
+
+def _annotates_tensor(annotation: str) -> bool:
+    """'d:torch.Tensor', 'd:Tensor', 'd:torch.FloatTensor' (Optional[...] is not summarised)."""
+    return annotation.startswith("d:") and annotation.rpartition(".")[2].removeprefix("d:").endswith("Tensor")
 
 
 def is_test_file(path: str, root: Path) -> bool:

@@ -21,6 +21,7 @@ import torch_xla.debug.metrics as met
 import torch_xla.distributed.parallel_loader as pl
 
 STEPS = 10
+ACCUMULATE = 4  # micro-steps per optimizer update in the gradient-accumulation check
 DEVICE = torch_xla.device()
 LOG = open("/dev/null", "w", encoding="utf-8")
 
@@ -101,6 +102,19 @@ def sync_in_one_branch(model, optimizer, step):
     for index in range(STEPS):
         step()
         if index % 2 == 0:
+            torch_xla.sync()
+
+
+def gradient_accumulation(model, optimizer, step):
+    """Backward every micro-step, optimizer step and barrier every ACCUMULATE micro-steps: the
+    graph spans one update's micro-steps and is cut with it (compiled once, not growing)."""
+    inputs = torch.randn(8, 16, device=DEVICE)
+    for index in range(STEPS * ACCUMULATE):
+        loss = torch.nn.functional.mse_loss(model(inputs), torch.zeros_like(inputs)) / ACCUMULATE
+        loss.backward()
+        if (index + 1) % ACCUMULATE == 0:
+            optimizer.step()
+            optimizer.zero_grad()
             torch_xla.sync()
 
 
@@ -200,6 +214,7 @@ def main():
     run("loop-with-sync-at-start", sync_at_start)
     run("loop-with-sync-in-one-branch", sync_in_one_branch)
     run("loop-with-mark-step", mark_step_at_end)
+    run("gradient-accumulation", gradient_accumulation)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         xm.mark_step()

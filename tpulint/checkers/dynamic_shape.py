@@ -231,11 +231,30 @@ class DynamicShapeChecker(StepFamilyChecker):
         targets = assign.targets if isinstance(assign, nodes.Assign) else [assign.target]
         names = {target.as_string() for target in targets}
         pieces = call.args[0] if call.args else None
-        if isinstance(pieces, (nodes.List, nodes.Tuple)) and any(piece.as_string() in names for piece in pieces.elts):
-            self.report("growing-tensor", call, (call.as_string()[:40], "grows by one piece"))
+        if not (isinstance(pieces, (nodes.List, nodes.Tuple)) and any(piece.as_string() in names for piece in pieces.elts)):
+            return
+        if _rebound_earlier_in_iteration(assign, names, enclosing_loop(call)):
+            return  # `c = encode(x); c = torch.cat([c, extra])`: c starts afresh each iteration
+        self.report("growing-tensor", call, (call.as_string()[:40], "grows by one piece"))
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _rebound_earlier_in_iteration(assign: nodes.NodeNG, names: set[str], loop: nodes.NodeNG) -> bool:
+    """A plain assignment to one of names before assign in the same iteration: earlier in its
+    block or in any block around it, up to the loop body."""
+    node = assign
+    while node is not loop and node.parent is not None:
+        block = next((statements for field in ("body", "orelse", "handlers", "finalbody")
+                      if node in (statements := getattr(node.parent, field, None) or [])), [])
+        for statement in block:
+            if statement is node:
+                break
+            if isinstance(statement, nodes.Assign) and any(target.as_string() in names for target in statement.targets):
+                return True
+        node = node.parent
+    return False
 
 
 def _fixed_length(keywords: dict) -> bool:
@@ -272,7 +291,10 @@ def _reads_tensor_value(test: nodes.NodeNG, code: DeviceCode) -> bool:
     if isinstance(test, nodes.Compare):
         if any(op in ("is", "is not", "in", "not in") for op, _ in test.ops):
             return False
-        return any(code.kind(operand) == Kind.TENSOR for operand in [test.left, *(o for _, o in test.ops)])
+        operands = [test.left, *(o for _, o in test.ops)]
+        if all(isinstance(o, nodes.Const) or (isinstance(o, nodes.Name) and _only_parameters(o)) for o in operands):
+            return False  # `optimizer_idx == 0`, `global_step < threshold`: counters passed in, not tensors
+        return any(code.kind(operand) == Kind.TENSOR for operand in operands)
     return code.kind(test) == Kind.TENSOR
 
 
