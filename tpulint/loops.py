@@ -144,6 +144,7 @@ class DeviceCode:
         self._step_scopes: StepScopes | None = None
         self._project: view.ProjectView | None | bool = False  # False: not looked up yet
         self.path = os.path.abspath(module.file) if module.file else ""  # as the project view keys files
+        self._forward_methods: dict[nodes.ClassDef, set[str]] = {}
 
     @property
     def project(self) -> view.ProjectView | None:
@@ -397,7 +398,19 @@ class DeviceCode:
             for assignment in klass.instance_attrs.get(attribute.attrname, [])
             if isinstance(assignment.parent, nodes.Assign) and assignment.parent.targets == [assignment]
         ]
-        return _strongest({self.kind(value, depth + 1) for value in values} - {None}) or self._project_kind(attribute)
+        return (_strongest({self.kind(value, depth + 1) for value in values} - {None}) or self._project_kind(attribute)
+                or self._called_submodule(attribute, klass, values))
+
+    def _called_submodule(self, attribute: nodes.Attribute, klass: nodes.ClassDef, values: list) -> str | None:
+        """`self.model(x, t)` in an nn.Module subclass, where `self.model = model` came in as a
+        constructor argument: a callable attribute of a model is a submodule (the denoiser of a
+        diffusion wrapper, the backbone of a head)."""
+        if klass.name not in self._derived_classes()[Kind.MODULE] or not values:
+            return None
+        if not all(isinstance(value, nodes.Name) and _only_parameter_bindings(value) for value in values):
+            return None
+        parent = attribute.parent
+        return Kind.MODULE if isinstance(parent, nodes.Call) and parent.func is attribute else None
 
     def _parameter_kind(self, binding: nodes.AssignName, arguments: nodes.Arguments, depth: int) -> str | None:
         function = arguments.parent
@@ -589,6 +602,8 @@ class DeviceCode:
             return [Event(work=call), Event(barrier=call)]
         if self._steps_syncing_optimizer(call):
             return [Event(work=call), Event(barrier=call)]
+        if isinstance(call.func, nodes.Name) and call.func.name == "next" and call.args and self._draws_synced(call.args[0]):
+            return [Event(barrier=call)]
         if self._is_device_work(call, name):
             return [Event(work=call)]
         function = self.function_called(call)
@@ -600,6 +615,20 @@ class DeviceCode:
         # The helper's work and barrier happen at this call, which is what a report should name.
         return [Event(work=call if event.work is not None else None, barrier=call if event.barrier is not None else None)
                 for event in self.function_events(function)]
+
+    def _draws_synced(self, iterator: nodes.NodeNG) -> bool:
+        """`next(self.dl)` where `self.dl = cycle(accelerator.prepare(dl))` or `iter(loader)` of an
+        MpDeviceLoader: each batch drawn from such a loader cuts the graph, as a `for` over it does."""
+        sources = [iterator]
+        if isinstance(iterator, nodes.Name):
+            value = resolve.single_assigned_value(iterator)
+            sources += [value] if value is not None else []
+        elif isinstance(iterator, nodes.Attribute) and isinstance(iterator.expr, nodes.Name) and iterator.expr.name == "self":
+            klass = iterator.frame().parent if isinstance(iterator.frame(), nodes.FunctionDef) else None
+            if isinstance(klass, nodes.ClassDef):
+                sources += [assignment.parent.value for assignment in klass.instance_attrs.get(iterator.attrname, [])
+                            if isinstance(assignment.parent, nodes.Assign)]
+        return any(self._syncs_each_step(source) for source in sources)
 
     def _steps_syncing_optimizer(self, call: nodes.Call) -> bool:
         """`optimizer.step()` on an optimizer a framework set up to cut the graph on XLA (Lightning
@@ -806,7 +835,7 @@ class DeviceCode:
     def _judge(self, loop: nodes.For | nodes.While) -> LoopVerdict:
         if not self.touches_accelerator:
             return LoopVerdict(loop, [], [])
-        if self._inside_model(loop) and not _runs_whole_model(loop):
+        if self._inside_model(loop) and not _runs_whole_model(loop) and not self._samples_with_model(loop):
             # A loop over layers or parameters inside a model or optimizer is part of someone
             # else's step: never reported, never a step loop, so not worth walking. (A loop that
             # calls the whole model each time, as a generate() method does, is a decode loop.)
@@ -872,6 +901,42 @@ class DeviceCode:
                 return not self._is_framework_module(scope) or self._in_entry_point(node)
             scope = scope.parent.scope()
         return False
+
+    def _samples_with_model(self, loop: nodes.For | nodes.While) -> bool:
+        """A sampling loop in a model class (`p_sample_loop`, `ddim_sample`): in a method that the
+        model's forward does not call, each iteration calls one of the class's methods or one
+        submodule that is the same every iteration (`self.p_sample(img, t)`, `self.unet(x, t)`),
+        not a layer picked by the loop (`block(x)`, `self.layers[i](x)`)."""
+        method = loop.frame()
+        klass = method.parent if isinstance(method, nodes.FunctionDef) else None
+        if not isinstance(klass, nodes.ClassDef) or method.name in self._forward_helpers(klass):
+            return False
+        targets = {name.name for name in (loop.target.nodes_of_class(nodes.AssignName)
+                                          if isinstance(loop, nodes.For) else ())}
+        for call in loop.nodes_of_class(nodes.Call, skip_klass=(nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)):
+            func = call.func
+            if (isinstance(func, nodes.Attribute) and isinstance(func.expr, nodes.Name) and func.expr.name == "self"
+                    and not any(name.name in targets for name in func.nodes_of_class(nodes.Name))
+                    and (func.attrname in klass.locals or self._attribute_kind(func, 0) == Kind.MODULE)):
+                return True
+        return False
+
+    def _forward_helpers(self, klass: nodes.ClassDef) -> set[str]:
+        """forward, __call__ and the methods they call through self, transitively: one forward pass."""
+        if klass not in self._forward_methods:
+            found, pending = set(), ["forward", "__call__"]
+            while pending:
+                name = pending.pop()
+                if name in found:
+                    continue
+                found.add(name)
+                for definition in klass.locals.get(name, ()):
+                    if isinstance(definition, nodes.FunctionDef):
+                        pending.extend(call.func.attrname for call in definition.nodes_of_class(nodes.Call)
+                                       if isinstance(call.func, nodes.Attribute) and isinstance(call.func.expr, nodes.Name)
+                                       and call.func.expr.name == "self")
+            self._forward_methods[klass] = found
+        return self._forward_methods[klass]
 
     def _in_entry_point(self, node: nodes.NodeNG) -> bool:
         """node runs inside a framework's step method (training_step, validation_step): the
@@ -958,6 +1023,14 @@ def _runs_whole_model(loop: nodes.For | nodes.While) -> bool:
         if isinstance(func, nodes.Attribute) and func.attrname == "forward" and isinstance(func.expr, nodes.Name) and func.expr.name == "self":
             return True
     return False
+
+
+def _only_parameter_bindings(name: nodes.Name) -> bool:
+    try:
+        _, bindings = name.lookup(name.name)
+    except (AttributeError, KeyError):
+        return False
+    return bool(bindings) and all(isinstance(binding.parent, nodes.Arguments) for binding in bindings)
 
 
 def _branch_in_loop(node: nodes.NodeNG, loop: nodes.NodeNG) -> list[nodes.NodeNG] | None:

@@ -399,7 +399,35 @@ def in_runtime_gpu_guard(node: nodes.NodeNG) -> bool:
                 tests = [test]
             if any(_checks_gpu_at_run_time(one) for one in tests) and (child in parent.body) != negated:
                 return True
+        if _after_gpu_exit(child, parent):
+            return True
         child, parent = parent, parent.parent
+    return False
+
+
+def statement_block(child: nodes.NodeNG, parent: nodes.NodeNG) -> list[nodes.NodeNG] | None:
+    """The list of statements of parent (its body, else, handlers or finally) that holds child."""
+    for field in ("body", "orelse", "handlers", "finalbody"):
+        statements = getattr(parent, field, None)
+        if isinstance(statements, list) and child in statements:
+            return statements
+    return None
+
+
+def _after_gpu_exit(child: nodes.NodeNG, parent: nodes.NodeNG) -> bool:
+    """child follows, in the same block, `if not torch.cuda.is_available(): return` (or raise,
+    continue, break): past that line the code runs only on a GPU."""
+    block = statement_block(child, parent)
+    if block is None:
+        return False
+    for statement in block:
+        if statement is child:
+            return False
+        if (isinstance(statement, nodes.If) and not statement.orelse and statement.body
+                and isinstance(statement.body[-1], (nodes.Return, nodes.Raise, nodes.Continue, nodes.Break))):
+            test = statement.test
+            if isinstance(test, nodes.UnaryOp) and test.op == "not" and _checks_gpu_at_run_time(test.operand):
+                return True
     return False
 
 

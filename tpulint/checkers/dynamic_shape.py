@@ -246,9 +246,7 @@ def _rebound_earlier_in_iteration(assign: nodes.NodeNG, names: set[str], loop: n
     block or in any block around it, up to the loop body."""
     node = assign
     while node is not loop and node.parent is not None:
-        block = next((statements for field in ("body", "orelse", "handlers", "finalbody")
-                      if node in (statements := getattr(node.parent, field, None) or [])), [])
-        for statement in block:
+        for statement in resolve.statement_block(node, node.parent) or ():
             if statement is node:
                 break
             if isinstance(statement, nodes.Assign) and any(target.as_string() in names for target in statement.targets):

@@ -22,3 +22,11 @@ class Recipe:
         if self._device.type == "cpu":
             torch.cuda.synchronize()  # [cuda-runtime-call]
         torch.cuda.empty_cache()  # [cuda-no-op-call]
+
+
+def attention_kernel(q):
+    """Past `if not torch.cuda.is_available(): return`, only a GPU runs the code."""
+    if not torch.cuda.is_available():  # [cuda-device-query]
+        return q
+    torch.cuda.synchronize()
+    return q.cuda()
