@@ -178,3 +178,10 @@ def test_device_code_no_step_reaches_is_reported_with_inference_confidence():
                           capture_output=True, text=True)
     uncertain = {(Path(f["path"]).name, f["line"]) for f in json.loads(done.stdout)["findings"] if f["uncertain"]}
     assert uncertain == {("ops.py", 7)}
+
+
+def test_the_text_report_marks_uncertain_findings():
+    project = PROJECTS / "unreached_device_code"
+    done = subprocess.run([str(BIN / "tpulint"), *_files(project)], cwd=project, capture_output=True, text=True)
+    marked = [line for line in done.stdout.splitlines() if "(uncertain)" in line]
+    assert len(marked) == 1 and "ops.py:7:" in marked[0] and "data-dependent-shape (uncertain)" in marked[0]

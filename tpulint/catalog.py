@@ -140,13 +140,15 @@ class Frameworks:
     padding_collators: frozenset[str] = frozenset()  # collator classes that pad to the batch's longest item
     syncing_loaders: frozenset[str] = frozenset()  # calls whose loader cuts the graph every step on XLA
     syncing_optimizers: frozenset[str] = frozenset()  # calls whose optimizer's step() cuts the graph on XLA
+    entries: tuple[dict[str, Any], ...] = ()  # the [[framework]] tables as written, for the docs
 
     def builds_model(self, name: str) -> bool:
         """A call of `name` returns a model: a factory, or `X.from_pretrained`-like on a model class."""
         if name in self.factories:
             return True
         head, _, method = name.rpartition(".")
-        if name.startswith(self.factory_prefixes) and method[:1].islower() and not method.startswith("get_weight"):
+        if name.startswith(self.factory_prefixes) and method[:1].islower() and not any(
+                word in method for word in ("weight", "builder", "list_models")):
             return True  # torchvision.models.resnet50, torchvision.models.detection.fasterrcnn_resnet50_fpn
         if method in ("from_pretrained", "from_config", "from_single_file") and head.startswith(self.pretrained):
             return not head.rsplit(".", 1)[-1].endswith(self.not_models) and head not in self.pipelines
@@ -155,7 +157,8 @@ class Frameworks:
 
 def _load_frameworks(path: Path) -> Frameworks:
     merged: dict[str, Any] = {"entry_points": {}, "entry_tensors": {}, "entry_models": {}}
-    for raw in _read_toml(path).get("framework", []):
+    entries = tuple(_read_toml(path).get("framework", []))
+    for raw in entries:
         unknown = raw.keys() - _FRAMEWORK_KEYS
         if unknown or "read_from" not in raw:
             raise CatalogError(f"{path}: framework {raw.get('name', '?')} has unknown keys {sorted(unknown)} or no read_from")
@@ -184,6 +187,7 @@ def _load_frameworks(path: Path) -> Frameworks:
         padding_collators=frozenset(merged.get("padding_collators", ())),
         syncing_loaders=frozenset(merged.get("syncing_loaders", ())),
         syncing_optimizers=frozenset(merged.get("syncing_optimizers", ())),
+        entries=entries,
     )
 
 

@@ -97,9 +97,42 @@ def render_index(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
+# How each key of a [[framework]] table of rules/frameworks.toml reads on the page.
+_FRAMEWORK_KEYS = (
+    ("model_bases", "model base classes"), ("pretrained", "`from_pretrained` on classes of"),
+    ("factories", "calls that build a model"), ("factory_prefixes", "model builders under"),
+    ("wrappers", "calls that wrap a model"), ("pipelines", "pipelines"), ("components", "pipeline components"),
+    ("syncing_loaders", "loaders that cut the graph each step"),
+    ("syncing_optimizers", "optimizers whose step() cuts the graph"), ("padding_collators", "collators padding to the longest item"),
+)
+
+
+def render_frameworks(catalog: Catalog) -> str:
+    """docs/rules/frameworks.md: what rules/frameworks.toml tells the project view about libraries."""
+    lines = [GENERATED, "# Libraries tpulint knows without reading them", "",
+             "The project view (`tpulint/view.py`) and the loop analysis know these facts about the libraries a "
+             "port uses; each was read from the library's source at the version given.", ""]
+    for entry in catalog.frameworks.entries:
+        lines += [f"## {entry['name']}", "", f"Read from: {entry['read_from']}.", ""]
+        for key, title in _FRAMEWORK_KEYS:
+            if entry.get(key):
+                lines.append(f"- {title}: " + ", ".join(f"`{name}`" for name in entry[key]))
+        for point in entry.get("entry_points", ()):
+            given = "".join(f"; `{name}` is given {what}" for what, names in (("device tensors", point.get("tensors", ())),
+                                                                              ("the model", point.get("models", ())))
+                            for name in names)
+            lines.append(f"- run in the step for subclasses of `{point['base']}`: "
+                         + ", ".join(f"`{method}`" for method in point["methods"]) + given)
+        if entry.get("places_tensors"):
+            lines.append("- places tensors on the device itself: a project using it is a device project")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def expected_pages(catalog: Catalog) -> dict[str, str]:
     pages = {f"{rule.symbol}.md": render_rule_page(rule, catalog) for rule in catalog.rules}
     pages["index.md"] = render_index(catalog)
+    pages["frameworks.md"] = render_frameworks(catalog)
     return pages
 
 

@@ -96,7 +96,8 @@ def _file_line(report: FileReport) -> str:
 
 
 def render_text(summary: Summary, catalog: Catalog) -> str:
-    lines = [f"{location(f)}: {f.rule.id} {f.rule.symbol} {f.message}" for f in summary.findings]
+    lines = [f"{location(f)}: {f.rule.id} {f.rule.symbol}{' (uncertain)' if f.uncertain else ''} {f.message}"
+             for f in summary.findings]
     lines += [f"{note.path}: {note.message}" for note in summary.notifications]
     if lines:
         lines.append("")

@@ -412,9 +412,12 @@ class Reach:
     calls on the way (`Scheduler.step`), for the message."""
 
     origin: str
-    through: str | None = None  # None: origin is a framework's entry point, run every step
+    through: str | None = None  # None: origin is an entry point (a framework's step method, a model's forward)
+    model_forward: bool = False  # the entry point is nn.Module.forward: it runs whenever the model does
 
     def describe(self) -> str:
+        if self.through is None and self.model_forward:
+            return f"runs in the step: {self.origin} runs whenever the model runs"
         if self.through is None:
             return f"runs in the step: the framework calls {self.origin} every step"
         return f"runs in the step of {self.origin} through {self.through}"
@@ -855,7 +858,9 @@ class ProjectView:
                 for method in self.entry_methods(path, klass):
                     found = self.method(path, klass, method)
                     if found is not None and found not in reach:
-                        reach[found] = Reach(f"{_short_class(klass)}.{method}")
+                        framework = any(method in self.frameworks.entry_points.get(base, ())
+                                        for base in self.library_bases(path, klass) if not base.startswith("torch.nn."))
+                        reach[found] = Reach(f"{_short_class(klass)}.{method}", model_forward=not framework)
                         frontier.append((found, reach[found]))
             for function, record in summary.get("functions", {}).items():
                 for line, body, end, _ in record["loops"]:
