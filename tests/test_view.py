@@ -111,7 +111,22 @@ def test_the_source_root_is_the_nearest_folder_with_a_project_marker(tmp_path):
     deep.mkdir(parents=True)
     assert view.source_root(deep / "m.py") == tmp_path
     (deep / "pyproject.toml").write_text("", encoding="utf-8")
+    view.new_run()  # source roots are looked up once per run
     assert view.source_root(deep / "m.py") == deep
+
+
+def test_a_view_kept_in_a_long_lived_process_follows_the_files_on_disk(tmp_path):
+    """An editor's pylint server lints again after a file changed: the next run sees the change."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
+    first = view.for_file(str(tmp_path / "a.py"))
+    assert view.for_file(str(tmp_path / "a.py")) is first  # the same run: built once
+    view.new_run()
+    assert view.for_file(str(tmp_path / "a.py")) is first  # nothing changed on disk
+    (tmp_path / "b.py").write_text("import torch\ny = torch.ones(1).cuda()\n", encoding="utf-8")
+    view.new_run()
+    again = view.for_file(str(tmp_path / "a.py"))
+    assert again is not first and again.is_device_project
 
 
 def test_stdin_text_replaces_the_file_on_disk(tmp_path):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
-from tpulint import project, resolve, view
+from tpulint import resolve, view
 from tpulint.catalog import load_catalog
 
 BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
@@ -317,8 +317,14 @@ class DeviceCode:
 
     def _project_class_kind(self, node: nodes.NodeNG) -> str | None:
         """A model or optimizer class another module of the project defines (`from .model import GPT`)."""
-        klass = project.imported_class(node)
-        return project.class_kind(klass, {Kind.MODULE: NN_MODULE, Kind.OPTIMIZER: OPTIMIZER_BASES}) if klass else None
+        view_of_project = self.project
+        dotted = node.as_string() if isinstance(node, (nodes.Name, nodes.Attribute)) else ""
+        if view_of_project is None or not dotted or not all(part.isidentifier() for part in dotted.split(".")):
+            return None
+        scope = node.frame()
+        where = qualname(scope) if isinstance(scope, nodes.FunctionDef) else view.MODULE_CODE
+        found = view_of_project.class_kind(self.path, where, dotted)
+        return {"module": Kind.MODULE, "optimizer": Kind.OPTIMIZER}.get(found)
 
     def _name_kind(self, name: nodes.Name, depth: int) -> str | None:
         """Over every binding of the name in its scope, not only those astroid sees reaching it:
@@ -1212,19 +1218,22 @@ class StepScopes:
         function). Its hazards are reported with INFERENCE confidence. Test code, dunder methods
         (other than __call__), datasets' methods and functions the project calls are not: the
         calls are all in view, and none is in a step."""
-        project = self.code.project
-        if project is None or not project.is_device_project or self.contains(node):
-            return False
         function = node if isinstance(node, nodes.FunctionDef) else node.frame()
-        if (not isinstance(function, nodes.FunctionDef) or function.name.startswith("test")
-                or view.is_test_file(self.code.path, project.root)):
+        if not isinstance(function, nodes.FunctionDef):
             return False
-        if function.name.startswith("__") and function.name != "__call__":
+        if function not in self._answers:
+            self._answers[function] = self._unreached(function)
+        return self._answers[function]
+
+    def _unreached(self, function: nodes.FunctionDef) -> bool:
+        project = self.code.project
+        if project is None or not project.is_device_project:
             return False
-        key = (function, "unreached")
-        if key not in self._answers:
-            self._answers[key] = self._takes_tensors(function) and project.unused(self.code.path, qualname(function))
-        return self._answers[key]
+        if function.name.startswith("test") or (function.name.startswith("__") and function.name != "__call__"):
+            return False
+        if view.is_test_file(self.code.path, project.root) or not function.body or self.contains(function.body[0]):
+            return False
+        return self._takes_tensors(function) and project.unused(self.code.path, qualname(function))
 
     def _takes_tensors(self, function: nodes.FunctionDef) -> bool:
         parameters = function.args.args or []

@@ -8,6 +8,8 @@ value is used. Nothing here imports the code under analysis.
 
 from __future__ import annotations
 
+import os
+
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -139,13 +141,15 @@ def _star_origin(binding: nodes.ImportFrom, name: str, depth: int) -> str | None
     `import torch`), or for a library (`from torch import *`) the library's member."""
     if depth > _MAX_ALIAS_DEPTH:
         return None
-    from tpulint import project  # project builds on this module
+    from tpulint import view  # the project view: files summarised once, nothing imported or built
 
-    module = project.star_imported_module(binding)
-    if module is None:
-        return None if binding.level else f"{binding.modname}.{name}"
-    origins = {_origin_of_binding(inner, name, depth + 1) for inner in module.locals.get(name, ())}
-    return origins.pop() if len(origins) == 1 else None
+    path = binding.root().file
+    project = view.for_file(path, getattr(binding.root(), "file_bytes", None)) if path else None
+    found = project.star_origin(os.path.abspath(path), name) if project is not None else None
+    if found is not None or binding.level:
+        return found
+    module_path = project.module_path(os.path.abspath(path), binding.modname, 0) if project is not None else None
+    return None if module_path is not None else f"{binding.modname}.{name}"  # `from torch import *`
 
 
 def assigned_value(binding: nodes.AssignName) -> nodes.NodeNG | None:

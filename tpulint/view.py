@@ -440,11 +440,18 @@ class ProjectView:
     _callers: dict | None = None
     _active: set = field(default_factory=set)
     _values: dict = field(default_factory=dict)
+    _values_at_depth: dict = field(default_factory=dict)
+    _star_origins: dict = field(default_factory=dict)
+    _import_index: dict = field(default_factory=dict)
+    _module_paths: dict = field(default_factory=dict)
+    _truncated: bool = False  # the values() search in progress was cut by the depth bound or a cycle
+    _device_project: bool | None = None
     _loader_loops: dict | None = None
     _effects: dict = field(default_factory=dict)
     _named: set | None = None
     _device_files: dict = field(default_factory=dict)
     cache: SummaryCache | None = None
+    stamps: dict = field(default_factory=dict)  # path -> (mtime ns, size) when the view was built
 
     def __post_init__(self) -> None:
         for path in self.files:
@@ -459,7 +466,9 @@ class ProjectView:
     def is_device_project(self) -> bool:
         """Anything in the project places a tensor or module on an accelerator, or uses a
         library that does (rules/frameworks.toml `places_tensors`, torch_xla)."""
-        return any(summary.get("device") for summary in self.files.values())
+        if self._device_project is None:
+            self._device_project = any(summary.get("device") for summary in self.files.values())
+        return self._device_project
 
     def has_device_code(self, path: str) -> bool:
         """A file of a device project that is device code without moving anything itself: it
@@ -488,8 +497,54 @@ class ProjectView:
                     return True
         return False
 
+    def class_kind(self, path: str, function: str, dotted: str) -> str | None:
+        """"module" or "optimizer" when the dotted name (`GPT`, `models.GPT`) in a function of a
+        file is a project class deriving from a model or a torch optimizer, else None."""
+        for value in self.values(path, function, f"d:{dotted}"):
+            if value[0] == "class":
+                if self.is_model_class(value[1], value[2]):
+                    return "module"
+                if any(base.startswith("torch.optim.") for base in self.library_bases(value[1], value[2])):
+                    return "optimizer"
+        return None
+
+    def star_origin(self, path: str, name: str) -> str | None:
+        """The qualified library name a name brought by `from helpers import *` stands for
+        (`torch` when helpers.py does `import torch`), or None."""
+        key = (path, name)
+        if key not in self._star_origins:
+            self._star_origins[key] = self._star_origin(path, name)
+        return self._star_origins[key]
+
+    def _star_origin(self, path: str, name: str) -> str | None:
+        for target in self._imports_of(path)[1]:
+            if not self._may_export(target, name):
+                continue
+            names = {value[1] for value in self.values(target, MODULE_CODE, f"d:{name}") if value[0] == "lib"}
+            if len(names) == 1:
+                return names.pop()
+        return None
+
+    def star_library_names(self, path: str, libraries: frozenset[str]) -> set[str]:
+        """The names `from helpers import *` in this file brings that helpers binds by importing
+        one of libraries (top-level package names)."""
+        found = set()
+        for local, module, member, level in self.files.get(path, {}).get("imports", ()):
+            if local == "*" or member == "*":
+                target = self.module_path(path, module, level)
+                for inner, source, _, inner_level in self.files.get(target, {}).get("imports", ()) if target else ():
+                    if not inner_level and source.split(".")[0] in libraries and inner != "*":
+                        found.add(inner)
+        return found
+
     def module_path(self, importer: str, module: str, level: int) -> str | None:
         """The project file an import names, from the importing file (None: not the project's)."""
+        key = (importer, module, level)
+        if key not in self._module_paths:
+            self._module_paths[key] = self._module_path(importer, module, level)
+        return self._module_paths[key]
+
+    def _module_path(self, importer: str, module: str, level: int) -> str | None:
         if level:
             base = Path(importer).parent
             for _ in range(level - 1):
@@ -508,12 +563,25 @@ class ProjectView:
         """What a ref (see summarise) may be, in a function of a file: a set of values
         ("class", path, qualname), ("function", path, qualname), ("instance", path, class),
         ("module", path), ("model", why), ("lib", qualified name), ("lib-instance", qualified)."""
-        if depth > MAX_DEPTH or not expression:
+        if not expression:
             return set()
-        key = (path, function, expression, depth)
+        if depth > MAX_DEPTH:
+            self._truncated = True
+            return set()
+        key = (path, function, expression)
         found = self._values.get(key)
         if found is None:
-            found = self._values[key] = frozenset(self._evaluate(path, function, expression, depth))
+            found = self._values_at_depth.get((*key, depth))
+        if found is not None:
+            return set(found)
+        # Every answer is kept for its depth (which bounds the work); one that no depth bound or
+        # cycle cut short is true at any depth and is kept for all.
+        outer, self._truncated = self._truncated, False
+        found = frozenset(self._evaluate(path, function, expression, depth))
+        self._values_at_depth[(*key, depth)] = found
+        if not self._truncated:
+            self._values[key] = found
+        self._truncated = outer or self._truncated
         return set(found)
 
     def _evaluate(self, path: str, function: str, expression: str, depth: int) -> set[tuple]:
@@ -593,17 +661,36 @@ class ProjectView:
             scope = scope.rpartition(".")[0] or MODULE_CODE
             while scope != MODULE_CODE and scope not in functions:  # skip enclosing classes
                 scope = scope.rpartition(".")[0] or MODULE_CODE
-        for local, module, member, level in summary.get("imports", ()):
-            if local == name:
-                return self._imported(path, module, member, level, depth)
-        for local, module, member, level in summary.get("imports", ()):
-            if local == "*" or member == "*":
-                target = self.module_path(path, module, level)
-                if target is not None and depth < MAX_DEPTH:
-                    found = self._dotted(target, MODULE_CODE, name, depth + 1)
-                    if found:
-                        return found
+        imports, stars = self._imports_of(path)
+        for module, member, level in imports.get(name, ()):
+            return self._imported(path, module, member, level, depth)
+        for target in stars:
+            if depth < MAX_DEPTH and self._may_export(target, name):
+                found = self.values(target, MODULE_CODE, f"d:{name}", depth + 1)
+                if found:
+                    return found
         return set()
+
+    def _imports_of(self, path: str) -> tuple[dict[str, list], list[str]]:
+        """A file's imports by local name, and the project files it star-imports."""
+        if path not in self._import_index:
+            by_name: dict[str, list] = {}
+            stars = []
+            for local, module, member, level in self.files.get(path, {}).get("imports", ()):
+                if local == "*" or member == "*":
+                    target = self.module_path(path, module, level)
+                    if target is not None:
+                        stars.append(target)
+                else:
+                    by_name.setdefault(local, []).append((module, member, level))
+            self._import_index[path] = (by_name, stars)
+        return self._import_index[path]
+
+    def _may_export(self, path: str, name: str) -> bool:
+        """The file binds name at its top level, or star-imports another file (a cheap filter)."""
+        summary = self.files.get(path, {})
+        imports, stars = self._imports_of(path)
+        return bool(stars) or name in imports or name in summary.get("functions", {}).get(MODULE_CODE, {}).get("assigns", {})
 
     def _imported(self, path: str, module: str, member: str | None, level: int, depth: int) -> set[tuple]:
         if member is None:
@@ -772,6 +859,7 @@ class ProjectView:
             return {("instance", path, owner)}
         key = (path, function, name)
         if key in self._active:
+            self._truncated = True  # the answer in progress is partial: not kept
             return set()  # a parameter passed back to its own function: what the other calls pass decides
         self._active.add(key)
         try:
@@ -1027,7 +1115,11 @@ def _short_class(qualname: str) -> str:
 def source_root(path: Path) -> Path:
     """The nearest folder above path with pyproject.toml, setup.py, setup.cfg or .git; else
     path's own folder."""
-    folder = path.parent
+    return _source_root_of(path.parent)
+
+
+@lru_cache(maxsize=4096)
+def _source_root_of(folder: Path) -> Path:
     for candidate in (folder, *folder.parents):
         if any((candidate / marker).exists() for marker in ROOT_MARKERS):
             return candidate
@@ -1050,7 +1142,8 @@ _COMMAND_FILES: list[str] | None = None
 _COMMAND_SET: frozenset[str] = frozenset()
 _COMMAND_ROOT: Path | None = None  # the run's project root: its files' common folder
 _COMMAND_CACHE: Path | None = None  # where the run keeps its cache
-_VIEWS: dict[tuple, ProjectView] = {}
+_VIEWS: dict[tuple, tuple[ProjectView, int]] = {}  # key -> (view, the run it was last checked in)
+_EPOCH = 0  # counts pylint runs in this process (new_run)
 _LOCK = threading.Lock()
 
 
@@ -1089,11 +1182,36 @@ def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
         files = None
     key = (str(root), path if text is not None else None, hashlib.blake2b(text or b"", digest_size=8).hexdigest())
     with _LOCK:
-        view = _VIEWS.get(key)
+        view, epoch = _VIEWS.get(key, (None, -1))
+        if view is not None and epoch != _EPOCH and files is None:
+            # A new lint in a long-lived process (an editor's server): the view stands while no
+            # file of the project was added, removed or changed on disk.
+            view = view if view.stamps == _stamps(python_files(root)) else None
         if view is None:
-            view = _VIEWS[key] = build(root, files if files is not None else python_files(root),
-                                       {path: text} if text else {}, cache_root)
+            view = build(root, files if files is not None else python_files(root), {path: text} if text else {},
+                         cache_root)
+        _VIEWS[key] = (view, _EPOCH)
     return view
+
+
+def new_run() -> None:
+    """A new pylint run begins (a checker's open()): views of the plugin's projects are checked
+    against the files on disk before they are used again, and source roots looked up anew."""
+    global _EPOCH
+    _EPOCH += 1
+    _source_root_of.cache_clear()
+
+
+def _stamps(files: list[str]) -> dict[str, tuple[int, int]]:
+    """(modification time in ns, size in bytes) of each file that can be stat'ed."""
+    found = {}
+    for path in files:
+        try:
+            status = os.stat(path)
+        except OSError:
+            continue
+        found[path] = (status.st_mtime_ns, status.st_size)
+    return found
 
 
 def build(root: Path, files: list[str], texts: dict[str, bytes] | None = None,
@@ -1110,7 +1228,7 @@ def build(root: Path, files: list[str], texts: dict[str, bytes] | None = None,
             data = _read(path)
         if data is not None:
             summaries[path] = cache.summary(data)
-    return ProjectView(root, summaries, load_catalog().frameworks, cache=cache)
+    return ProjectView(root, summaries, load_catalog().frameworks, cache=cache, stamps=_stamps(files))
 
 
 def _cache_root(root: Path) -> Path | None:

@@ -101,8 +101,10 @@ class FamilyChecker(BaseChecker):
         return load_catalog()
 
     def open(self) -> None:
-        """While pylint lints (and builds the modules it lints), imports stay out of the tree."""
+        """While pylint lints (and builds the modules it lints), imports stay out of the tree;
+        project views kept from an earlier run in this process are checked against the disk."""
         isolation.guard_imports()
+        view.new_run()
 
     def close(self) -> None:
         isolation.release_imports()

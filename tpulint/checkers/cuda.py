@@ -6,11 +6,13 @@ where it is defined, naming the lines that use it.
 
 from __future__ import annotations
 
+import os
+
 import re
 
 from astroid import nodes
 
-from tpulint import project, resolve
+from tpulint import resolve, view
 from tpulint.inventory import DEVICE_LIBRARIES
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import FamilyChecker
@@ -511,11 +513,9 @@ _DEVICE_USES = frozenset({"to", "cuda", "device"})
 
 def _star_torch_names(statement: nodes.ImportFrom) -> set[str]:
     """The names `from helpers import *` brings that stand for PyTorch libraries (helpers' own imports)."""
-    module = project.star_imported_module(statement)
-    if module is None:
-        return set()
-    return {name for name, bindings in module.locals.items()
-            if any((resolve.binding_origin(binding, name) or "").split(".")[0] in DEVICE_LIBRARIES for binding in bindings)}
+    path = statement.root().file
+    project = view.for_file(path, getattr(statement.root(), "file_bytes", None)) if path else None
+    return project.star_library_names(os.path.abspath(path), frozenset(DEVICE_LIBRARIES)) if project is not None else set()
 
 
 def _uses_torch(scope: nodes.NodeNG, torch_names: frozenset[str]) -> bool:
