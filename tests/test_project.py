@@ -166,10 +166,10 @@ def test_a_second_run_reads_the_cached_view(tmp_path):
     shutil.copytree(PROJECTS / "schedulers", copy, ignore=shutil.ignore_patterns(".tpulint_cache"))
     first = _pylint(copy, *_files(copy))
     cache = copy / ".tpulint_cache"
-    entries = sorted(path.name for path in cache.rglob("*.json"))
+    entries = sorted(path.name for path in cache.rglob("*.bin"))
     assert len(entries) == 2 and (cache / ".gitignore").is_file()
     assert _pylint(copy, *_files(copy)) == first
-    assert sorted(path.name for path in cache.rglob("*.json")) == entries
+    assert sorted(path.name for path in cache.rglob("*.bin")) == entries
 
 
 def test_device_code_no_step_reaches_is_reported_with_inference_confidence():

@@ -4,6 +4,7 @@ sites, what the step reaches, loaders and their collate functions)."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import sys
@@ -79,6 +80,17 @@ def test_summaries_are_cached_by_content_in_a_folder_git_ignores(tmp_path):
     assert (third.cache.hits, third.cache.misses) == (1, 1)
 
 
+def test_a_cache_entry_planted_in_the_scanned_tree_is_not_read(tmp_path):
+    """A hostile repository ships .tpulint_cache/ with a summary that hides its device code: the
+    entry's MAC (under a key outside the tree) does not match, so the file is summarised anew."""
+    _project(tmp_path, {"a.py": "import torch\nx = torch.zeros(3).cuda()\n"})
+    entry = next((tmp_path / view.CACHE_FOLDER).rglob("*.bin"))
+    forged = marshal.dumps({"imports": [], "classes": {}, "functions": {}, "device": False, "names": []})
+    entry.write_bytes(b"\0" * 16 + forged)
+    again = view.build(tmp_path, view.python_files(tmp_path))
+    assert again.cache.misses == 1 and again.is_device_project
+
+
 def test_no_cache_is_written_under_site_packages(tmp_path):
     root = tmp_path / "lib" / "site-packages" / "pkg"
     root.mkdir(parents=True)
@@ -99,7 +111,7 @@ def test_a_read_only_tree_is_summarised_without_a_cache(tmp_path):
 
 def test_a_corrupt_cache_entry_is_recomputed(tmp_path):
     _project(tmp_path, {"a.py": "import torch\n"})
-    for entry in (tmp_path / view.CACHE_FOLDER).rglob("*.json"):
+    for entry in (tmp_path / view.CACHE_FOLDER).rglob("*.bin"):
         entry.write_text("{not json", encoding="utf-8")
     again = view.build(tmp_path, view.python_files(tmp_path))
     assert again.cache.misses == 1 and again.files[str(tmp_path / "a.py")]["imports"]

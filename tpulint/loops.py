@@ -1231,9 +1231,10 @@ class StepScopes:
             return False
         if function.name.startswith("test") or (function.name.startswith("__") and function.name != "__call__"):
             return False
-        if view.is_test_file(self.code.path, project.root) or not function.body or self.contains(function.body[0]):
+        if (not project.unused(self.code.path, qualname(function)) or view.is_test_file(self.code.path, project.root)
+                or not function.body or self.contains(function.body[0])):
             return False
-        return self._takes_tensors(function) and project.unused(self.code.path, qualname(function))
+        return self._takes_tensors(function)
 
     def _takes_tensors(self, function: nodes.FunctionDef) -> bool:
         parameters = function.args.args or []

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
+import hmac
+import marshal
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -329,7 +331,8 @@ def _device_libraries() -> frozenset[str]:
 
 
 class SummaryCache:
-    """Summaries on disk by content hash: `<root>/.tpulint_cache/view-<version>/<hash>.json`.
+    """Summaries on disk by content hash: `<root>/.tpulint_cache/view-<version>-<python>/<hash>.bin`
+    (marshal: the summaries are plain dicts, lists and strings, never code).
 
     Never raises: an unwritable or odd cache folder means summaries are computed and not kept.
     A folder under site-packages (an installed library) is never written to.
@@ -338,7 +341,10 @@ class SummaryCache:
     def __init__(self, root: Path | None) -> None:
         self.folder = None
         if root is not None and "site-packages" not in root.parts and "dist-packages" not in root.parts:
-            self.folder = root / CACHE_FOLDER / f"view-{__version__}-{_SUMMARY_VERSION}"
+            # marshal (the fastest to read of the standard formats) differs between Python versions.
+            python = f"py{sys.version_info[0]}{sys.version_info[1]}"
+            self.folder = root / CACHE_FOLDER / f"view-{__version__}-{_SUMMARY_VERSION}-{python}"
+        self.secret = _machine_secret()
         self.hits = 0
         self.misses = 0
 
@@ -354,17 +360,27 @@ class SummaryCache:
         return summary
 
     def _read(self, key: str) -> dict | None:
-        if self.folder is None:
+        if self.folder is None or self.secret is None:
             return None
         try:
-            with open(self.folder / f"{key}.json", encoding="utf-8") as handle:
-                found = json.load(handle)
-        except (OSError, ValueError):
+            with open(self.folder / f"{key}.bin", "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES * 4)
+        except OSError:
+            return None
+        mac, payload = data[:_MAC_BYTES], data[_MAC_BYTES:]
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            return None  # not written by this machine's tpulint (a file planted in the scanned tree)
+        try:
+            found = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
             return None
         return found if isinstance(found, dict) else None
 
+    def _mac(self, payload: bytes) -> bytes:
+        return hashlib.blake2b(payload, key=self.secret, digest_size=_MAC_BYTES).digest()
+
     def _write(self, key: str, summary: dict) -> None:
-        if self.folder is None:
+        if self.folder is None or self.secret is None:
             return
         try:
             if not self.folder.is_dir():
@@ -372,11 +388,41 @@ class SummaryCache:
                 ignore = self.folder.parent / ".gitignore"
                 if not ignore.exists():
                     ignore.write_text("# Made by tpulint: its cache, safe to delete.\n*\n", encoding="utf-8")
+            payload = marshal.dumps(summary)
             temporary = self.folder / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-            temporary.write_text(json.dumps(summary, separators=(",", ":")), encoding="utf-8")
-            os.replace(temporary, self.folder / f"{key}.json")
+            temporary.write_bytes(self._mac(payload) + payload)
+            os.replace(temporary, self.folder / f"{key}.bin")
         except OSError:
             self.folder = None  # read-only tree: keep going without a cache
+
+
+_MAC_BYTES = 16
+
+
+@lru_cache(maxsize=1)
+def _machine_secret() -> bytes | None:
+    """A random key kept outside any scanned tree (`$XDG_CACHE_HOME/tpulint/secret`, else
+    `~/.cache/tpulint/secret`), made on first use. Cache entries carry a MAC under it, so a
+    summary planted in a scanned repository's `.tpulint_cache/` is never read (it could hide
+    findings). None, and no cache, when no such file can be kept."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "tpulint", "secret")
+    try:
+        with open(path, "rb") as handle:
+            secret = handle.read(64)
+        if len(secret) >= 32:
+            return secret
+    except OSError:
+        pass
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            secret = os.urandom(32)
+            handle.write(secret)
+        return secret
+    except OSError:
+        return None
 
 
 # --- the project ---------------------------------------------------------------------------
