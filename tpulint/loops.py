@@ -841,7 +841,8 @@ class DeviceCode:
     def _judge(self, loop: nodes.For | nodes.While) -> LoopVerdict:
         if not self.touches_accelerator:
             return LoopVerdict(loop, [], [])
-        if self._inside_model(loop) and not _runs_whole_model(loop) and not self._samples_with_model(loop):
+        if self._inside_model(loop) and (self._in_entry_point(loop)
+                                         or not (_runs_whole_model(loop) or self._samples_with_model(loop))):
             # A loop over layers or parameters inside a model or optimizer is part of someone
             # else's step: never reported, never a step loop, so not worth walking. (A loop that
             # calls the whole model each time, as a generate() method does, is a decode loop.)
