@@ -133,7 +133,6 @@ class DeviceCode:
         self._cut_short: dict[nodes.NodeNG, int] = {}  # node -> depth at which its kind search was cut
         self._local_name_kinds: dict[tuple[nodes.NodeNG, str], str | None] = {}
         self._uses: dict[nodes.FunctionDef, dict[str, list[nodes.Name]]] = {}
-        self._has_xla_path: bool | None = None
         self._naming: set[tuple[nodes.NodeNG, str]] = set()  # local names whose kind is being worked out
         self._pending: set[nodes.NodeNG] = set()  # nodes whose kind is being worked out
         self._cycles = 0  # how often a search met a node already being worked out
@@ -730,9 +729,7 @@ class DeviceCode:
 
     @property
     def has_xla_path(self) -> bool:
-        if self._has_xla_path is None:
-            self._has_xla_path = resolve.imports_torch_xla(self.module) or resolve.has_xla_switch(self.module)
-        return self._has_xla_path
+        return has_xla_path(self.module)
 
     def _apply(self, events: list[Event], state: frozenset, walk: Walk) -> frozenset:
         for event in events:
@@ -1330,6 +1327,15 @@ class ModuleState:
     on_device: bool = False
     last_probed: nodes.NodeNG | None = None
     code: DeviceCode | None = None
+    xla_path: bool | None = None  # the module imports torch_xla or has an XLA switch (worked out once)
+
+
+def has_xla_path(module: nodes.Module) -> bool:
+    """The module imports torch_xla or switches on XLA: computed once per module for all families."""
+    state = module_state(module)
+    if state.xla_path is None:
+        state.xla_path = resolve.imports_torch_xla(module) or resolve.has_xla_switch(module)
+    return state.xla_path
 
 
 _STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

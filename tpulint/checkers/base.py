@@ -121,7 +121,6 @@ class FamilyChecker(BaseChecker):
         _IMPORT_REPORTED.discard(node)
         loops.forget(node)
         self._module = node
-        self._has_xla_path: bool | None = None  # worked out on the first report
         self._shared_state: loops.ModuleState | None = None
         # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
         self._resolvable = resolve.import_bound_names(node)
@@ -196,9 +195,7 @@ class FamilyChecker(BaseChecker):
     def _behind_xla_switch(self, node: nodes.NodeNG) -> bool:
         """In a module that has an XLA path, code behind a switch that runs only without XLA (the
         `else` of `if is_torch_xla_available():`, `if USE_CUDA:`, `if not XLA_AVAILABLE:`)."""
-        if self._has_xla_path is None:
-            self._has_xla_path = resolve.imports_torch_xla(self._module) or resolve.has_xla_switch(self._module)
-        return self._has_xla_path and resolve.in_gpu_only_branch(node)
+        return loops.has_xla_path(self._module) and resolve.in_gpu_only_branch(node)
 
     def claim(self, node: nodes.NodeNG | None) -> None:
         """Another finding already covers node's edit: never report it on its own."""
