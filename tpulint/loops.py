@@ -25,7 +25,7 @@ from astroid import nodes
 from tpulint import resolve, view
 from tpulint.catalog import load_catalog
 
-BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
+BARRIERS = view.BARRIERS
 # How far kind() follows values (bindings, receivers, arguments) before giving up.
 MAX_KIND_DEPTH = 6
 # Attributes of a tensor (or of a model's output) that are not tensors on the device (nor are
@@ -33,7 +33,7 @@ MAX_KIND_DEPTH = 6
 HOST_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "layout", "names", "requires_grad", "grad_fn",
                              "itemsize", "nbytes"})
 MARK_STEP = "torch_xla.core.xla_model.mark_step"
-OPTIMIZER_STEP = "torch_xla.core.xla_model.optimizer_step"
+OPTIMIZER_STEP = view.OPTIMIZER_STEP
 STEP_CONTEXTS = frozenset({"torch_xla.step", "torch_xla.torch_xla.step", "torch_xla.compile", "torch_xla.torch_xla.compile"})
 XLA_COMPILE = frozenset({"torch_xla.compile", "torch_xla.torch_xla.compile"})
 SYNCING_LOADERS = frozenset({
@@ -316,13 +316,10 @@ class DeviceCode:
 
     def _project_class_kind(self, node: nodes.NodeNG) -> str | None:
         """A model or optimizer class another module of the project defines (`from .model import GPT`)."""
-        view_of_project = self.project
-        dotted = node.as_string() if isinstance(node, (nodes.Name, nodes.Attribute)) else ""
-        if view_of_project is None or not dotted or not all(part.isidentifier() for part in dotted.split(".")):
+        reference = _view_reference(node)
+        if self.project is None or reference is None:
             return None
-        scope = node.frame()
-        where = qualname(scope) if isinstance(scope, nodes.FunctionDef) else view.MODULE_CODE
-        found = view_of_project.class_kind(self.path, where, dotted)
+        found = self.project.class_kind(self.path, *reference)
         return {"module": Kind.MODULE, "optimizer": Kind.OPTIMIZER}.get(found)
 
     def _name_kind(self, name: nodes.Name, depth: int) -> str | None:
@@ -412,7 +409,7 @@ class DeviceCode:
         diffusion wrapper, the backbone of a head)."""
         if klass.name not in self._derived_classes()[Kind.MODULE] or not values:
             return None
-        if not all(isinstance(value, nodes.Name) and _only_parameter_bindings(value) for value in values):
+        if not all(isinstance(value, nodes.Name) and resolve.bound_only_as_parameter(value) is True for value in values):
             return None
         parent = attribute.parent
         return Kind.MODULE if isinstance(parent, nodes.Call) and parent.func is attribute else None
@@ -887,15 +884,12 @@ class DeviceCode:
 
     def project_values(self, node: nodes.NodeNG) -> set[tuple]:
         """What the project view says a name, attribute or call of one is (tpulint.view.ProjectView.values)."""
-        project = self.project
         call = isinstance(node, nodes.Call)
-        target = node.func if call else node
-        dotted = target.as_string() if isinstance(target, (nodes.Name, nodes.Attribute)) else ""
-        if project is None or not dotted or not all(part.isidentifier() for part in dotted.split(".")):
+        reference = _view_reference(node.func if call else node)
+        if self.project is None or reference is None:
             return set()
-        scope = node.frame()
-        where = qualname(scope) if isinstance(scope, nodes.FunctionDef) else view.MODULE_CODE
-        return project.values(self.path, where, f"c{node.lineno}:d:{dotted}" if call else f"d:{dotted}")
+        where, dotted = reference
+        return self.project.values(self.path, where, f"c{node.lineno}:d:{dotted}" if call else f"d:{dotted}")
 
     def _inside_model(self, node: nodes.NodeNG) -> bool:
         """node is in the code of a class deriving from torch.nn.Module or torch.optim.Optimizer."""
@@ -1001,7 +995,7 @@ def data_source(loop: nodes.For | nodes.While) -> nodes.NodeNG | None:
 # --- helpers -------------------------------------------------------------------------------
 
 # Calls that iterate their first argument (or, for zip and chain, every argument) unchanged.
-ITERATION_WRAPPERS = frozenset({"enumerate", "iter", "tqdm", "islice", "cycle", "zip", "chain", "reversed"})
+ITERATION_WRAPPERS = view.ITERATION_WRAPPERS
 
 
 def iterated(iterable: nodes.NodeNG) -> list[nodes.NodeNG]:
@@ -1029,12 +1023,14 @@ def _runs_whole_model(loop: nodes.For | nodes.While) -> bool:
     return False
 
 
-def _only_parameter_bindings(name: nodes.Name) -> bool:
-    try:
-        _, bindings = name.lookup(name.name)
-    except (AttributeError, KeyError):
-        return False
-    return bool(bindings) and all(isinstance(binding.parent, nodes.Arguments) for binding in bindings)
+def _view_reference(node: nodes.NodeNG) -> tuple[str, str] | None:
+    """(the qualname of the function node is read in, its dotted spelling) as the project view
+    takes them (`("train", "self.loader")`), or None for anything but a dotted name."""
+    dotted = node.as_string() if isinstance(node, (nodes.Name, nodes.Attribute)) else ""
+    if not dotted or not all(part.isidentifier() for part in dotted.split(".")):
+        return None
+    scope = node.frame()
+    return (qualname(scope) if isinstance(scope, nodes.FunctionDef) else view.MODULE_CODE), dotted
 
 
 def _branch_in_loop(node: nodes.NodeNG, loop: nodes.NodeNG) -> list[nodes.NodeNG] | None:

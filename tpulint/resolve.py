@@ -101,6 +101,16 @@ def _origin_of_name(node: nodes.NodeNG, name: str, depth: int, cache: OriginCach
     return origin
 
 
+def bound_only_as_parameter(name: nodes.Name) -> bool | None:
+    """Whether every binding of name where it is read is a parameter of its function; None when
+    the name resolves to no binding at all (astroid cannot look it up)."""
+    try:
+        _, bindings = name.lookup(name.name)
+    except (AttributeError, KeyError):  # astroid raises these on broken scopes
+        return None
+    return all(isinstance(binding.parent, nodes.Arguments) for binding in bindings) if bindings else None
+
+
 def binding_origin(binding: nodes.NodeNG, name: str) -> str | None:
     """The qualified name an import (or alias assignment) binds name to: 'torch' for `import torch`."""
     return _origin_of_binding(binding, name, 0)

@@ -297,11 +297,8 @@ def _reads_tensor_value(test: nodes.NodeNG, code: DeviceCode) -> bool:
 
 
 def _only_parameters(name: nodes.Name) -> bool:
-    try:
-        _, bindings = name.lookup(name.name)
-    except (AttributeError, KeyError):
-        return True
-    return all(isinstance(binding.parent, nodes.Arguments) for binding in bindings)
+    """A name bound only as a parameter (or not resolvable): a flag or counter passed in."""
+    return resolve.bound_only_as_parameter(name) is not False
 
 
 # Tensor methods that return a boolean tensor (`x.eq(y)`, `x.isnan()`): used to index, a mask.
