@@ -4,6 +4,7 @@ sites, what the step reaches, loaders and their collate functions)."""
 
 from __future__ import annotations
 
+import gc
 import marshal
 import os
 import re
@@ -51,14 +52,25 @@ def test_a_summary_records_imports_classes_functions_calls_and_loops():
                     x = self.unet(x)
                 return x
     """))
-    assert ["nn", "torch.nn", None, 0] in summary["imports"]
-    assert ["N", "model", "Net", 1] in summary["imports"]
-    assert summary["classes"]["Block"]["bases"] == ["d:nn.Module"]
-    assert summary["classes"]["Block"]["attrs"]["unet"] == [["Block.__init__", "d:unet"]]
+    assert ("nn", "torch.nn", None, 0) in summary["imports"]
+    assert ("N", "model", "Net", 1) in summary["imports"]
+    assert summary["classes"]["Block"]["bases"] == ("d:nn.Module",)
+    assert summary["classes"]["Block"]["attrs"]["unet"] == (("Block.__init__", "d:unet"),)
     forward = summary["functions"]["Block.forward"]
-    assert forward["params"] == ["self", "x"] and forward["owner"] == "Block"
-    assert forward["loops"][0][:3] == [8, 9, 9]
+    assert forward["params"] == ("self", "x") and forward["owner"] == "Block"
+    assert forward["loops"][0][:3] == (8, 9, 9)
     assert forward["calls"][-1][0] == "d:self.unet"
+
+
+def test_summaries_leave_the_garbage_collectors_tracking():
+    """A project's summaries live for the whole run: made of tuples of strings and numbers (no
+    lists, no dicts inside tuples), they stop being walked by every full collection."""
+    summary = view.summarise("import torch\ndef f(x, n=2):\n    return torch.cat([x] * n, dim=0).to(device='cuda')\n")
+    for _ in range(4):  # a collection untracks a tuple whose items it has already untracked
+        gc.collect()
+    calls = summary["functions"]["f"]["calls"]
+    assert calls and not any(gc.is_tracked(call) for call in calls)
+    assert not gc.is_tracked(calls) and not gc.is_tracked(summary["imports"])
 
 
 @pytest.mark.parametrize("text", ["def broken(:\n", "x = (" * 300 + ")" * 300, "\x00"])
@@ -149,6 +161,17 @@ def test_stdin_text_replaces_the_file_on_disk(tmp_path):
 
 
 # --- models, parameters, the step -------------------------------------------------------------
+
+
+def test_names_travel_through_a_cycle_of_star_imports(tmp_path):
+    project = _project(tmp_path, {
+        "a.py": "from b import *\nimport torch.cuda as tc\nclass Net:\n    pass\n",
+        "b.py": "from a import *\n",
+        "c.py": "from b import *\n",
+    })
+    assert project.star_origin(_path(tmp_path, "c.py"), "tc") == "torch.cuda"
+    assert project.star_origin(_path(tmp_path, "c.py"), "Net") is None  # a project class, not a library name
+    assert ("class", _path(tmp_path, "a.py"), "Net") in project.values(_path(tmp_path, "c.py"), "<module>", "d:Net")
 
 
 def test_a_model_class_is_known_across_files_re_exports_and_star_imports(tmp_path):

@@ -52,6 +52,7 @@ SELF_RETURNING = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float
 STEP_METHODS = frozenset({"backward", "generate"})
 BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
 OPTIMIZER_STEP = "torch_xla.core.xla_model.optimizer_step"
+_BARRIER_SHORT_NAMES = frozenset(name.rpartition(".")[2] for name in (*BARRIERS, OPTIMIZER_STEP))
 TUPLE_SEPARATOR = "\x1f"  # between the refs of a tuple's elements ("t:" refs): no source text has it
 ITERATION_WRAPPERS = frozenset({"enumerate", "iter", "tqdm", "islice", "cycle", "zip", "chain", "reversed"})
 DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
@@ -61,7 +62,7 @@ LOADER_WRAPPERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoad
                              "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
                              "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
-_SUMMARY_VERSION = 4
+_SUMMARY_VERSION = 6
 
 
 # --- one file ------------------------------------------------------------------------------
@@ -70,10 +71,10 @@ _SUMMARY_VERSION = 4
 def summarise(text: str) -> dict:
     """The FileSummary of a file's text: a JSON-ready dict, {} for text that does not parse.
 
-    Shape: {"imports": [[local, module, member|None, level]], "classes": {qualname: {"line", "bases":
+    Shape (every list below is a tuple: see _frozen): {"imports": [[local, module, member|None, level]], "classes": {qualname: {"line", "bases":
     [dotted], "attrs": {attr: [[function qualname, ref]]}, "decorators"}}, "functions": {qualname:
     {"line", "end", "params": [...], "defaults": n, "annotations": {param: dotted}, "assigns": {name:
-    [ref]}, "calls": [[callee ref, line, [arg refs], {keyword: ref}]], "loops": [[line, body line,
+    [ref]}, "calls": [[callee ref, line, [arg refs], [[keyword, ref]]]], "loops": [[line, body line,
     end line]], "returns": [ref], "owner": class qualname|None}}, "device": bool}. A ref is a string:
     "d:a.b" (a dotted name; "d:?.m" is method m of a value that is not a name, `f(x).backward`),
     "c<line>:<ref>" (what the call on that line returns), "v:<repr>" (a constant), or "" (anything else).
@@ -167,8 +168,8 @@ class _Summariser(ast.NodeVisitor):
         self.names: set[str] = set()  # every name and attribute read: what the file uses
 
     def result(self) -> dict:
-        return {"imports": self.imports, "classes": self.classes, "functions": self.functions, "device": self.device,
-                "names": sorted(self.names)}
+        return _frozen({"imports": self.imports, "classes": self.classes, "functions": self.functions,
+                        "device": self.device, "names": sorted(self.names)})
 
     # where we are
     def _qualname(self, name: str | None = None) -> str:
@@ -268,7 +269,8 @@ class _Summariser(ast.NodeVisitor):
         keywords = {keyword.arg: ref(keyword.value) for keyword in node.keywords if keyword.arg}
         func = node.func
         callee = ref(func) or (f"d:?.{func.attr}" if isinstance(func, ast.Attribute) else "")
-        function["calls"].append([callee, node.lineno, [ref(arg) for arg in node.args], keywords])
+        # keyword refs as (name, ref) pairs, not a dict: see _frozen
+        function["calls"].append([callee, node.lineno, [ref(arg) for arg in node.args], list(keywords.items())])
         if isinstance(func, ast.Attribute) and func.attr == "register_modules":
             for keyword, value in keywords.items():  # diffusers: self.register_modules(unet=unet, ...)
                 self._attribute(keyword, value)
@@ -299,6 +301,18 @@ class _Summariser(ast.NodeVisitor):
         if isinstance(node.ctx, ast.Load):
             self.names.add(node.attr)
         self.generic_visit(node)
+
+
+def _frozen(value):
+    """Lists made tuples, all the way down. A project's summaries are a few hundred thousand
+    containers that live for the whole run; tuples and dicts of strings and numbers leave
+    Python's cyclic garbage collector's tracking, lists never do, and every full collection of
+    the run (pylint's own, over all its syntax trees) would walk them all again."""
+    if isinstance(value, list):
+        return tuple([_frozen(item) for item in value])  # items first: one collection untracks them all
+    if isinstance(value, dict):
+        return {key: _frozen(item) for key, item in value.items()}
+    return value
 
 
 def _function_record(qualname: str, line: int, end: int, params: list, defaults: int, annotations: dict,
@@ -489,6 +503,8 @@ class ProjectView:
     _values_at_depth: dict = field(default_factory=dict)
     _star_origins: dict = field(default_factory=dict)
     _import_index: dict = field(default_factory=dict)
+    _exports: dict = field(default_factory=dict)
+    _bound_names: frozenset | None = None
     _module_paths: dict = field(default_factory=dict)
     _truncated: bool = False  # the values() search in progress was cut by the depth bound or a cycle
     _device_project: bool | None = None
@@ -564,7 +580,7 @@ class ProjectView:
 
     def _star_origin(self, path: str, name: str) -> str | None:
         for target in self._imports_of(path)[1]:
-            if not self._may_export(target, name):
+            if not self._may_export(target, name, library_only=True):
                 continue
             names = {value[1] for value in self.values(target, MODULE_CODE, f"d:{name}") if value[0] == "lib"}
             if len(names) == 1:
@@ -623,7 +639,7 @@ class ProjectView:
         # Every answer is kept for its depth (which bounds the work); one that no depth bound or
         # cycle cut short is true at any depth and is kept for all.
         outer, self._truncated = self._truncated, False
-        found = frozenset(self._evaluate(path, function, expression, depth))
+        found = tuple(set(self._evaluate(path, function, expression, depth)))  # a tuple: see _frozen
         self._values_at_depth[(*key, depth)] = found
         if not self._truncated:
             self._values[key] = found
@@ -732,11 +748,28 @@ class ProjectView:
             self._import_index[path] = (by_name, stars)
         return self._import_index[path]
 
-    def _may_export(self, path: str, name: str) -> bool:
-        """The file binds name at its top level, or star-imports another file (a cheap filter)."""
-        summary = self.files.get(path, {})
-        imports, stars = self._imports_of(path)
-        return bool(stars) or name in imports or name in summary.get("functions", {}).get(MODULE_CODE, {}).get("assigns", {})
+    def _may_export(self, path: str, name: str, library_only: bool = False) -> bool:
+        """The file binds name at its top level, itself or through its star imports (a cheap
+        filter before a search); library_only: by an import or an assignment that may hold a
+        library name (not only a `def` or `class`)."""
+        return name in self._exported_names(path, library_only)
+
+    def _exported_names(self, path: str, library_only: bool) -> frozenset[str]:
+        key = (path, library_only)
+        if key not in self._exports:
+            names: set[str] = set()
+            seen, frontier = {path}, [path]
+            while frontier:  # the file and every file its star imports reach, cycles included
+                current = frontier.pop()
+                imports, stars = self._imports_of(current)
+                assigns = self.files.get(current, {}).get("functions", {}).get(MODULE_CODE, {}).get("assigns", {})
+                names.update(imports)
+                names.update(name for name, expressions in assigns.items() if not library_only
+                             or any(expression[:2] not in ("k:", "f:") for expression in expressions))
+                frontier.extend(target for target in stars if target not in seen)
+                seen.update(stars)
+            self._exports[key] = frozenset(names)
+        return self._exports[key]
 
     def _imported(self, path: str, module: str, member: str | None, level: int, depth: int) -> set[tuple]:
         if member is None:
@@ -953,7 +986,7 @@ class ProjectView:
             else:
                 hit = any(value[0] == "function" and (value[1], value[2]) == (path, function) for value in targets)
             if hit:
-                found.append((caller_path, caller, call[2], call[3]))
+                found.append((caller_path, caller, call[2], dict(call[3])))
         return found
 
     def unused(self, path: str, function: str) -> bool:
@@ -975,7 +1008,8 @@ class ProjectView:
                     for call in record["calls"]:
                         name = call[0].rpartition(".")[2].removeprefix("d:")
                         self._callers.setdefault(name, []).append((path, qualname, call))
-        return self._callers.get(short, [])
+            self._callers = {name: tuple(calls) for name, calls in self._callers.items()}  # see _frozen
+        return self._callers.get(short, ())
 
     # --- the step ----------------------------------------------------------------------
     def reach(self, path: str, qualname: str) -> Reach | None:
@@ -1032,26 +1066,27 @@ class ProjectView:
 
     def _note_loader_loop(self, path: str, function: str, record: dict, line: int, body: int, end: int,
                           iterated: list) -> None:
-        if not iterated:
+        loaders = {(value[1], value[2]) for expression in iterated
+                   for value in self.values(path, function, expression) if value[0] == "loader"}
+        if not loaders:
             return
         calls = [call for call in record["calls"] if body <= call[1] <= end]
         trains = any(call[0].endswith(".backward") for call in calls)
         if not (trains or self._is_step(path, function, calls)):
             return
-        for expression in iterated:
-            for value in self.values(path, function, expression):
-                if value[0] == "loader":
-                    known = self._loader_loops.get((value[1], value[2]))
-                    if known is None or (trains and not known[1]):
-                        self._loader_loops[(value[1], value[2])] = (f"{Path(path).name}:{line}", trains)
+        for loader in sorted(loaders):
+            known = self._loader_loops.get(loader)
+            if known is None or (trains and not known[1]):
+                self._loader_loops[loader] = (f"{Path(path).name}:{line}", trains)
 
     def collate_padding(self, path: str, line: int) -> str | None:
         """How the collate_fn of the DataLoader built at (path, line) pads each batch to its own
         longest item (`pad_sequence`, a tokenizer with padding=True or "longest", a padding
         collator without pad_to_multiple_of), or None."""
         for function, record in self.files.get(path, {}).get("functions", {}).items():
-            for callee, call_line, _, keywords in record["calls"]:
-                if call_line == line and keywords.get("collate_fn"):
+            for callee, call_line, _, pairs in record["calls"]:
+                keywords = dict(pairs) if call_line == line else {}
+                if keywords.get("collate_fn"):
                     for value in self.values(path, function, keywords["collate_fn"]):
                         found = self._pads_to_longest(value)
                         if found:
@@ -1062,13 +1097,15 @@ class ProjectView:
         if value[0] == "collator":
             _, path, line, name = value
             for record in self.files[path]["functions"].values():
-                for _, call_line, _, keywords in record["calls"]:
+                for _, call_line, _, pairs in record["calls"]:
+                    keywords = dict(pairs) if call_line == line else {}
                     if call_line == line and "pad_to_multiple_of" not in keywords and keywords.get("padding") != "v:'max_length'":
                         return f"{name.rpartition('.')[2]} pads each batch to its longest item"
             return None
         if value[0] != "function":
             return None
-        for callee, _, _, keywords in self.files[value[1]]["functions"].get(value[2], {}).get("calls", ()):
+        for callee, _, _, pairs in self.files[value[1]]["functions"].get(value[2], {}).get("calls", ()):
+            keywords = dict(pairs)
             if callee.endswith(".pad_sequence") or callee == "d:pad_sequence":
                 return f"{value[2]} pads with pad_sequence to the batch's longest item"
             if keywords.get("padding") in ("v:True", "v:'longest'") and "pad_to_multiple_of" not in keywords:
@@ -1081,6 +1118,8 @@ class ProjectView:
         for callee, _, _, _ in calls:
             if callee.rpartition(".")[2] in STEP_METHODS:
                 return True
+            if not self._may_name_project_code(callee):
+                continue
             values = self.values(path, function, callee)
             if any(self.is_model(value) for value in values):
                 return True
@@ -1108,15 +1147,42 @@ class ProjectView:
         return Effect(steps=self._is_step(path, function, outside, depth), barrier=barrier, loops_over_steps=bool(looped))
 
     def _is_barrier(self, path: str, function: str, call: list) -> bool:
+        if call[0].rpartition(".")[2] not in _BARRIER_SHORT_NAMES and not self._may_name_project_code(call[0]):
+            return False
         names = {value[1] for value in self.values(path, function, call[0]) if value[0] == "lib"}
         if names & BARRIERS:
             return True
-        return OPTIMIZER_STEP in names and call[3].get("barrier") == "v:True"
+        return OPTIMIZER_STEP in names and dict(call[3]).get("barrier") == "v:True"
+
+    def _may_name_project_code(self, callee: str) -> bool:
+        """Whether a callee ref may stand for a project function or a model (a cheap, exact filter
+        before values()): a bare name or a call's result may; a dotted name (`x.view`) only when
+        its last part is bound somewhere in the project (a def, a class, an attribute, a
+        module-level name, an import), a pipeline component, or a method returning its model."""
+        kind, _, dotted = callee.partition(":")
+        if kind != "d" or "." not in dotted:
+            return True
+        if self._bound_names is None:
+            self._bound_names = self._project_bound_names()
+        return dotted.rpartition(".")[2] in self._bound_names
+
+    def _project_bound_names(self) -> frozenset[str]:
+        names = set(SELF_RETURNING) | set(self.frameworks.components)
+        for summary in self.files.values():
+            names.update(qualname.rpartition(".")[2] for qualname in summary.get("functions", {}))
+            names.update(summary.get("functions", {}).get(MODULE_CODE, {}).get("assigns", {}))
+            for qualname, klass in summary.get("classes", {}).items():
+                names.add(qualname.rpartition(".")[2])
+                names.update(klass["attrs"])
+            names.update(local for local, *_ in summary.get("imports", ()))
+        return frozenset(names)
 
     def _targets(self, path: str, function: str, calls: list) -> set[tuple[str, str]]:
         """Project functions the calls run: functions, methods, a class's __init__, a model's forward."""
         targets = set()
         for callee, _, _, _ in calls:
+            if not self._may_name_project_code(callee):
+                continue
             for value in self.values(path, function, callee):
                 if value[0] == "function":
                     targets.add((value[1], value[2]))
@@ -1189,6 +1255,7 @@ _COMMAND_SET: frozenset[str] = frozenset()
 _COMMAND_ROOT: Path | None = None  # the run's project root: its files' common folder
 _COMMAND_CACHE: Path | None = None  # where the run keeps its cache
 _VIEWS: dict[tuple, tuple[ProjectView, int]] = {}  # key -> (view, the run it was last checked in)
+_VIEW_OF_FILE: dict[str, tuple[ProjectView, int]] = {}  # absolute path -> (its view, the run it was found in)
 _EPOCH = 0  # counts pylint runs in this process (new_run)
 _LOCK = threading.Lock()
 
@@ -1203,6 +1270,7 @@ def use_files(files: list[str] | None, cache_root: Path | None = None) -> None:
     _COMMAND_ROOT = _common_folder(_COMMAND_FILES) if _COMMAND_FILES else None
     _COMMAND_CACHE = cache_root
     _VIEWS.clear()
+    _VIEW_OF_FILE.clear()
 
 
 def _common_folder(files: list[str]) -> Path:
@@ -1214,7 +1282,11 @@ def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
     pylint read from stdin) replaces the file's text on disk. None for a file with no path."""
     if not path:
         return None
-    path = os.path.abspath(path)
+    if text is None:
+        known = _VIEW_OF_FILE.get(path)
+        if known is not None and known[1] == _EPOCH:
+            return known[0]  # asked again in the same run (every family asks, per module and per name)
+    given, path = path, os.path.abspath(path)
     cache_root = None
     if _COMMAND_FILES is not None:
         if path in _COMMAND_SET:
@@ -1237,6 +1309,8 @@ def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
             view = build(root, files if files is not None else python_files(root), {path: text} if text else {},
                          cache_root)
         _VIEWS[key] = (view, _EPOCH)
+        if text is None:
+            _VIEW_OF_FILE[given] = (view, _EPOCH)
     return view
 
 
