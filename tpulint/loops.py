@@ -1184,26 +1184,34 @@ class StepScopes:
     in_module: Callable[[nodes.NodeNG], bool]
     code: DeviceCode
     _answers: dict = field(default_factory=dict)
+    _reached: dict = field(default_factory=dict)  # function -> its Reach from elsewhere, or None
 
     def contains(self, node: nodes.NodeNG) -> bool:
-        return self.in_module(node) or self.via(node) is not None
+        return self.in_module(node) or self._reach_of_frame(node) is not None
 
     def via(self, node: nodes.NodeNG) -> view.Reach | None:
         """How the project's step reaches node's function when this module alone does not show it."""
         if self.in_module(node):
             return None
-        project = self.code.project
-        if project is None:
-            return None
-        scope = node if isinstance(node, nodes.FunctionDef) else node.frame()
-        while isinstance(scope, (nodes.FunctionDef, nodes.Lambda)):
-            if isinstance(scope, nodes.FunctionDef):
-                found = project.reach(self.code.path, qualname(scope))
-                if found is not None:
-                    return found
-            scope = scope.parent.frame() if scope.parent is not None else None
-        return None
+        return self._reach_of_frame(node)
 
+    def _reach_of_frame(self, node: nodes.NodeNG) -> view.Reach | None:
+        scope = node if isinstance(node, nodes.FunctionDef) else node.frame()
+        return self._reach_of_function(scope) if isinstance(scope, (nodes.FunctionDef, nodes.Lambda)) else None
+
+    def _reach_of_function(self, scope: nodes.FunctionDef | nodes.Lambda) -> view.Reach | None:
+        """The first function around (scope included) that the project view finds reached, by frame."""
+        if scope not in self._reached:
+            found = None
+            project = self.code.project
+            if project is not None and isinstance(scope, nodes.FunctionDef):
+                found = project.reach(self.code.path, qualname(scope))
+            if found is None and project is not None and scope.parent is not None:
+                outer = scope.parent.frame()
+                if isinstance(outer, (nodes.FunctionDef, nodes.Lambda)):
+                    found = self._reach_of_function(outer)
+            self._reached[scope] = found
+        return self._reached[scope]
 
     def unreached_device_function(self, node: nodes.NodeNG) -> bool:
         """node is in device code no step of the project is seen to reach: a function that takes
@@ -1265,19 +1273,26 @@ def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
     models = code._derived_classes()[Kind.MODULE]
     loop_bodies = {id(statement) for loop in step_loops for statement in loop.body}  # not iter, not else
 
+    answers: dict[nodes.FunctionDef, bool] = {}  # by function: every node in it (outside its loops) shares it
+
     def in_step(node: nodes.NodeNG) -> bool:
         child, parent = node, node.parent
         while parent is not None:
             if parent in step_loops and id(child) in loop_bodies:
                 return True
             if isinstance(parent, nodes.FunctionDef):
-                if parent in functions:
-                    return True
-                owner = parent.parent
-                if isinstance(owner, nodes.ClassDef) and owner.name in models and parent.name != "__init__":
-                    return True
+                if parent not in answers:
+                    answers[parent] = function_in_step(parent)
+                return answers[parent]
             child, parent = parent, parent.parent
         return False
+
+    def function_in_step(function: nodes.FunctionDef) -> bool:
+        owner = function.parent
+        if function in functions or (isinstance(owner, nodes.ClassDef) and owner.name in models
+                                     and function.name != "__init__"):
+            return True
+        return in_step(function)
 
     return StepScopes(step_loops, in_step, code)
 
@@ -1351,8 +1366,11 @@ def shared_device_code(module: nodes.Module, qualified: Callable[[nodes.NodeNG],
     return state.code
 
 
-def forget(module: nodes.Module) -> None:
-    _STATES.pop(module, None)
+def forget_walks() -> None:
+    """A new walk begins: no module's state is needed any more (pylint walks one module at a
+    time). Kept states would hold their node caches for the rest of the run, and every full
+    collection of Python's garbage collector would walk them again."""
+    _STATES.clear()
 
 
 def _is_backward(node: nodes.NodeNG) -> bool:

@@ -117,9 +117,9 @@ class FamilyChecker(BaseChecker):
         self._findings = []
         self._claimed = set()
         # astroid caches modules across runs; every checker's visit_module precedes every
-        # leave_module of the same walk, so forgetting here is safe.
+        # other hook of the same walk, so forgetting here is safe.
         _IMPORT_REPORTED.discard(node)
-        loops.forget(node)
+        loops.forget_walks()
         self._module = node
         self._shared_state: loops.ModuleState | None = None
         # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
