@@ -69,6 +69,9 @@ def may_exceed(tree: ast.Module, text: str) -> bool:
         if level > MAX_DEPTH:
             return True
         children = [(child, level + 1) for field in _BODIES for child in getattr(statement, field, ())]
+        if not children and statement.end_lineno == statement.lineno and \
+                level + statement.end_col_offset - statement.col_offset + _SLACK <= MAX_DEPTH:
+            continue  # a short one-line statement (most of them): as _own_levels would find
         if level + _own_levels(statement, children, starts, data) + _SLACK > MAX_DEPTH and \
                 level + depth(statement, skip=[child for child, _ in children]) > MAX_DEPTH:
             return True

@@ -142,7 +142,8 @@ class DynamicShapeChecker(StepFamilyChecker):
         short = resolve.short_name(func)
         generate = isinstance(func, nodes.Attribute) and short == "generate"
         loader = short == "DataLoader" and self.qualified(func) == "torch.utils.data.DataLoader"
-        in_step = self._steps.contains(call)
+        tokenizing = any(keyword.arg in ("return_tensors", None) for keyword in call.keywords or ())  # None: **options
+        in_step = tokenizing and self._steps.contains(call)
         if not (generate or loader or in_step):
             return False
         keywords = resolve.keyword_values(call)
