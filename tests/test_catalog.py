@@ -55,6 +55,24 @@ def test_every_cited_check_is_in_the_recorded_evidence():
                 assert not missing, f"{rule.symbol}/{target} cites checks that were never run: {missing}"
 
 
+def test_every_switch_cites_checks_its_rules_family_recorded():
+    assert CATALOG.switches
+    for switch in CATALOG.switches:
+        family = CATALOG.families[CATALOG.rule(switch.rule).family]
+        recorded = "".join((CATALOG.source_dir / output).read_text(encoding="utf-8") for output in family.evidence_output)
+        names = set(re.findall(r"^CHECK (\S+):", recorded, re.MULTILINE))
+        assert switch.checked and not set(switch.checked) - names, f"{sorted(switch.calls | switch.methods)}: {switch.checked}"
+
+
+def test_a_switch_table_needs_a_call_method_or_name_and_a_known_rule(tmp_path):
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    cuda = tmp_path / "rules" / "cuda.toml"
+    cuda.write_text(cuda.read_text(encoding="utf-8") + '\n[[switch]]\nrule = "no-such-rule"\nlibrary = "x 1"\n'
+                    'calls = ["x.Y"]\nbehaviour = "b"\nfix = "f"\nchecked = ["c"]\n', encoding="utf-8")
+    with pytest.raises(CatalogError, match="unknown rule no-such-rule"):
+        load_catalog.__wrapped__(tmp_path / "rules")
+
+
 def test_every_rule_has_a_functional_test_that_expects_it():
     expected = set()
     for path in (REPO / "tests" / "functional").glob("*/*.py"):

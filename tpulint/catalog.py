@@ -114,6 +114,52 @@ class OpEntry:
     aliases: tuple[str, ...] = ()  # other import paths of the same function (torchvision.ops.boxes.nms)
 
 
+_SWITCH_KEYS = {"rule", "library", "calls", "methods", "names", "keyword", "position", "values", "absent", "behaviour",
+                "fix", "checked"}
+
+
+@dataclass(frozen=True)
+class Switch:
+    """One GPU-only switch of a library ([[switch]] tables of the family files): a call, by
+    qualified name (`transformers.TrainingArguments`), a method by name on any receiver
+    (`enable_model_cpu_offload`), or a name used anywhere (`torch.distributed.ReduceOp.AVG`);
+    with `keyword`/`position`, only when that argument is set to one of `values` (no values: to
+    anything but False/None), or with `absent`, when the keyword is not passed (a library's
+    default is the GPU-only setting). `behaviour` is what it does on a
+    TPU host, measured by the run-time checks named in `checked` (rules/evidence/); `library`
+    names the version the behaviour was measured with."""
+
+    rule: str
+    library: str
+    calls: frozenset[str]
+    methods: frozenset[str]
+    names: frozenset[str]
+    keyword: str | None
+    position: int | None
+    values: tuple[Any, ...]
+    absent: bool
+    behaviour: str
+    fix: str
+    checked: tuple[str, ...]
+
+    @property
+    def is_the_call(self) -> bool:
+        """The call itself is the switch (no argument decides)."""
+        return self.keyword is None and self.position is None and not self.absent
+
+
+def _parse_switch(raw: dict[str, Any], path: Path) -> Switch:
+    unknown = raw.keys() - _SWITCH_KEYS
+    missing = {"rule", "library", "behaviour", "fix", "checked"} - raw.keys()
+    if unknown or missing or not (raw.get("calls") or raw.get("methods") or raw.get("names")) or (
+            raw.get("absent") and not raw.get("keyword")):
+        raise CatalogError(f"{path}: switch {raw.get('calls') or raw.get('methods')} has unknown keys {sorted(unknown)}, "
+                           f"lacks {sorted(missing)}, names no call, method or name, or is absent without a keyword")
+    return Switch(raw["rule"], raw["library"], frozenset(raw.get("calls", ())), frozenset(raw.get("methods", ())),
+                  frozenset(raw.get("names", ())), raw.get("keyword"), raw.get("position"), tuple(raw.get("values", ())),
+                  bool(raw.get("absent", False)), raw["behaviour"].strip(), raw["fix"], tuple(raw["checked"]))
+
+
 _FRAMEWORK_KEYS = {"name", "read_from", "model_bases", "pretrained", "not_models", "factories", "factory_prefixes",
                    "wrappers", "pipelines", "components", "entry_points", "places_tensors", "padding_collators",
                    "syncing_loaders", "syncing_optimizers"}
@@ -205,6 +251,7 @@ class Catalog:
     ops: dict[str, tuple[OpEntry, ...]]  # torch_xla version -> measured calls
     ops_provenance: dict[str, dict[str, Any]]
     frameworks: Frameworks = field(default_factory=Frameworks)
+    switches: tuple[Switch, ...] = ()
     _by_symbol: dict[str, Rule] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -262,6 +309,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     api: dict[str, dict[str, ApiEntry]] = {}
     api_default: dict[str, ApiEntry] = {}
     extras: dict[str, Any] = {}
+    switches: list[Switch] = []
     for family_name, data in meta["families"].items():
         families[family_name] = Family(
             family_name, data["checker_id"], data["title"], _paths(data["evidence"]), _paths(data["evidence_output"])
@@ -274,6 +322,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
             api.setdefault(raw["module"], {}).update({name: entry for name in raw["names"]})
         for raw in family_data.get("api_default", []):
             api_default[raw["module"]] = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
+        switches.extend(_parse_switch(raw, path) for raw in family_data.get("switch", []))
         extras.update({key: value for key, value in family_data.items() if key not in _RULE_TABLES})
     ops, provenance = _load_ops(rules_dir / "ops")
     catalog = Catalog(
@@ -289,6 +338,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         ops=ops,
         ops_provenance=provenance,
         frameworks=_load_frameworks(rules_dir / "frameworks.toml"),
+        switches=tuple(switches),
     )
     _validate(catalog)
     return catalog
@@ -324,7 +374,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 # Tables of a family file that load_catalog parses itself; any other table is a family's data,
 # handed out as Catalog.extras (e.g. [vllm] of cuda.toml).
-_RULE_TABLES = {"rule", "api", "api_default"}
+_RULE_TABLES = {"rule", "api", "api_default", "switch"}
 
 _RULE_KEYS = {
     "id", "symbol", "summary", "message", "rationale", "example", "example_fixed",
@@ -372,6 +422,9 @@ def _validate(catalog: Catalog) -> None:
         for name, entry in {**entries, "<default>": default or next(iter(entries.values()))}.items():
             if not catalog.has_rule(entry.rule):
                 problems.append(f"api {module}.{name}: unknown rule {entry.rule}")
+    for switch in catalog.switches:
+        if not catalog.has_rule(switch.rule):
+            problems.append(f"switch {sorted(switch.calls | switch.methods | switch.names)}: unknown rule {switch.rule}")
     if len(catalog._by_symbol) != len(catalog.rules):
         problems.append("duplicate rule symbols")
     if problems:

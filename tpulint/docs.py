@@ -47,6 +47,7 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
     ]
     for target_name, target in catalog.targets.items():
         lines += _target_section(rule, catalog, target_name, target.title)
+    lines += _switch_table(rule, catalog)
     family = catalog.families[rule.family]
     lines += [
         "## How the claim was checked",
@@ -59,6 +60,30 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _switch_table(rule: Rule, catalog: Catalog) -> list[str]:
+    """The [[switch]] tables the rule reports: what sets each switch, what it does, the fix."""
+    switches = [switch for switch in catalog.switches if switch.rule == rule.symbol]
+    if not switches:
+        return []
+    lines = ["## Switches reported", "", "| switch | on a TPU host | fix | measured with | checks |", "|---|---|---|---|---|"]
+    for switch in switches:
+        lines.append(f"| {_switch_spelling(switch)} | {switch.behaviour} | {switch.fix} | {switch.library} | "
+                     f"{', '.join(f'`{name}`' for name in switch.checked)} |")
+    return [*lines, ""]
+
+
+def _switch_spelling(switch) -> str:
+    where = (sorted(switch.calls, key=lambda name: (len(name), name))[:1] + [f".{method}()" for method in sorted(switch.methods)]
+             + sorted(switch.names, key=lambda name: (len(name), name))[:1])
+    shown = " / ".join(f"`{name}`" for name in where)
+    if switch.absent:
+        return f"{shown} without `{switch.keyword}=`"
+    if switch.keyword or switch.position is not None:
+        values = ", ".join(f"`{value!r}`" for value in switch.values) or "anything but False/None"
+        return f"{shown} with `{switch.keyword or f'argument {switch.position}'}` = {values}"
+    return shown
 
 
 def _listed(paths: tuple[str, ...]) -> str:

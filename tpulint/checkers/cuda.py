@@ -14,7 +14,7 @@ from astroid import nodes
 
 from tpulint import resolve, view
 from tpulint.inventory import DEVICE_LIBRARIES
-from tpulint.catalog import load_catalog
+from tpulint.catalog import Switch, load_catalog
 from tpulint.checkers.base import FamilyChecker
 from tpulint.resolve import argument, call_name, keyword, qualified_name, string_value
 
@@ -187,7 +187,31 @@ class CudaChecker(FamilyChecker):
         if uses and all(_names_a_backend(use) for use in uses):
             return
         args = (shown, _used_on(uses, expression.lineno)) if symbol == "cuda-device" else (shown,)
-        self.report(symbol, expression, args)
+        self.report(symbol, expression, args, fix=self._device_fix(symbol, uses))
+
+    def _device_fix(self, symbol: str, uses: tuple[nodes.Name, ...]) -> str | None:
+        """The fix of a device value, by how it is used: where it goes into a parameter that takes
+        a device *type* string (`torch.autocast(device_type=...)`, `GradScaler(device)`, a
+        comparison with "cpu"), `torch_xla.device()` does not run: the string "xla" does."""
+        if symbol != "cuda-device":
+            return None
+        as_string = sorted({use.lineno for use in uses if self._takes_device_type(use)})
+        if not as_string:
+            return None
+        if len(as_string) == len({use.lineno for use in uses}):
+            return '"xla" (it is used as a device type string)'
+        lines = ", ".join(map(str, as_string))
+        return f'torch_xla.device() where it places tensors, and "xla" where it is a device type string (line{"s" if len(as_string) > 1 else ""} {lines})'
+
+    def _takes_device_type(self, use: nodes.Name) -> bool:
+        parent = use.parent
+        if isinstance(parent, nodes.Keyword):
+            call = parent.parent
+            return parent.arg == "device_type" or (parent.arg == "device" and isinstance(call, nodes.Call)
+                                                   and self.qualified(call.func) in GRAD_SCALERS)
+        if isinstance(parent, nodes.Call) and parent.args[:1] == [use]:
+            return (self.qualified(parent.func) or "") in AUTOCASTS | GRAD_SCALERS
+        return isinstance(parent, nodes.Compare)
 
     # --- the "cuda if torch.cuda.is_available() else cpu" idiom ----------------------------
 
@@ -238,11 +262,15 @@ class CudaChecker(FamilyChecker):
                 and self.qualified(func.expr) not in MODULES_WITH_CUDA_MEMBERS):
             self._method_call(node, func.attrname)
         self._keywords(node)
+        if isinstance(func, nodes.Attribute) and func.attrname in _SWITCHES.methods:
+            self._switches(node, _SWITCHES.methods[func.attrname])
         if isinstance(func, nodes.Attribute) and func.attrname not in CALLS_OF_INTEREST and keyword(node, "device") is None:
             return  # cheap: no handled API ends in this name (Name calls are resolved: they may be aliases)
         name = self.qualified(func)
         if name is None:
             return
+        if name in _SWITCHES.calls:
+            self._switches(node, _SWITCHES.calls[name])
         handler = _CALL_HANDLERS.get(name)
         if handler is not None:
             handler(self, node)
@@ -323,6 +351,15 @@ class CudaChecker(FamilyChecker):
             detail = " (nprocs=torch.cuda.device_count() is 0 on a TPU host, so nothing runs)"
         self.report("gpu-process-launcher", node, (call_name(node), detail))
 
+    def _switches(self, node: nodes.Call, switches: list[Switch]) -> None:
+        """A library's GPU-only switches set in this call (rules/cuda.toml [[switch]])."""
+        for switch in switches:
+            site = _switch_site(node, switch)
+            if site is not None:
+                shown = node.as_string() if switch.is_the_call else f"{_short_callee(node)}({_setting(switch, site)})"
+                self.report(switch.rule, site, (shown[:60], switch.behaviour), fix=switch.fix)
+                return
+
     def _hugging_face_call(self, node: nodes.Call) -> None:
         device_map = keyword(node, "device_map")
         if device_map is not None:
@@ -368,6 +405,11 @@ class CudaChecker(FamilyChecker):
     # --- attribute references: torch.cuda.*, cudnn flags, Backend.NCCL -----------------------
 
     def visit_attribute(self, node: nodes.Attribute) -> None:
+        if node.attrname in _SWITCHES.name_tails and not _continues_chain(node):
+            name = self.qualified(node)
+            if name in _SWITCHES.names:
+                self._reference(node, name)
+                return
         if _continues_chain(node) or not self._may_reference_cuda(node):
             return
         name = self.qualified(node)
@@ -396,6 +438,9 @@ class CudaChecker(FamilyChecker):
             self._reference(node, name)
 
     def _reference(self, node: nodes.NodeNG, name: str) -> None:
+        for switch in _SWITCHES.names.get(name, ()):
+            self.report(switch.rule, node, (node.as_string(), switch.behaviour), fix=switch.fix)
+            return
         if name.startswith("torch.cuda."):
             self._torch_cuda(node, name.removeprefix("torch.cuda."))
         elif name.startswith("torch.accelerator."):
@@ -630,6 +675,71 @@ def _is_cuda_or_bound_cuda(value: nodes.NodeNG, checker: CudaChecker) -> bool:
         checker.claim(value)
         return True
     return False
+
+
+class _SwitchIndex:
+    """The [[switch]] tables by the call's qualified name and by method name."""
+
+    def __init__(self, switches) -> None:
+        self.calls: dict[str, list[Switch]] = {}
+        self.methods: dict[str, list[Switch]] = {}
+        self.names: dict[str, list[Switch]] = {}
+        for switch in switches:
+            for name in switch.names:
+                self.names.setdefault(name, []).append(switch)
+            for name in switch.calls:
+                self.calls.setdefault(name, []).append(switch)
+            for name in switch.methods:
+                self.methods.setdefault(name, []).append(switch)
+        self.short_names = frozenset(name.rsplit(".", 1)[-1] for name in self.calls)
+        self.name_tails = frozenset(name.rsplit(".", 1)[-1] for name in self.names)
+
+
+_SWITCHES = _SwitchIndex(load_catalog().switches)
+CALLS_OF_INTEREST = CALLS_OF_INTEREST | _SWITCHES.short_names
+
+
+def _switch_site(call: nodes.Call, switch: Switch) -> nodes.NodeNG | None:
+    """Where the call sets the switch (the argument, or the call itself when the call is the
+    switch), or None: a keyword also counts when passed through a `**options` dict literal; a
+    value counts when it is a constant, or a name bound once to one (a flag from the command
+    line is not known here, and is left alone)."""
+    if switch.is_the_call:
+        return call
+    given = resolve.keyword_values(call)
+    if switch.absent:
+        unknown_options = any(item.arg is None and not resolve.unpacked_mapping(item.value) for item in call.keywords or ())
+        return call if switch.keyword not in given and not unknown_options else None
+    value = given.get(switch.keyword) if switch.keyword else None
+    if value is None and switch.position is not None:
+        value = argument(call, switch.position, switch.keyword or "")
+    constant = _constant_of(value)
+    if constant is _UNKNOWN:
+        return None
+    if switch.values:
+        return value if any(constant == wanted and type(constant) is type(wanted) for wanted in switch.values) else None
+    return value if constant not in (False, None) else None
+
+
+_UNKNOWN = object()
+
+
+def _constant_of(node: nodes.NodeNG | None):
+    if isinstance(node, nodes.Name):
+        node = resolve.single_assigned_value(node)
+    return node.value if isinstance(node, nodes.Const) else _UNKNOWN
+
+
+def _setting(switch: Switch, site: nodes.NodeNG) -> str:
+    if switch.absent:
+        return "..."
+    return f"{switch.keyword}={site.as_string()}" if switch.keyword else site.as_string()
+
+
+def _short_callee(call: nodes.Call) -> str:
+    func = call.func
+    return func.as_string() if isinstance(func, nodes.Attribute) and not isinstance(func.expr, nodes.Name) \
+        else func.as_string().rsplit(".", 1)[-1]
 
 
 def _is_environment_dict(mapping: nodes.Dict) -> bool:

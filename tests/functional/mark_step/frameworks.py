@@ -10,7 +10,7 @@ model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased").
 
 def hugging_face(datasets):
     for dataset in datasets:
-        trainer = Trainer(model=model, args=TrainingArguments(output_dir="out"), train_dataset=dataset)
+        trainer = Trainer(model=model, args=TrainingArguments(output_dir="out", optim="adamw_torch"), train_dataset=dataset)
         trainer.train()
 
 
