@@ -114,8 +114,8 @@ class OpEntry:
     aliases: tuple[str, ...] = ()  # other import paths of the same function (torchvision.ops.boxes.nms)
 
 
-_SWITCH_KEYS = {"rule", "library", "calls", "methods", "names", "keyword", "position", "values", "absent", "behaviour",
-                "fix", "checked"}
+_SWITCH_KEYS = {"rule", "library", "calls", "methods", "names", "keyword", "position", "values", "absent", "mentions",
+                "uncertain", "behaviour", "fix", "checked"}
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,9 @@ class Switch:
     (`enable_model_cpu_offload`), or a name used anywhere (`torch.distributed.ReduceOp.AVG`);
     with `keyword`/`position`, only when that argument is set to one of `values` (no values: to
     anything but False/None), or with `absent`, when the keyword is not passed (a library's
-    default is the GPU-only setting). `behaviour` is what it does on a
+    default is the GPU-only setting), or with `mentions`, when a name in the call's arguments ends
+    with one of them (`HfArgumentParser((ModelArguments, TrainingArguments))`). `uncertain`: the
+    setting may come from elsewhere (the command line), so the finding has INFERENCE confidence. `behaviour` is what it does on a
     TPU host, measured by the run-time checks named in `checked` (rules/evidence/); `library`
     names the version the behaviour was measured with."""
 
@@ -138,6 +140,8 @@ class Switch:
     position: int | None
     values: tuple[Any, ...]
     absent: bool
+    mentions: tuple[str, ...]
+    uncertain: bool
     behaviour: str
     fix: str
     checked: tuple[str, ...]
@@ -145,7 +149,7 @@ class Switch:
     @property
     def is_the_call(self) -> bool:
         """The call itself is the switch (no argument decides)."""
-        return self.keyword is None and self.position is None and not self.absent
+        return self.keyword is None and self.position is None and not self.absent and not self.mentions
 
 
 def _parse_switch(raw: dict[str, Any], path: Path) -> Switch:
@@ -157,7 +161,8 @@ def _parse_switch(raw: dict[str, Any], path: Path) -> Switch:
                            f"lacks {sorted(missing)}, names no call, method or name, or is absent without a keyword")
     return Switch(raw["rule"], raw["library"], frozenset(raw.get("calls", ())), frozenset(raw.get("methods", ())),
                   frozenset(raw.get("names", ())), raw.get("keyword"), raw.get("position"), tuple(raw.get("values", ())),
-                  bool(raw.get("absent", False)), raw["behaviour"].strip(), raw["fix"], tuple(raw["checked"]))
+                  bool(raw.get("absent", False)), tuple(raw.get("mentions", ())), bool(raw.get("uncertain", False)),
+                  raw["behaviour"].strip(), raw["fix"], tuple(raw["checked"]))
 
 
 _FRAMEWORK_KEYS = {"name", "read_from", "model_bases", "pretrained", "not_models", "factories", "factory_prefixes",

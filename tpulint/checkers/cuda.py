@@ -11,6 +11,7 @@ import os
 import re
 
 from astroid import nodes
+from pylint.interfaces import HIGH, INFERENCE
 
 from tpulint import resolve, view
 from tpulint.inventory import DEVICE_LIBRARIES
@@ -357,7 +358,8 @@ class CudaChecker(FamilyChecker):
             site = _switch_site(node, switch)
             if site is not None:
                 shown = node.as_string() if switch.is_the_call else f"{_short_callee(node)}({_setting(switch, site)})"
-                self.report(switch.rule, site, (shown[:60], switch.behaviour), fix=switch.fix)
+                self.report(switch.rule, site, (shown[:60], switch.behaviour), fix=switch.fix,
+                            confidence=INFERENCE if switch.uncertain else HIGH)
                 return
 
     def _hugging_face_call(self, node: nodes.Call) -> None:
@@ -706,6 +708,11 @@ def _switch_site(call: nodes.Call, switch: Switch) -> nodes.NodeNG | None:
     line is not known here, and is left alone)."""
     if switch.is_the_call:
         return call
+    if switch.mentions:
+        arguments = [*call.args, *(item.value for item in call.keywords or ())]
+        named = {node.name if isinstance(node, nodes.Name) else node.attrname
+                 for argument_node in arguments for node in argument_node.nodes_of_class((nodes.Name, nodes.Attribute))}
+        return call if any(name.endswith(switch.mentions) for name in named) else None
     given = resolve.keyword_values(call)
     if switch.absent:
         unknown_options = any(item.arg is None and not resolve.unpacked_mapping(item.value) for item in call.keywords or ())
@@ -731,7 +738,7 @@ def _constant_of(node: nodes.NodeNG | None):
 
 
 def _setting(switch: Switch, site: nodes.NodeNG) -> str:
-    if switch.absent:
+    if switch.absent or switch.mentions:
         return "..."
     return f"{switch.keyword}={site.as_string()}" if switch.keyword else site.as_string()
 

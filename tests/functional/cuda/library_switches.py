@@ -40,3 +40,6 @@ with torch.inference_mode():  # [gpu-only-option]
 with torch.no_grad():
     model(torch.ones(2))
 pipe.enable_sequential_cpu_offload(device="xla")
+from transformers import HfArgumentParser
+parser = HfArgumentParser((ModelArguments, TrainingArguments))  # [gpu-only-option]
+other_parser = HfArgumentParser(ModelArguments)
