@@ -430,6 +430,8 @@ def _validate(catalog: Catalog) -> None:
     for switch in catalog.switches:
         if not catalog.has_rule(switch.rule):
             problems.append(f"switch {sorted(switch.calls | switch.methods | switch.names)}: unknown rule {switch.rule}")
+        elif catalog.rule(switch.rule).message.count("%s") != 3:  # what is set, what it does, the fix
+            problems.append(f"switch rule {switch.rule}: its message must have three %s fields")
     if len(catalog._by_symbol) != len(catalog.rules):
         problems.append("duplicate rule symbols")
     if problems:

@@ -65,8 +65,9 @@ NCCL = re.compile(r"^(nccl|([a-z]+:[a-z]+,)*cuda:nccl(,[a-z]+:[a-z]+)*)$")
 METHODS_OF_INTEREST = frozenset({"cuda", "to", "pin_memory", "from_pretrained"})
 CALLS_OF_INTEREST = frozenset({
     "autocast", "GradScaler", "DistributedDataParallel", "spawn", "start_processes", "LLM", "EngineArgs",
-    "AsyncEngineArgs", "device", "update", "pipeline",
+    "AsyncEngineArgs", "device", "update", "pipeline", "set_float32_matmul_precision",
 })
+MATMUL_PRECISION = "torch.set_float32_matmul_precision"
 CUDA_CHAIN_NAMES = frozenset({"cuda", "accelerator", "NCCL", "cudnn"})
 CUDA_MODULES = ("torch.cuda", "torch.accelerator", "torch.backends.cudnn", "torch.distributed.Backend")
 
@@ -491,6 +492,10 @@ class CudaChecker(FamilyChecker):
         elif member == "amp.GradScaler":
             self._grad_scaler(site, implied_device="cuda")
 
+    def _matmul_precision(self, node: nodes.Call) -> None:
+        """torch.set_float32_matmul_precision(...) sets cuBLAS's TF32 use; XLA ignores it."""
+        self.report("cudnn-setting", node, (f"{node.func.as_string()}(...)",))
+
     def visit_assignattr(self, node: nodes.AssignAttr) -> None:
         base = self.qualified(node.expr)
         name = f"{base}.{node.attrname}" if base else None
@@ -528,6 +533,7 @@ _CALL_HANDLERS = {
     **dict.fromkeys(SPAWNERS, CudaChecker._spawn),
     **dict.fromkeys(VLLM_ENGINES, CudaChecker._vllm_engine),
     resolve.TORCH_DEVICE: CudaChecker._torch_device_call,
+    MATMUL_PRECISION: CudaChecker._matmul_precision,
     "os.environ.update": CudaChecker._environ_update,
 }
 
@@ -716,7 +722,8 @@ def _switch_site(call: nodes.Call, switch: Switch) -> nodes.NodeNG | None:
     given = resolve.keyword_values(call)
     if switch.absent:
         unknown_options = any(item.arg is None and not resolve.unpacked_mapping(item.value) for item in call.keywords or ())
-        return call if switch.keyword not in given and not unknown_options else None
+        positional = switch.position is not None and len(call.args) > switch.position
+        return call if switch.keyword not in given and not positional and not unknown_options else None
     value = given.get(switch.keyword) if switch.keyword else None
     if value is None and switch.position is not None:
         value = argument(call, switch.position, switch.keyword or "")

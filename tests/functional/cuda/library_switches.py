@@ -43,3 +43,6 @@ pipe.enable_sequential_cpu_offload(device="xla")
 from transformers import HfArgumentParser
 parser = HfArgumentParser((ModelArguments, TrainingArguments))  # [gpu-only-option]
 other_parser = HfArgumentParser(ModelArguments)
+dist.init_process_group()  # [gpu-only-option]
+dist.init_process_group("xla", init_method="xla://")
+dist.init_process_group(backend="xla")

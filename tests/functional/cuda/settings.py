@@ -14,3 +14,5 @@ with torch.backends.cudnn.flags(enabled=False):  # [cudnn-setting]
 if torch.backends.cudnn.enabled:
     print(torch.backends.cudnn.version())
 plain = DataLoader(range(8), batch_size=2, pin_memory=False)
+torch.set_float32_matmul_precision("high")  # [cudnn-setting]
+torch_xla.backends.set_mat_mul_precision("high")
