@@ -210,7 +210,7 @@ class FamilyChecker(BaseChecker):
         for finding in sorted(self._findings, key=lambda f: (f.node.lineno or 0, f.node.col_offset or 0)):
             if finding.node in self._claimed:
                 continue
-            key = (finding.rule.symbol, id(_statement_of(finding.node)))
+            key = (finding.rule.symbol, id(self.edit_site(finding.node)))
             if key not in seen:
                 seen.add(key)
                 emitted.append(finding)
@@ -224,6 +224,11 @@ class FamilyChecker(BaseChecker):
                 _IMPORT_REPORTED.add(module)
                 emitted.insert(0, finding)
         return emitted
+
+    def edit_site(self, node: nodes.NodeNG) -> nodes.NodeNG:
+        """What one edit covers: findings of one rule on the same site are one finding. By default
+        a statement (`x.item() + y.item()` in one step is one host-sync edit)."""
+        return _statement_of(node)
 
     def refine(self, findings: list[Finding]) -> list[Finding]:
         """A family's last word on its module's findings (default: keep them all)."""

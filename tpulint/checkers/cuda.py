@@ -353,6 +353,10 @@ class CudaChecker(FamilyChecker):
             detail = " (nprocs=torch.cuda.device_count() is 0 on a TPU host, so nothing runs)"
         self.report("gpu-process-launcher", node, (call_name(node), detail))
 
+    def edit_site(self, node: nodes.NodeNG) -> nodes.NodeNG:
+        """Each CUDA expression is its own edit: `x, y = x.cuda(r), y.cuda(r)` is two."""
+        return node
+
     def _switches(self, node: nodes.Call, switches: list[Switch]) -> None:
         """A library's GPU-only switches set in this call (rules/cuda.toml [[switch]])."""
         for switch in switches:
@@ -370,10 +374,22 @@ class CudaChecker(FamilyChecker):
         for name in ("torch_dtype", "dtype"):
             dtype = keyword(node, name)
             if dtype is not None and _is_fp16(dtype.value):
-                self.report("half-model-dtype", dtype.value, (f"{name}={dtype.value.as_string()}",))
+                self._half_dtype(name, dtype.value)
         device = keyword(node, "device")
         if device is not None:
             self._integer_device(device.value)
+
+    def _half_dtype(self, keyword_name: str, value: nodes.NodeNG) -> None:
+        """An fp16 dtype argument, reported where it is written: a dtype held in a variable is one
+        edit at its definition however often it is passed (the message names the lines)."""
+        definition = resolve.single_assigned_value(value) if isinstance(value, nodes.Name) else None
+        if definition is not None and _is_fp16(definition):
+            binding = resolve.binding_of(definition)
+            uses = binding.uses if binding else ()
+            self.report("half-model-dtype", definition,
+                        (f"{value.name} = {definition.as_string()}{_used_on(uses, definition.lineno)}",))
+            return
+        self.report("half-model-dtype", value, (f"{keyword_name}={value.as_string()}",))
 
     def _device_map(self, device_map: nodes.Keyword) -> None:
         value = device_map.value
@@ -396,7 +412,7 @@ class CudaChecker(FamilyChecker):
             self.report("vllm-gpu-option", quantization, ("quantization", f'"{method}"', what))
         dtype = keyword(node, "dtype")
         if dtype is not None and _is_fp16(dtype.value):
-            self.report("half-model-dtype", dtype.value, (f"dtype={dtype.value.as_string()}",))
+            self._half_dtype("dtype", dtype.value)
 
     def _environ_update(self, node: nodes.Call) -> None:
         for argument_node in node.args:

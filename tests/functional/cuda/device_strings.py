@@ -59,7 +59,7 @@ def describe():
 parser = argparse.ArgumentParser()
 parser.add_argument("--device", default="cuda", choices=["cuda", "cpu", "mps"])  # [cuda-device]
 config = {"device": "cuda", "cuda": 4}  # [cuda-device]
-ALL_GPUS = ["cuda:0", "cuda:1"]  # [cuda-device]
+ALL_GPUS = ["cuda:0", "cuda:1"]  # [cuda-device, cuda-device]
 use_gpu = torch.cuda.is_available() and "cuda"  # [cuda-device, cuda-device-query]
 
 

@@ -16,3 +16,8 @@ half = LLM(model="meta-llama/Llama-3-8B", dtype="half")  # [half-model-dtype]
 ported = AutoModelForCausalLM.from_pretrained("gpt2", dtype=torch.bfloat16).to(torch_xla.device())
 on_cpu = AutoModelForCausalLM.from_pretrained("gpt2", device_map="cpu")
 fp8 = LLM(model="meta-llama/Llama-3-8B", quantization="fp8", tensor_parallel_size=8)
+
+dtype = torch.float16  # [half-model-dtype]
+first = AutoModelForCausalLM.from_pretrained("gpt2", torch_dtype=dtype)
+second = AutoModelForCausalLM.from_pretrained("gpt2", torch_dtype=dtype)
+third = LLM(model="meta-llama/Llama-3-8B", dtype=dtype)

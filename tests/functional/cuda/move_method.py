@@ -11,7 +11,7 @@ class Net(torch.nn.Module):
 model = Net().cuda()  # [cuda-move-method]
 batch = torch.zeros(2).cuda(non_blocking=True)  # [cuda-move-method]
 moved = list(map(torch.Tensor.cuda, [batch]))  # [cuda-move-method]
-both = (batch.cuda(), model.cuda())  # [cuda-move-method]
+both = (batch.cuda(), model.cuda())  # [cuda-move-method, cuda-move-method]
 
 
 class Args:
@@ -20,3 +20,8 @@ class Args:
 
 if Args.cuda:
     print(Args().cuda)
+
+
+def to_gpu(x, y, rank):
+    x, y = x.cuda(rank), y.cuda(rank)  # [cuda-move-method, cuda-move-method]
+    return x, y
