@@ -46,3 +46,5 @@ other_parser = HfArgumentParser(ModelArguments)
 dist.init_process_group()  # [gpu-only-option]
 dist.init_process_group("xla", init_method="xla://")
 dist.init_process_group(backend="xla")
+fp16 = TrainingArguments("out", fp16=True, optim="adamw_torch")  # [half-precision-training]
+bf16 = TrainingArguments("out", bf16=True, optim="adamw_torch")
