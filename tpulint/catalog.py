@@ -126,7 +126,9 @@ class Switch:
     with `keyword`/`position`, only when that argument is set to one of `values` (no values: to
     anything but False/None), or with `absent`, when the keyword is not passed (a library's
     default is the GPU-only setting), or with `mentions`, when a name in the call's arguments ends
-    with one of them (`HfArgumentParser((ModelArguments, TrainingArguments))`). `uncertain`: the
+    with one of them (`HfArgumentParser((ModelArguments, TrainingArguments))`), unless each such
+    name is a project class whose `keyword` field defaults to a value not in `values` (a subclass
+    setting `optim: str = field(default="adamw_torch")`). `uncertain`: the
     setting may come from elsewhere (the command line), so the finding has INFERENCE confidence. `behaviour` is what it does on a
     TPU host, measured by the run-time checks named in `checked` (rules/evidence/); `library`
     names the version the behaviour was measured with."""

@@ -78,6 +78,8 @@ def _switch_spelling(switch) -> str:
     where = (sorted(switch.calls, key=lambda name: (len(name), name))[:1] + [f".{method}()" for method in sorted(switch.methods)]
              + sorted(switch.names, key=lambda name: (len(name), name))[:1])
     shown = " / ".join(f"`{name}`" for name in where)
+    if switch.mentions:
+        return f"{shown} of {', '.join(f'`{name}`' for name in switch.mentions)}"
     if switch.absent:
         return f"{shown} without `{switch.keyword}=`"
     if switch.keyword or switch.position is not None:

@@ -396,6 +396,9 @@ class CudaChecker(FamilyChecker):
         text = string_value(value)
         if isinstance(value, nodes.Const) and value.value is None or text in {"cpu", "xla"}:
             return
+        if isinstance(value, nodes.Dict) and value.items and all(
+                string_value(placed) in {"cpu", "xla", "disk"} for _, placed in value.items):
+            return  # `device_map={"": "cpu"}`: every module on the host
         self.claim(value)
         behaviour = "puts every weight on the CPU" if text in DEVICE_MAP_TO_CPU else "places weights on GPUs (raises)"
         self.report("hf-device-map", device_map, (value.as_string()[:40], behaviour))
@@ -732,9 +735,9 @@ def _switch_site(call: nodes.Call, switch: Switch) -> nodes.NodeNG | None:
         return call
     if switch.mentions:
         arguments = [*call.args, *(item.value for item in call.keywords or ())]
-        named = {node.name if isinstance(node, nodes.Name) else node.attrname
-                 for argument_node in arguments for node in argument_node.nodes_of_class((nodes.Name, nodes.Attribute))}
-        return call if any(name.endswith(switch.mentions) for name in named) else None
+        mentioned = [node for argument_node in arguments for node in argument_node.nodes_of_class((nodes.Name, nodes.Attribute))
+                     if (node.name if isinstance(node, nodes.Name) else node.attrname).endswith(switch.mentions)]
+        return call if any(not _sets_field_safely(node, switch) for node in mentioned) else None
     given = resolve.keyword_values(call)
     if switch.absent:
         unknown_options = any(item.arg is None and not resolve.unpacked_mapping(item.value) for item in call.keywords or ())
@@ -752,6 +755,33 @@ def _switch_site(call: nodes.Call, switch: Switch) -> nodes.NodeNG | None:
 
 
 _UNKNOWN = object()
+
+
+def _sets_field_safely(mentioned: nodes.Name | nodes.Attribute, switch: Switch) -> bool:
+    """A project subclass of the mentioned class whose `keyword` field defaults to a value that
+    is not GPU-only (`class TrainingArguments(transformers.TrainingArguments): optim: str =
+    field(default="adamw_torch")`): what the parser builds is not the GPU-only default."""
+    if not isinstance(mentioned, nodes.Name) or switch.keyword is None:
+        return False
+    try:
+        _, bindings = mentioned.lookup(mentioned.name)
+    except (AttributeError, KeyError):
+        return False
+    classes = [binding for binding in bindings if isinstance(binding, nodes.ClassDef)]
+    return bool(classes) and all(_field_default(klass, switch.keyword) not in (_UNKNOWN, *switch.values) for klass in classes)
+
+
+def _field_default(klass: nodes.ClassDef, name: str):
+    """The constant a dataclass field of the class defaults to (`x: str = "a"`, `x = field(default="a")`)."""
+    for statement in klass.body:
+        target = statement.target if isinstance(statement, nodes.AnnAssign) else (
+            statement.targets[0] if isinstance(statement, nodes.Assign) and len(statement.targets) == 1 else None)
+        if isinstance(target, nodes.AssignName) and target.name == name and statement.value is not None:
+            value = statement.value
+            if isinstance(value, nodes.Call) and resolve.short_name(value.func) == "field":
+                value = argument(value, None, "default")
+            return _constant_of(value)
+    return _UNKNOWN
 
 
 def _constant_of(node: nodes.NodeNG | None):

@@ -21,3 +21,4 @@ dtype = torch.float16  # [half-model-dtype]
 first = AutoModelForCausalLM.from_pretrained("gpt2", torch_dtype=dtype)
 second = AutoModelForCausalLM.from_pretrained("gpt2", torch_dtype=dtype)
 third = LLM(model="meta-llama/Llama-3-8B", dtype=dtype)
+on_host = AutoModelForCausalLM.from_pretrained("gpt2", device_map={"": "cpu"})

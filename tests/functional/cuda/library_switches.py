@@ -48,3 +48,19 @@ dist.init_process_group("xla", init_method="xla://")
 dist.init_process_group(backend="xla")
 fp16 = TrainingArguments("out", fp16=True, optim="adamw_torch")  # [half-precision-training]
 bf16 = TrainingArguments("out", bf16=True, optim="adamw_torch")
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class OwnTrainingArguments(TrainingArguments):
+    optim: str = field(default="adamw_torch")
+
+
+@dataclass
+class FusedTrainingArguments(TrainingArguments):
+    optim: str = field(default="adamw_torch_fused")
+
+
+own_parser = HfArgumentParser((ModelArguments, OwnTrainingArguments))
+fused_parser = HfArgumentParser(FusedTrainingArguments)  # [gpu-only-option]
