@@ -84,7 +84,8 @@ def _own_levels(statement: ast.AST, children: list, starts: list[int], data: byt
     first child statement) can hold: (bytes + unary operator characters) / 2."""
     if isinstance(statement, ast.Match):
         return MAX_DEPTH  # patterns and cases: always measured
-    end = min((_offset(starts, child.lineno, child.col_offset) for child, _ in children), default=None)
+    # The body's first statement is the earliest child (orelse, handlers and finalbody follow it).
+    end = _offset(starts, children[0][0].lineno, children[0][0].col_offset) if children else None
     if end is None:
         end = _offset(starts, statement.end_lineno, statement.end_col_offset)
     start = min(_offset(starts, node.lineno, node.col_offset) for node in (statement, *getattr(statement, "decorator_list", ())))
