@@ -115,7 +115,7 @@ class OpEntry:
 
 
 _SWITCH_KEYS = {"rule", "library", "calls", "methods", "names", "keyword", "position", "values", "absent", "mentions",
-                "uncertain", "behaviour", "fix", "checked"}
+                "uncertain", "unless", "behaviour", "fix", "checked"}
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,8 @@ class Switch:
     default is the GPU-only setting), or with `mentions`, when a name in the call's arguments ends
     with one of them (`HfArgumentParser((ModelArguments, TrainingArguments))`), unless each such
     name is a project class whose `keyword` field defaults to a value not in `values` (a subclass
-    setting `optim: str = field(default="adamw_torch")`). `uncertain`: the
+    setting `optim: str = field(default="adamw_torch")`). `unless` maps other keywords to values
+    that prove the call CPU-only (`accelerator="cpu"`): then the switch is off. `uncertain`: the
     setting may come from elsewhere (the command line), so the finding has INFERENCE confidence. `behaviour` is what it does on a
     TPU host, measured by the run-time checks named in `checked` (rules/evidence/); `library`
     names the version the behaviour was measured with."""
@@ -144,6 +145,7 @@ class Switch:
     absent: bool
     mentions: tuple[str, ...]
     uncertain: bool
+    unless: dict[str, tuple[Any, ...]]
     behaviour: str
     fix: str
     checked: tuple[str, ...]
@@ -164,6 +166,7 @@ def _parse_switch(raw: dict[str, Any], path: Path) -> Switch:
     return Switch(raw["rule"], raw["library"], frozenset(raw.get("calls", ())), frozenset(raw.get("methods", ())),
                   frozenset(raw.get("names", ())), raw.get("keyword"), raw.get("position"), tuple(raw.get("values", ())),
                   bool(raw.get("absent", False)), tuple(raw.get("mentions", ())), bool(raw.get("uncertain", False)),
+                  {name: tuple(values) for name, values in raw.get("unless", {}).items()},
                   raw["behaviour"].strip(), raw["fix"], tuple(raw["checked"]))
 
 

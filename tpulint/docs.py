@@ -84,7 +84,9 @@ def _switch_spelling(switch) -> str:
         return f"{shown} without `{switch.keyword}=`"
     if switch.keyword or switch.position is not None:
         values = ", ".join(f"`{value!r}`" for value in switch.values) or "anything but False/None"
-        return f"{shown} with `{switch.keyword or f'argument {switch.position}'}` = {values}"
+        unless = "".join(f" (not with `{name}` = {', '.join(f'`{value!r}`' for value in cpu)})"
+                         for name, cpu in switch.unless.items())
+        return f"{shown} with `{switch.keyword or f'argument {switch.position}'}` = {values}{unless}"
     return shown
 
 

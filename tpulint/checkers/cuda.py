@@ -731,6 +731,9 @@ def _switch_site(call: nodes.Call, switch: Switch) -> nodes.NodeNG | None:
     switch), or None: a keyword also counts when passed through a `**options` dict literal; a
     value counts when it is a constant, or a name bound once to one (a flag from the command
     line is not known here, and is left alone)."""
+    given = resolve.keyword_values(call)
+    if any(_constant_of(given.get(name)) in values for name, values in switch.unless.items()):
+        return None  # proven CPU-only (`accelerator="cpu"`)
     if switch.is_the_call:
         return call
     if switch.mentions:
@@ -738,7 +741,6 @@ def _switch_site(call: nodes.Call, switch: Switch) -> nodes.NodeNG | None:
         mentioned = [node for argument_node in arguments for node in argument_node.nodes_of_class((nodes.Name, nodes.Attribute))
                      if (node.name if isinstance(node, nodes.Name) else node.attrname).endswith(switch.mentions)]
         return call if any(not _sets_field_safely(node, switch) for node in mentioned) else None
-    given = resolve.keyword_values(call)
     if switch.absent:
         unknown_options = any(item.arg is None and not resolve.unpacked_mapping(item.value) for item in call.keywords or ())
         positional = switch.position is not None and len(call.args) > switch.position

@@ -64,3 +64,4 @@ class FusedTrainingArguments(TrainingArguments):
 
 own_parser = HfArgumentParser((ModelArguments, OwnTrainingArguments))
 fused_parser = HfArgumentParser(FusedTrainingArguments)  # [gpu-only-option]
+cpu_ddp = Trainer(accelerator="cpu", strategy="ddp", devices=2)
