@@ -22,6 +22,9 @@ unshare is not allowed (not root), the header line says so and /usr/local stays 
 One process per check also keeps a crash, a hang or global state (torch.compile, sdp flags) inside
 that check; a check that dies or times out is still reported.
 
+The helpers both scripts share (report, pip, the XLA counters, a small model) are in harness.py
+beside this script.
+
 Each check prints one line `CHECK <name>: <observation>` (install steps print `CHECK install-<pkg>:`).
 Exceptions are recorded as `raises <type>: <first line>`; runs on the XLA device also record
 torch_xla.debug.metrics: `fallbacks [aten::...]` (ops run on the CPU instead of XLA), `CompileTime`
@@ -39,9 +42,18 @@ import warnings
 
 import torch
 
+from harness import HIDE_USR_LOCAL, describe, key_line, pending, raising_line, report, small_model, xla_costs, xla_device
+from harness import pip as pip_in_venv
+
 SCRIPT = os.path.abspath(__file__)
 CHECK_TIMEOUT = 600
 PIP_TIMEOUT = 300
+
+
+def pip(*args, timeout=None):
+    """harness.pip with this script's time limit."""
+    return pip_in_venv(*args, timeout=timeout or PIP_TIMEOUT)
+
 
 # Every install the script does, as the pip arguments it runs (after `python -m pip install`).
 INSTALLS = {
@@ -59,15 +71,6 @@ INSTALLS = {
 # ---------------------------------------------------------------- helpers
 
 
-def report(name, observation):
-    print(f"CHECK {name}: {observation}", flush=True)
-
-
-def pending(name, story):
-    """Tell the driver (on stderr) what check name is doing, in case the next call kills the process."""
-    print(f"PENDING {name}: {story}", file=sys.stderr, flush=True)
-
-
 def first_line(text, limit=160):
     text = str(text).strip()
     return text.splitlines()[0][:limit] if text else ""
@@ -82,7 +85,7 @@ def outcome(thunk, detail=None):
             value = thunk()
             result = f"returns {value!r}"[:200]
         except BaseException as error:  # the point is to record whatever it raises (SystemExit too)
-            result = f"raises {type(error).__name__}: {first_line(error) or _raising_line(error)}"
+            result = f"raises {type(error).__name__}: {first_line(error) or raising_line(error)}"
             extra = detail(str(error)) if detail else ""
             result += f" [{extra}]" if extra else ""
     seen = set()
@@ -92,43 +95,6 @@ def outcome(thunk, detail=None):
             seen.add(text)
             result += f" | warns {text}"
     return result
-
-
-def _raising_line(error):
-    """For an exception without a message (a bare assert): the source line that raised it."""
-    import traceback
-
-    frame = traceback.extract_tb(error.__traceback__)[-1]
-    return f"(raised by `{frame.line}` in {'/'.join(frame.filename.split('/')[-3:])})"
-
-
-def pip(*args, timeout=PIP_TIMEOUT):
-    """Run `python -m pip ARGS` in this venv: (return code or 'timeout', combined output)."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", *args], capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as expired:
-        output = expired.stdout or b""
-        return f"killed after {timeout}s", output.decode() if isinstance(output, bytes) else output
-    return done.returncode, done.stdout + done.stderr
-
-
-KEY_LINE_PATTERNS = [
-    r"fatal error: .*",  # a C/C++ compiler stopping on a missing header
-    r"^\s*[\w.]*(Error|Exception): .*",  # the exception a setup.py raised
-    r"^ERROR: (?!Failed building wheel|Could not build wheels).*",
-]
-
-
-def key_line(output):
-    """The line of pip's output that says why it failed: the last match of the first pattern that hits."""
-    lines = [line for line in output.splitlines() if "Location 'file:" not in line]
-    for pattern in KEY_LINE_PATTERNS:
-        hits = [m.group(0).strip() for line in lines if (m := re.search(pattern, line))]
-        if hits:
-            return hits[-1][:200]
-    return lines[-1][:200] if lines else "<no output>"
 
 
 def version_of(distribution):
@@ -170,18 +136,6 @@ def sentence_with(words):
     return detail
 
 
-def xla_costs():
-    """Counters since the last met.clear_all(): CPU fallbacks, compilations, device-to-host transfers."""
-    import torch_xla.debug.metrics as met
-
-    compile_time = met.metric_data("CompileTime")
-    transfers = met.metric_data("TransferFromDeviceTime")
-    return (
-        f"fallbacks {met.executed_fallback_ops()}, CompileTime {compile_time[0] if compile_time else 0}, "
-        f"TransferFromDeviceTime {transfers[0] if transfers else 0}"
-    )
-
-
 def on_xla(thunk, detail=None):
     """outcome() of thunk, with the XLA graph cut (torch_xla.sync) while its result is still alive,
     plus the counters it cost. A tensor result is described by shape, dtype and device."""
@@ -196,21 +150,6 @@ def on_xla(thunk, detail=None):
         return describe(value) if isinstance(value, torch.Tensor) else value
 
     return f"{outcome(run_and_sync, detail)}; {xla_costs()}"
-
-
-def describe(tensor):
-    return f"{tuple(tensor.shape)} {tensor.dtype} on {tensor.device}"
-
-
-def xla_device():
-    import torch_xla
-
-    return torch_xla.device()
-
-
-def small_model():
-    torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
 
 
 def attention_inputs(device, layout="BHSD", dtype=torch.float32):
@@ -668,8 +607,6 @@ CHECKS = {
     "guarded-import-fallback": check_guarded_import,
     "pallas-flash-attention": check_pallas_flash_attention,
 }
-
-HIDE_USR_LOCAL = ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs none /usr/local && exec "$@"', "sh"]
 
 
 def toolkit_free_environment():

@@ -37,6 +37,9 @@ Trainer(accelerator="auto") calls too) asks the GCE metadata server (metadata.go
 `tpu-env`; that name does not resolve on this machine, so the lookup fails at once (on a TPU VM it
 answers), and the lightning lines record what follows.
 
+The helpers both scripts share (report, pip, the XLA counters, a small model) are in harness.py
+beside this script.
+
 Each check prints one line `CHECK <name>: <observation>` (install steps print `CHECK install-<pkg>:`).
 Exceptions are recorded as `raises <type>: <first line>`; warnings as `| warns <category>: <first
 line>` and library log records of level WARNING and above as `| logs <logger>: <first line>`. Runs
@@ -62,10 +65,19 @@ import warnings
 
 import torch
 
+from harness import HIDE_USR_LOCAL, describe, key_line, pending, raising_line, report, small_model, xla_costs, xla_device
+from harness import pip as pip_in_venv
+
 SCRIPT = os.path.abspath(__file__)
 CHECK_TIMEOUT = 600
 PIP_TIMEOUT = 500
 OVERLAY = os.path.join(sys.prefix, "overlay-diffusers")
+
+
+def pip(*args, timeout=None):
+    """harness.pip with this script's time limit."""
+    return pip_in_venv(*args, timeout=timeout or PIP_TIMEOUT)
+
 
 # Every install the script does, as the pip arguments it runs (after `python -m pip install`).
 INSTALLS = {
@@ -112,15 +124,6 @@ LOGGERS = ["transformers", "accelerate", "diffusers", "lightning", "lightning.py
 # ---------------------------------------------------------------- helpers
 
 
-def report(name, observation):
-    print(f"CHECK {name}: {observation}", flush=True)
-
-
-def pending(name, story):
-    """Tell the driver (on stderr) what check name is doing, in case the next call kills the process."""
-    print(f"PENDING {name}: {story}", file=sys.stderr, flush=True)
-
-
 def first_line(text, limit=240):
     text = str(text).strip()
     return text.splitlines()[0][:limit] if text else ""
@@ -149,7 +152,7 @@ def outcome(thunk, detail=None):
             value = thunk()
             result = f"returns {value!r}"[:400] if not isinstance(value, str) else f"returns {value!r}"[:600]
         except BaseException as error:  # the point is to record whatever it raises (SystemExit too)
-            result = f"raises {type(error).__name__}: {first_line(error) or _raising_line(error)}"
+            result = f"raises {type(error).__name__}: {first_line(error) or raising_line(error)}"
             if len(first_line(error)) < 60:  # a bare key or name: say where it was raised
                 result += f" (raised at {_raised_at(error)})"
             extra = detail(str(error)) if detail else ""
@@ -171,49 +174,12 @@ def outcome(thunk, detail=None):
     return result
 
 
-def _raising_line(error):
-    """For an exception without a message (a bare assert): the source line that raised it."""
-    import traceback
-
-    frame = traceback.extract_tb(error.__traceback__)[-1]
-    return f"(raised by `{frame.line}` in {'/'.join(frame.filename.split('/')[-3:])})"
-
-
 def _raised_at(error):
     """The file (relative to site-packages) and line of the frame that raised error."""
     import traceback
 
     frame = traceback.extract_tb(error.__traceback__)[-1]
     return f"{_short(frame.filename)}:{frame.lineno}"
-
-
-def pip(*args, timeout=PIP_TIMEOUT):
-    """Run `python -m pip ARGS` in this venv: (return code or 'timeout', combined output)."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", *args], capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as expired:
-        output = expired.stdout or b""
-        return f"killed after {timeout}s", output.decode() if isinstance(output, bytes) else output
-    return done.returncode, done.stdout + done.stderr
-
-
-KEY_LINE_PATTERNS = [
-    r"fatal error: .*",
-    r"^\s*[\w.]*(Error|Exception): .*",
-    r"^ERROR: (?!Failed building wheel|Could not build wheels).*",
-]
-
-
-def key_line(output):
-    """The line of pip's output that says why it failed: the last match of the first pattern that hits."""
-    lines = [line for line in output.splitlines() if "Location 'file:" not in line]
-    for pattern in KEY_LINE_PATTERNS:
-        hits = [m.group(0).strip() for line in lines if (m := re.search(pattern, line))]
-        if hits:
-            return hits[-1][:200]
-    return lines[-1][:200] if lines else "<no output>"
 
 
 def version_of(distribution, path=None):
@@ -244,18 +210,6 @@ def install(key):
         report(f"install-{key}", f"`{command}` exit {code}: {key_line(output)}")
 
 
-def xla_costs():
-    """Counters since the last met.clear_all(): CPU fallbacks, compilations, device-to-host transfers."""
-    import torch_xla.debug.metrics as met
-
-    compile_time = met.metric_data("CompileTime")
-    transfers = met.metric_data("TransferFromDeviceTime")
-    return (
-        f"fallbacks {met.executed_fallback_ops()}, CompileTime {compile_time[0] if compile_time else 0}, "
-        f"TransferFromDeviceTime {transfers[0] if transfers else 0}"
-    )
-
-
 def on_xla(thunk, detail=None):
     """outcome() of thunk, with the XLA graph cut (torch_xla.sync) while its result is still alive,
     plus the counters it cost. A tensor result is described by shape, dtype and device."""
@@ -270,21 +224,6 @@ def on_xla(thunk, detail=None):
         return describe(value) if isinstance(value, torch.Tensor) else value
 
     return f"{outcome(run_and_sync, detail)}; {xla_costs()}"
-
-
-def describe(tensor):
-    return f"{tuple(tensor.shape)} {tensor.dtype} on {tensor.device}"
-
-
-def xla_device():
-    import torch_xla
-
-    return torch_xla.device()
-
-
-def small_model():
-    torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
 
 
 def free_port():
@@ -1532,8 +1471,6 @@ CHECKS = {
 }
 
 OVERLAY_CHECKS.update(key for key in CHECKS if key.startswith("diffusers-"))
-
-HIDE_USR_LOCAL = ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs none /usr/local && exec "$@"', "sh"]
 
 
 def toolkit_free_environment():
