@@ -303,6 +303,11 @@ class _Summariser(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+def keyword_refs(call: tuple) -> dict[str, str]:
+    """A summarised call's keyword refs by keyword (stored as (keyword, ref) pairs: see _frozen)."""
+    return dict(call[3])
+
+
 def _frozen(value):
     """Lists made tuples, all the way down. A project's summaries are a few hundred thousand
     containers that live for the whole run; tuples and dicts of strings and numbers leave
@@ -986,7 +991,7 @@ class ProjectView:
             else:
                 hit = any(value[0] == "function" and (value[1], value[2]) == (path, function) for value in targets)
             if hit:
-                found.append((caller_path, caller, call[2], dict(call[3])))
+                found.append((caller_path, caller, call[2], keyword_refs(call)))
         return found
 
     def unused(self, path: str, function: str) -> bool:
@@ -1084,10 +1089,10 @@ class ProjectView:
         longest item (`pad_sequence`, a tokenizer with padding=True or "longest", a padding
         collator without pad_to_multiple_of), or None."""
         for function, record in self.files.get(path, {}).get("functions", {}).items():
-            for callee, call_line, _, pairs in record["calls"]:
-                keywords = dict(pairs) if call_line == line else {}
-                if keywords.get("collate_fn"):
-                    for value in self.values(path, function, keywords["collate_fn"]):
+            for call in record["calls"]:
+                collate_fn = keyword_refs(call).get("collate_fn") if call[1] == line else None
+                if collate_fn:
+                    for value in self.values(path, function, collate_fn):
                         found = self._pads_to_longest(value)
                         if found:
                             return found
@@ -1097,15 +1102,17 @@ class ProjectView:
         if value[0] == "collator":
             _, path, line, name = value
             for record in self.files[path]["functions"].values():
-                for _, call_line, _, pairs in record["calls"]:
-                    keywords = dict(pairs) if call_line == line else {}
-                    if call_line == line and "pad_to_multiple_of" not in keywords and keywords.get("padding") != "v:'max_length'":
+                for call in record["calls"]:
+                    if call[1] != line:
+                        continue
+                    keywords = keyword_refs(call)
+                    if "pad_to_multiple_of" not in keywords and keywords.get("padding") != "v:'max_length'":
                         return f"{name.rpartition('.')[2]} pads each batch to its longest item"
             return None
         if value[0] != "function":
             return None
-        for callee, _, _, pairs in self.files[value[1]]["functions"].get(value[2], {}).get("calls", ()):
-            keywords = dict(pairs)
+        for call in self.files[value[1]]["functions"].get(value[2], {}).get("calls", ()):
+            callee, keywords = call[0], keyword_refs(call)
             if callee.endswith(".pad_sequence") or callee == "d:pad_sequence":
                 return f"{value[2]} pads with pad_sequence to the batch's longest item"
             if keywords.get("padding") in ("v:True", "v:'longest'") and "pad_to_multiple_of" not in keywords:
@@ -1152,7 +1159,7 @@ class ProjectView:
         names = {value[1] for value in self.values(path, function, call[0]) if value[0] == "lib"}
         if names & BARRIERS:
             return True
-        return OPTIMIZER_STEP in names and dict(call[3]).get("barrier") == "v:True"
+        return OPTIMIZER_STEP in names and keyword_refs(call).get("barrier") == "v:True"
 
     def _may_name_project_code(self, callee: str) -> bool:
         """Whether a callee ref may stand for a project function or a model (a cheap, exact filter
@@ -1255,7 +1262,7 @@ _COMMAND_SET: frozenset[str] = frozenset()
 _COMMAND_ROOT: Path | None = None  # the run's project root: its files' common folder
 _COMMAND_CACHE: Path | None = None  # where the run keeps its cache
 _VIEWS: dict[tuple, tuple[ProjectView, int]] = {}  # key -> (view, the run it was last checked in)
-_VIEW_OF_FILE: dict[str, tuple[ProjectView, int]] = {}  # absolute path -> (its view, the run it was found in)
+_VIEW_OF_FILE: dict[str, tuple[ProjectView, int]] = {}  # path as asked -> (its view, the run it was found in)
 _EPOCH = 0  # counts pylint runs in this process (new_run)
 _LOCK = threading.Lock()
 
