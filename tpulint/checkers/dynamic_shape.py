@@ -74,7 +74,8 @@ class DynamicShapeChecker(StepFamilyChecker):
         if code is not None:
             self._steps = step_scopes(code, self._loops)
             judged = [candidate for candidate in self._candidates
-                      if not (isinstance(candidate, nodes.Call) and self._unpadded(code, candidate))]
+                      if not (isinstance(candidate, nodes.Call) and self._unpadded(code, candidate))
+                      and _may_report(candidate)]
             self.judge_in_step(judged, lambda candidate: self._judge(code, candidate))
         super().leave_module(node)
 
@@ -279,22 +280,41 @@ def _dynamic_call(op: str, call: nodes.Call, code: DeviceCode, operands: list) -
         "nonzero", "argwhere", "masked_select", "unique_consecutive")
 
 
+def _may_report(candidate: nodes.NodeNG) -> bool:
+    """Whether _judge could report anything on a candidate, from its syntax alone (what _judge
+    rules out first thing): so that the rest never asks whether it runs in the step."""
+    if isinstance(candidate, nodes.Call):
+        return resolve.short_name(candidate.func) in SHORT_NAMES
+    if isinstance(candidate, nodes.Subscript):  # a mask or a loop-varying index needs a name or a call
+        return any(True for _ in candidate.slice.nodes_of_class((nodes.Name, nodes.Call)))
+    return bool(_value_operands(candidate.test))
+
+
 def _reads_tensor_value(test: nodes.NodeNG, code: DeviceCode) -> bool:
     """An `if`/`while` test or a bool()/int()/float() argument whose value comes from a tensor."""
+    return any(code.kind(operand) == Kind.TENSOR for operand in _value_operands(test))
+
+
+# What DeviceCode.kind can find to be a tensor (a constant, a string, a lambda never is).
+_VALUE_NODES = (nodes.Call, nodes.Name, nodes.Attribute, nodes.Subscript, nodes.BinOp, nodes.Compare, nodes.UnaryOp)
+
+
+def _value_operands(test: nodes.NodeNG) -> list[nodes.NodeNG]:
+    """The parts of a test that read a tensor's value if any of them is a tensor."""
     if isinstance(test, nodes.BoolOp):
-        return any(_reads_tensor_value(value, code) for value in test.values)
+        return [operand for value in test.values for operand in _value_operands(value)]
     if isinstance(test, nodes.UnaryOp):
-        return _reads_tensor_value(test.operand, code)
+        return _value_operands(test.operand)
     if isinstance(test, nodes.Name) and _only_parameters(test):
-        return False  # a flag passed in: its type is not known here
+        return []  # a flag passed in: its type is not known here
     if isinstance(test, nodes.Compare):
         if any(op in ("is", "is not", "in", "not in") for op, _ in test.ops):
-            return False
+            return []
         operands = [test.left, *(o for _, o in test.ops)]
         if all(isinstance(o, nodes.Const) or (isinstance(o, nodes.Name) and _only_parameters(o)) for o in operands):
-            return False  # `optimizer_idx == 0`, `global_step < threshold`: counters passed in, not tensors
-        return any(code.kind(operand) == Kind.TENSOR for operand in operands)
-    return code.kind(test) == Kind.TENSOR
+            return []  # `optimizer_idx == 0`, `global_step < threshold`: counters passed in, not tensors
+        return [operand for operand in operands if isinstance(operand, _VALUE_NODES)]
+    return [test] if isinstance(test, _VALUE_NODES) else []
 
 
 def _only_parameters(name: nodes.Name) -> bool:
