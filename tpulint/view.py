@@ -1264,6 +1264,9 @@ _COMMAND_CACHE: Path | None = None  # where the run keeps its cache
 _VIEWS: dict[tuple, tuple[ProjectView, int]] = {}  # key -> (view, the run it was last checked in)
 _VIEW_OF_FILE: dict[str, tuple[ProjectView, int]] = {}  # path as asked -> (its view, the run it was found in)
 _EPOCH = 0  # counts pylint runs in this process (new_run)
+# path -> its summary, for this run: nested source roots (pylint's projects) share files, and a
+# run reads and summarises each of them once (new_run and use_files forget them).
+_RUN_SUMMARIES: dict[str, dict] = {}
 _LOCK = threading.Lock()
 
 
@@ -1278,6 +1281,7 @@ def use_files(files: list[str] | None, cache_root: Path | None = None) -> None:
     _COMMAND_CACHE = cache_root
     _VIEWS.clear()
     _VIEW_OF_FILE.clear()
+    _RUN_SUMMARIES.clear()
 
 
 def _common_folder(files: list[str]) -> Path:
@@ -1314,7 +1318,7 @@ def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
             view = view if view.stamps == _stamps(python_files(root)) else None
         if view is None:
             view = build(root, files if files is not None else python_files(root), {path: text} if text else {},
-                         cache_root)
+                         cache_root, _RUN_SUMMARIES)
         _VIEWS[key] = (view, _EPOCH)
         if text is None:
             _VIEW_OF_FILE[given] = (view, _EPOCH)
@@ -1327,6 +1331,7 @@ def new_run() -> None:
     global _EPOCH
     _EPOCH += 1
     _source_root_of.cache_clear()
+    _RUN_SUMMARIES.clear()
 
 
 def _stamps(files: list[str]) -> dict[str, tuple[int, int]]:
@@ -1342,19 +1347,24 @@ def _stamps(files: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def build(root: Path, files: list[str], texts: dict[str, bytes] | None = None,
-          cache_root: Path | None = None) -> ProjectView:
+          cache_root: Path | None = None, known: dict[str, dict] | None = None) -> ProjectView:
     """Summarise files (absolute paths) into a view of the project at root; texts override what
-    is on disk; the cache lives under cache_root (default: root). Unreadable and oversized files
-    are left out (the checkers report on them, not the view)."""
+    is on disk; the cache lives under cache_root (default: root); `known` (path -> summary) holds
+    what this run already summarised, and gains what this build reads. Unreadable and oversized
+    files are left out (the checkers report on them, not the view)."""
     cache = SummaryCache(_cache_root(cache_root or root))
     summaries = {}
     texts = texts or {}
+    known = {} if known is None else known
     for path in files:
-        data = texts.get(path)
-        if data is None:
+        if path in texts:
+            summaries[path] = cache.summary(texts[path])
+        elif path in known:
+            summaries[path] = known[path]
+        else:
             data = _read(path)
-        if data is not None:
-            summaries[path] = cache.summary(data)
+            if data is not None:
+                summaries[path] = known[path] = cache.summary(data)
     return ProjectView(root, summaries, load_catalog().frameworks, cache=cache, stamps=_stamps(files))
 
 
