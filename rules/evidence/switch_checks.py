@@ -479,6 +479,62 @@ def _train_step(model, device, optimizer=None):
     return step
 
 
+def _got_device(message):
+    """The device a c10d message says it got (`got TensorOptions(..., device=xla:0, ...)`), which
+    the first line cuts off."""
+    found = re.search(r"got TensorOptions\([^)]*?device=([\w:]+)", message)
+    return f"got device={found.group(1)}" if found else ""
+
+
+def _ddp_story(group_label):
+    """In the current group: DDP(model on xla, gradient_as_bucket_view=True), then SGD training steps on
+    XLA, each with the number of all-reduce ops it put in the graph (torch_xla's xla::AllReduceInPlace
+    counter); the third with XLA_ALWAYS_ALLREDUCE=1 (world size 1: torch_xla skips the collective)."""
+    import torch_xla.debug.metrics as met
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    device = xla_device()
+    model = small_model().to(device)
+    wrapped = []
+
+    def wrap():
+        wrapped.append(DDP(model, gradient_as_bucket_view=True))
+        return type(wrapped[0]).__name__
+
+    story = f"in a {group_label} group: DDP(model on xla, gradient_as_bucket_view=True) {outcome(wrap, _got_device)}"
+    if wrapped:
+        step = _train_step(wrapped[0], device, torch.optim.SGD(wrapped[0].parameters(), lr=0.1))
+        for label, always in [("step 1", None), ("step 2", None), ("step 3 with XLA_ALWAYS_ALLREDUCE=1", "1")]:
+            if always:
+                os.environ["XLA_ALWAYS_ALLREDUCE"] = always
+            pending("ddp-on-xla-process-groups", story + f"; {label}")
+            story += f"; {label} (forward + backward + SGD step) {on_xla(step)}, all-reduce ops traced {met.counter_value('xla::AllReduceInPlace') or 0}"
+        os.environ.pop("XLA_ALWAYS_ALLREDUCE", None)
+    return story
+
+
+def check_ddp_process_groups():
+    import torch.distributed as dist
+    import torch_xla.core.xla_model as xm
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    name = "ddp-on-xla-process-groups"
+    parts = [f"no process group: DDP(model on xla) {outcome(lambda: DDP(small_model().to(xla_device())))}"]
+    spelled = env_rendezvous()
+    parts.append(f"init_process_group('gloo') with {spelled} {outcome(lambda: dist.init_process_group('gloo'))}")
+    if dist.is_initialized():
+        parts.append(_ddp_story("'gloo'"))
+        tensor = torch.ones(3).to(xla_device())
+        pending(name, "; ".join(parts) + "; all_reduce(XLA tensor) in the 'gloo' group")
+        parts.append(f"all_reduce(XLA tensor of ones) in the 'gloo' group {on_xla(lambda: dist.all_reduce(tensor))}")
+        parts.append(f"tensor after: {outcome(lambda: f'{tensor.cpu().tolist()} on {tensor.device}')}")
+        outcome(dist.destroy_process_group)
+    parts.append(f"init_process_group('xla') {_xla_group()}")
+    if dist.is_initialized():
+        parts.append(_ddp_story("'xla'") + f" ({source_line(xm, 'No-op if there is only one device')})")
+    report(name, f"(torch {torch.__version__}, torch_xla {version_of('torch_xla')}) " + "; ".join(parts))
+
+
 def _fsdp1_story(group_label):
     from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
 
@@ -1419,6 +1475,7 @@ CHECKS = {
     "dist-default-backend": check_dist_default_backend,
     "dist-nccl": check_dist_nccl,
     # 3. FSDP, meshes, tensor parallel
+    "ddp-process-groups": check_ddp_process_groups,
     "fsdp1": check_fsdp1,
     "fsdp2": check_fsdp2,
     "init-device-mesh-cuda": check_init_device_mesh_cuda,
