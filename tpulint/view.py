@@ -514,6 +514,7 @@ class ProjectView:
     _truncated: bool = False  # the values() search in progress was cut by the depth bound or a cycle
     _device_project: bool | None = None
     _loader_loops: dict | None = None
+    _process_groups: tuple | None = None
     _effects: dict = field(default_factory=dict)
     _named: set | None = None
     _device_files: dict = field(default_factory=dict)
@@ -1084,6 +1085,64 @@ class ProjectView:
             if known is None or (trains and not known[1]):
                 self._loader_loops[loader] = (f"{Path(path).name}:{line}", trains)
 
+    def process_group_inits(self) -> tuple[tuple[str, int, str | None], ...]:
+        """Each `torch.distributed.init_process_group(...)` call of the project, as (path, line,
+        backend): the backend string it passes ("gloo"; "xla" also for init_method="xla://"), ""
+        when it passes none (torch then picks nccl for CUDA tensors), None when it passes one
+        the summary cannot read (a setting, an expression)."""
+        if self._process_groups is None:
+            found = []
+            for path, summary in self.files.items():
+                for function, record in summary.get("functions", {}).items():
+                    for callee, line, arguments, keywords in record["calls"]:
+                        if callee.rpartition(".")[2].removeprefix("d:") != "init_process_group":
+                            continue
+                        if any(value[0] == "lib" and value[1].startswith("torch.distributed.")
+                               for value in self.values(path, function, callee)):
+                            found.append((path, line, self._backend(path, function, arguments, dict(keywords))))
+            self._process_groups = tuple(found)
+        return self._process_groups
+
+    def related_files(self, path: str) -> set[str]:
+        """The project files whose code can run with this file's: itself, the files it imports
+        (three imports deep, not through a package's __init__.py, which re-exports the whole
+        package), and the files that import it (its scripts). Test files only for a test file."""
+        found, frontier = {path}, [path]
+        for _ in range(3):
+            frontier = [target for source in frontier if source == path or not source.endswith("__init__.py")
+                        for target in self._imported_files(source) if target not in found]
+            found.update(frontier)
+        found.update(other for other, summary in self.files.items() if path in self._imported_files(other))
+        if not is_test_file(path, self.root):
+            found = {other for other in found if other == path or not is_test_file(other, self.root)}
+        return found
+
+    def _imported_files(self, path: str) -> set[str]:
+        targets = set()
+        for _, module, member, level in self.files.get(path, {}).get("imports", ()):
+            for name in (module, f"{module}.{member}" if member and member != "*" else None):
+                target = self.module_path(path, name, level) if name is not None else None
+                if target is not None:
+                    targets.add(target)
+        return targets
+
+    def _backend(self, path: str, function: str, arguments: tuple, keywords: dict) -> str | None:
+        if keywords.get("init_method") == "v:'xla://'":
+            return "xla"
+        backend = keywords["backend"] if "backend" in keywords else arguments[0] if arguments else None
+        if backend is None:
+            return ""
+        if backend.startswith("d:") and "." not in backend:  # backend = "gloo" earlier in the function or module
+            scope, name = function, backend[2:]
+            while True:
+                assigned = self.files[path]["functions"].get(scope, {}).get("assigns", {}).get(name)
+                if assigned or scope == MODULE_CODE:
+                    break
+                scope = scope.rpartition(".")[0] or MODULE_CODE
+            strings = {_string_constant(ref) for ref in assigned or ()}
+            return strings.pop() if len(strings) == 1 else None
+        return _string_constant(backend)
+
     def collate_padding(self, path: str, line: int) -> str | None:
         """How the collate_fn of the DataLoader built at (path, line) pads each batch to its own
         longest item (`pad_sequence`, a tokenizer with padding=True or "longest", a padding
@@ -1205,6 +1264,17 @@ def _is_torch_layer(name: str) -> bool:
     """`torch.nn.Linear(...)` builds a module; a loss (`torch.nn.CrossEntropyLoss`) is arithmetic."""
     head = name.rpartition(".")[2]
     return name.startswith("torch.nn.") and head[:1].isupper() and not head.endswith("Loss") and ".functional." not in name
+
+
+def _string_constant(ref: str) -> str | None:
+    """The string a "v:'...'" ref spells, else None."""
+    if not ref.startswith("v:"):
+        return None
+    try:
+        value = ast.literal_eval(ref[2:])
+    except (ValueError, SyntaxError):
+        return None  # cut at 80 characters
+    return value if isinstance(value, str) else None
 
 
 def _annotates_tensor(annotation: str) -> bool:

@@ -337,12 +337,41 @@ class CudaChecker(FamilyChecker):
             self.report("cuda-grad-scaler", node, (node.as_string()[:60],))
 
     def _ddp(self, node: nodes.Call) -> None:
+        self._ddp_process_group(node)
         device_ids = argument(node, 1, "device_ids")
         if device_ids is None or isinstance(device_ids, nodes.Const) and device_ids.value is None:
             return
         if isinstance(device_ids, (nodes.List, nodes.Tuple)) and not device_ids.elts:
             return
         self.report("ddp-device-ids", device_ids, (device_ids.as_string()[:40],))
+
+    def _ddp_process_group(self, node: nodes.Call) -> None:
+        """DDP averages gradients over the default process group, which on XLA must be the "xla"
+        one. Reported when the code that runs with DDP's (its file, the files it imports, the
+        scripts importing it: view.ProjectView.related_files) starts the group with another
+        backend (gloo), or when no file of the project starts one (a launcher or library does:
+        inferred). A group started with nccl or with no backend is reported at that call
+        (nccl-backend, gpu-only-option), and one whose backend is a setting the view cannot read,
+        or that only unrelated files start, is left alone."""
+        path = node.root().file
+        project = view.for_file(path, getattr(node.root(), "file_bytes", None)) if path else None
+        if project is None:
+            return
+        every = project.process_group_inits()
+        related = project.related_files(os.path.abspath(path))
+        inits = [init for init in every if init[0] in related]
+        if any(backend == "xla" for _, _, backend in every):
+            return
+        shown = f"{node.func.as_string()}(...)"
+        other = next(((where, line, backend) for where, line, backend in inits
+                      if backend and not NCCL.match(backend.lower())), None)
+        if other is not None:
+            where, line, backend = other
+            self.report("ddp-without-xla-group", node,
+                        (shown, f'the project starts it with "{backend}" ({os.path.basename(where)}:{line})'))
+        elif not every:
+            self.report("ddp-without-xla-group", node,
+                        (shown, "no code of this project starts it (a launcher or library does)"), confidence=INFERENCE)
 
     def _spawn(self, node: nodes.Call) -> None:
         nprocs = argument(node, 2, "nprocs")
