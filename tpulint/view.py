@@ -509,6 +509,7 @@ class ProjectView:
     _star_origins: dict = field(default_factory=dict)
     _import_index: dict = field(default_factory=dict)
     _exports: dict = field(default_factory=dict)
+    _star_exporters: dict = field(default_factory=dict)
     _bound_names: frozenset | None = None
     _module_paths: dict = field(default_factory=dict)
     _truncated: bool = False  # the values() search in progress was cut by the depth bound or a cycle
@@ -585,13 +586,22 @@ class ProjectView:
         return self._star_origins[key]
 
     def _star_origin(self, path: str, name: str) -> str | None:
-        for target in self._imports_of(path)[1]:
-            if not self._may_export(target, name, library_only=True):
-                continue
+        for target in self._library_star_exporters(path).get(name, ()):
             names = {value[1] for value in self.values(target, MODULE_CODE, f"d:{name}") if value[0] == "lib"}
             if len(names) == 1:
                 return names.pop()
         return None
+
+    def _library_star_exporters(self, path: str) -> dict[str, tuple[str, ...]]:
+        """Name -> the files this file star-imports that may bind it to a library name, in import
+        order (indexed once per file: timm's models/__init__.py star-imports 80 modules)."""
+        if path not in self._star_exporters:
+            found: dict[str, list[str]] = {}
+            for target in self._imports_of(path)[1]:
+                for name in self._exported_names(target, True):
+                    found.setdefault(name, []).append(target)
+            self._star_exporters[path] = {name: tuple(targets) for name, targets in found.items()}
+        return self._star_exporters[path]
 
     def star_library_names(self, path: str, libraries: frozenset[str]) -> set[str]:
         """The names `from helpers import *` in this file brings that helpers binds by importing
