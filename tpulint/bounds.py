@@ -21,6 +21,7 @@ about a fifth of CPython's parse of the same file (may_exceed visits statements,
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -43,11 +44,15 @@ class Cut:
 
 _SLACK = 8  # levels a statement's subtree may have beyond its length in bytes (see may_exceed)
 _BODIES = ("body", "orelse", "finalbody", "handlers")  # the fields that hold statements
+# The statements that have any of them (every other statement holds expressions only).
+_COMPOUND = tuple(kind for kind in vars(ast).values()
+                  if isinstance(kind, type) and issubclass(kind, ast.stmt) and set(_BODIES) & set(kind._fields))
 # Every level of an expression has one of these in its own text (a call's "(", an attribute's
 # ".", an operator, a keyword argument's "=", a slice's ":", a comprehension's " for ", ...), so
 # their count bounds the levels of a long statement, which is then rarely walked node by node.
-_LEVEL_TOKENS = (*(bytes([char]) for char in b"([{.+-*/%@&|^~<>=!:"),
-                 b"not", b"lambda", b"await", b"yield", b" if ", b" for ", b" and ", b" or ", b" in ", b" is ")
+_LEVEL_BYTES = b"([{.+-*/%@&|^~<>=!:"
+_LEVEL_WORDS = (b"not", b"lambda", b"await", b"yield", b" if ", b" for ", b" and ", b" or ", b" in ", b" is ")
+_LEVEL_TOKENS = (*(bytes([char]) for char in _LEVEL_BYTES), *_LEVEL_WORDS)
 
 
 def may_exceed(tree: ast.Module, text: str) -> bool:
@@ -68,7 +73,8 @@ def may_exceed(tree: ast.Module, text: str) -> bool:
         statement, level = stack.pop()
         if level > MAX_DEPTH:
             return True
-        children = [(child, level + 1) for field in _BODIES for child in getattr(statement, field, ())]
+        children = [(child, level + 1) for field in _BODIES for child in getattr(statement, field, ())] \
+            if isinstance(statement, _COMPOUND) else []
         if not children and statement.end_lineno == statement.lineno and \
                 level + statement.end_col_offset - statement.col_offset + _SLACK <= MAX_DEPTH:
             continue  # a short one-line statement (most of them): as _own_levels would find
@@ -93,16 +99,18 @@ def _own_levels(statement: ast.AST, children: list, starts: list[int], data: byt
         return (end - start)  # short: no need to count operators
     own = data[start:end]
     by_length = (len(own) + own.count(b"-") + own.count(b"+") + own.count(b"~")) // 2
-    return min(by_length, sum(own.count(token) for token in _LEVEL_TOKENS))
+    return min(by_length, _token_count(own))
+
+
+def _token_count(text: bytes) -> int:
+    """sum(text.count(token) for token in _LEVEL_TOKENS), with the one-byte tokens counted by
+    one deletion instead of one count each."""
+    return len(text) - len(text.translate(None, _LEVEL_BYTES)) + sum(text.count(word) for word in _LEVEL_WORDS)
 
 
 def _line_starts(data: bytes) -> list[int]:
     """Byte offset of each line's start (lines split as Python's tokenizer splits them)."""
-    starts, total = [0], 0
-    for line in data.splitlines(keepends=True):
-        total += len(line)
-        starts.append(total)
-    return starts
+    return [0, *itertools.accumulate(map(len, data.splitlines(keepends=True)))]
 
 
 def _offset(starts: list[int], line: int, column: int) -> int:
