@@ -220,6 +220,19 @@ def test_a_parameter_is_what_the_call_sites_in_other_files_pass(tmp_path):
     assert project.call_sites(_path(tmp_path, "gen.py"), "generate")[0][:2] == (_path(tmp_path, "run.py"), "main")
 
 
+def test_call_sites_bind_a_staticmethods_arguments_from_the_first_and_a_methods_after_self(tmp_path):
+    project = _project(tmp_path, {
+        "emb.py": "class Embedder:\n    @staticmethod\n    def embed(model, dim):\n        return model\n"
+                  "    def run(self, model, dim):\n        return model\n",
+        "use.py": "from transformers import AutoModel\nfrom emb import Embedder\n"
+                  "def main():\n    e = Embedder()\n    m = AutoModel.from_pretrained('x')\n"
+                  "    e.embed(m, 8)\n    e.run(m, 8)\n",
+    })
+    for method in ("Embedder.embed", "Embedder.run"):
+        assert any(project.is_model(value) for value in project.values(_path(tmp_path, "emb.py"), method, "d:model"))
+        assert not any(project.is_model(value) for value in project.values(_path(tmp_path, "emb.py"), method, "d:dim"))
+
+
 def test_a_recursive_function_passing_its_own_parameter_does_not_loop(tmp_path):
     project = _project(tmp_path, {"r.py": "def walk(node):\n    return walk(node)\n"})
     assert project.values(_path(tmp_path, "r.py"), "walk", "d:node") == set()

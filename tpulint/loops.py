@@ -418,8 +418,8 @@ class DeviceCode:
         function = arguments.parent
         owner = function.parent if isinstance(function, nodes.FunctionDef) else None
         if (isinstance(owner, nodes.ClassDef) and arguments.args and binding is arguments.args[0]
-                and owner.name in self._derived_classes()[Kind.MODULE]):
-            return Kind.MODULE  # `self` in a model's method
+                and function.type == "method" and owner.name in self._derived_classes()[Kind.MODULE]):
+            return Kind.MODULE  # `self` in a model's method (not a staticmethod's first argument, nor cls)
         if (isinstance(function, nodes.FunctionDef) and function.name == "forward" and binding in arguments.args[1:]
                 and isinstance(function.parent, nodes.ClassDef) and function.parent.name in self._derived_classes()[Kind.MODULE]
                 and not _has_default(binding, arguments)):
@@ -440,7 +440,7 @@ class DeviceCode:
         position = [arg.name for arg in arguments.args].index(binding.name) if binding in arguments.args else None
         kinds = set()
         for call in self._calls_of(function):
-            value = resolve.argument(call, position if not _is_method(function) else _shifted(position), binding.name)
+            value = resolve.argument(call, _shifted(position) if _passes_self(function) else position, binding.name)
             kinds.add(self.kind(value, depth + 1))
         return (_strongest(kinds - {None}) or self._project_kind(binding)
                 or self._kind_from_use(binding, function, depth))
@@ -487,7 +487,7 @@ class DeviceCode:
         position = names.index(name.name)
         passed = []
         for call in self._calls_of(function):
-            value = resolve.argument(call, position if not _is_method(function) else _shifted(position), name.name)
+            value = resolve.argument(call, _shifted(position) if _passes_self(function) else position, name.name)
             if value is not None:
                 passed.append(value)
         return passed
@@ -1135,6 +1135,12 @@ def _annotation_of(binding: nodes.AssignName, arguments: nodes.Arguments) -> nod
 
 def _is_method(function: nodes.FunctionDef) -> bool:
     return isinstance(function.parent, nodes.ClassDef)
+
+
+def _passes_self(function: nodes.FunctionDef) -> bool:
+    """Its call sites pass one argument fewer than it has parameters (a method's self or a
+    classmethod's cls); a staticmethod is called with all of them."""
+    return _is_method(function) and function.type != "staticmethod"
 
 
 def _shifted(position: int | None) -> int | None:

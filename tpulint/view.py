@@ -62,7 +62,7 @@ LOADER_WRAPPERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoad
                              "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
                              "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
-_SUMMARY_VERSION = 6
+_SUMMARY_VERSION = 7
 
 
 # --- one file ------------------------------------------------------------------------------
@@ -75,7 +75,8 @@ def summarise(text: str) -> dict:
     [dotted], "attrs": {attr: [[function qualname, ref]]}, "decorators"}}, "functions": {qualname:
     {"line", "end", "params": [...], "defaults": n, "annotations": {param: dotted}, "assigns": {name:
     [ref]}, "calls": [[callee ref, line, [arg refs], [[keyword, ref]]]], "loops": [[line, body line,
-    end line]], "returns": [ref], "owner": class qualname|None}}, "device": bool}. A ref is a string:
+    end line]], "returns": [ref], "owner": class qualname|None, "implicit": 1 for a method (its
+    self or cls is not passed), else 0}}, "device": bool}. A ref is a string:
     "d:a.b" (a dotted name; "d:?.m" is method m of a value that is not a name, `f(x).backward`),
     "c<line>:<ref>" (what the call on that line returns), "v:<repr>" (a constant), or "" (anything else).
     """
@@ -217,8 +218,11 @@ class _Summariser(ast.NodeVisitor):
         params = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
         annotations = {a.arg: ref(a.annotation) for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
                        if a.annotation is not None and ref(a.annotation)}
+        static = any(isinstance(decorator, ast.Name) and decorator.id == "staticmethod"
+                     for decorator in node.decorator_list)
         self.functions[qualname] = _function_record(qualname, node.lineno, node.end_lineno or node.lineno, params,
-                                                    len(arguments.defaults), annotations, owner)
+                                                    len(arguments.defaults), annotations, owner,
+                                                    implicit=1 if owner is not None and not static else 0)
         if owner is None:
             self._function()["assigns"].setdefault(node.name, []).append(f"f:{qualname}")
         self.scope.append(("def", node.name))
@@ -321,9 +325,12 @@ def _frozen(value):
 
 
 def _function_record(qualname: str, line: int, end: int, params: list, defaults: int, annotations: dict,
-                     owner: str | None) -> dict:
+                     owner: str | None, implicit: int = 0) -> dict:
+    """implicit: how many leading parameters call sites do not pass (a method's self, a
+    classmethod's cls: 1; a function or a staticmethod: 0)."""
     return {"qualname": qualname, "line": line, "end": end, "params": params, "defaults": defaults,
-            "annotations": annotations, "assigns": {}, "calls": [], "loops": [], "returns": [], "owner": owner}
+            "annotations": annotations, "assigns": {}, "calls": [], "loops": [], "returns": [], "owner": owner,
+            "implicit": implicit}
 
 
 def _places_on_accelerator(call: ast.Call) -> bool:
@@ -950,8 +957,8 @@ class ProjectView:
     def _parameter(self, path: str, function: str, name: str, depth: int) -> set[tuple]:
         record = self.files[path]["functions"][function]
         owner = record["owner"]
-        if owner is not None and record["params"] and record["params"][0] == name:
-            return {("instance", path, owner)}
+        if owner is not None and record["implicit"] and record["params"] and record["params"][0] == name:
+            return {("instance", path, owner)}  # self (and a classmethod's cls, taken alike)
         key = (path, function, name)
         if key in self._active:
             self._truncated = True  # the answer in progress is partial: not kept
@@ -982,7 +989,7 @@ class ProjectView:
         for caller_path, caller, arguments, keywords in self.call_sites(path, function, depth + 1):
             expression = keywords.get(name)
             if expression is None:
-                position = record["params"].index(name) - (1 if owner is not None else 0)
+                position = record["params"].index(name) - record["implicit"]
                 expression = arguments[position] if 0 <= position < len(arguments) else None
             if expression:
                 found |= self.values(caller_path, caller, expression, depth + 1)
