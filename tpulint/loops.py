@@ -64,6 +64,8 @@ MODEL_RUN_METHODS = frozenset({"forward", "generate", "__call__"})
 # What only a torch.nn.Module (or a Hugging Face model) answers: a parameter used so is a model.
 MODEL_ONLY_METHODS = MODEL_RUN_METHODS | {"parameters", "named_parameters", "eval", "train", "state_dict",
                                           "load_state_dict", "named_modules", "modules", "requires_grad_"}
+# Methods only a tensor has (a module or an array has none of them): a name they are called on is one.
+TENSOR_ONLY_METHODS = frozenset({"backward", "detach", "retain_grad"})
 # Accelerate / Lightning Fabric: the loaders they hand back sync on XLA by themselves.
 FRAMEWORK_LOADER_METHODS = frozenset({"prepare", "prepare_data_loader", "setup_dataloaders"})
 HOST_DEVICES = frozenset({"cpu", "meta"})
@@ -376,7 +378,7 @@ class DeviceCode:
             return Kind.TENSOR if self.kind(parent.iter, depth + 1) == Kind.SYNCING_LOADER else None
         value = resolve.assigned_value(binding)
         if value is not None:
-            return self.kind(value, depth + 1)
+            return self.kind(value, depth + 1) or self._tensor_by_use(binding)
         if isinstance(parent, nodes.Tuple) and isinstance(parent.parent, nodes.Assign):
             value_kind = self.kind(parent.parent.value, depth + 1)
             return value_kind if value_kind in (Kind.FRAMEWORK_LOADER,) else _unpacked_kind(binding, parent, depth, self)
@@ -509,6 +511,20 @@ class DeviceCode:
             return Kind.MODULE
         if {"zero_grad", "step"} <= methods:
             return Kind.OPTIMIZER
+        return None
+
+    def _tensor_by_use(self, binding: nodes.AssignName) -> str | None:
+        """A name bound once in its function, which calls a tensor-only method on it with no
+        positional argument (`loss.backward()`, not `accelerator.backward(loss)`), whatever it was
+        taken from (`loss = losses["loss"].mean()` with losses from another library's call)."""
+        function = binding.scope()
+        if not isinstance(function, nodes.FunctionDef) or len(function.locals.get(binding.name, ())) != 1:
+            return None
+        for use in self._uses_of(function).get(binding.name, ()):
+            method = use.parent
+            if (isinstance(method, nodes.Attribute) and method.expr is use and method.attrname in TENSOR_ONLY_METHODS
+                    and isinstance(method.parent, nodes.Call) and method.parent.func is method and not method.parent.args):
+                return Kind.TENSOR
         return None
 
     def _uses_of(self, function: nodes.FunctionDef) -> dict[str, list[nodes.Name]]:
@@ -1271,7 +1287,10 @@ def step_scopes(code: DeviceCode, loops: list) -> StepScopes:
 def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
     step_loops = {loop for loop in loops if code.loop_verdict(loop).steps and not code.loop_verdict(loop).absorbed}
     functions: set[nodes.FunctionDef] = set()
-    frontier = [call for loop in step_loops for call in loop.nodes_of_class(nodes.Call)]
+    # A helper called every N steps or once (`if step % save_every == 0: save(...)`) is not part
+    # of every step, as a hazard written there is not (the dynamic-shape family's report()).
+    frontier = [call for loop in step_loops for call in loop.nodes_of_class(nodes.Call)
+                if not conditional_on_iteration(call, loop)]
     for _ in range(3):
         called = {code.function_called(call) for call in frontier} - {None} - functions
         functions |= called

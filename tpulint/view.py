@@ -62,7 +62,7 @@ LOADER_WRAPPERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoad
                              "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
                              "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
-_SUMMARY_VERSION = 7
+_SUMMARY_VERSION = 8
 
 
 # --- one file ------------------------------------------------------------------------------
@@ -76,7 +76,8 @@ def summarise(text: str) -> dict:
     {"line", "end", "params": [...], "defaults": n, "annotations": {param: dotted}, "assigns": {name:
     [ref]}, "calls": [[callee ref, line, [arg refs], [[keyword, ref]]]], "loops": [[line, body line,
     end line]], "returns": [ref], "owner": class qualname|None, "implicit": 1 for a method (its
-    self or cls is not passed), else 0}}, "device": bool}. A ref is a string:
+    self or cls is not passed), else 0, "periodic": [[first, last line of an `if step % N == 0:`
+    body]]}}, "device": bool}. A ref is a string:
     "d:a.b" (a dotted name; "d:?.m" is method m of a value that is not a name, `f(x).backward`),
     "c<line>:<ref>" (what the call on that line returns), "v:<repr>" (a constant), or "" (anything else).
     """
@@ -281,6 +282,11 @@ class _Summariser(ast.NodeVisitor):
         if _places_on_accelerator(node):
             self.device = True
 
+    def visit_If(self, node: ast.If) -> None:
+        self.generic_visit(node)
+        if node.body and _runs_periodically(node.test):
+            self._function()["periodic"].append([node.body[0].lineno, node.body[-1].end_lineno or node.lineno])
+
     def visit_Return(self, node: ast.Return) -> None:
         self.generic_visit(node)
         self._function()["returns"].append(ref(node.value))
@@ -330,7 +336,16 @@ def _function_record(qualname: str, line: int, end: int, params: list, defaults:
     classmethod's cls: 1; a function or a staticmethod: 0)."""
     return {"qualname": qualname, "line": line, "end": end, "params": params, "defaults": defaults,
             "annotations": annotations, "assigns": {}, "calls": [], "loops": [], "returns": [], "owner": owner,
-            "implicit": implicit}
+            "implicit": implicit, "periodic": []}
+
+
+def _runs_periodically(test: ast.expr) -> bool:
+    """`if step % N == 0:`, `if i == 0:`: in a loop, a body run on some iterations only (as
+    tpulint.loops.conditional_on_iteration reads the same test)."""
+    return any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod)
+               or isinstance(node, ast.Compare) and any(isinstance(op, ast.Eq) and isinstance(right, ast.Constant)
+                                                        for op, right in zip(node.ops, node.comparators))
+               for node in ast.walk(test))
 
 
 def _places_on_accelerator(call: ast.Call) -> bool:
@@ -1058,7 +1073,11 @@ class ProjectView:
                     calls = [call for call in record["calls"] if body <= call[1] <= end]
                     if self._is_step(path, function, calls):
                         origin = f"{Path(path).name}:{line}"
-                        for target in self._targets(path, function, calls):
+                        # A helper called every N steps (`if step % 500 == 0: save(...)`) is not the step.
+                        periodic = [(first, last) for first, last in record["periodic"] if body <= first and last <= end]
+                        every_step = [call for call in calls
+                                      if not any(first <= call[1] <= last for first, last in periodic)]
+                        for target in self._targets(path, function, every_step):
                             if target not in reach:
                                 reach[target] = Reach(origin, target[1])
                                 frontier.append((target, reach[target]))

@@ -285,10 +285,11 @@ class StepFamilyChecker(FamilyChecker):
     def device_code(self, module: nodes.Module) -> loops.DeviceCode | None:
         """The module's shared loop analysis, or None for CPU code: a module that moves nothing to
         a device, unless its project places something on one (or uses a framework that does) and
-        the module is device code there (view.ProjectView.has_device_code)."""
+        the module is device code there (view.ProjectView.has_device_code), even with no import
+        of its own (a helper file whose functions only call methods of what the step passes)."""
         if not self.shared.on_device:
             project = view.for_file(module.file, getattr(module, "file_bytes", None))
-            if (project is None or not project.is_device_project or not self._resolvable
+            if (project is None or not project.is_device_project
                     or not project.has_device_code(os.path.abspath(module.file))):
                 return None
         return loops.shared_device_code(module, self.qualified)
