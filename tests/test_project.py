@@ -91,6 +91,11 @@ EXPECTED = {
         ("net.py", 6, "data-dependent-shape"),
         ("ops.py", 7, "data-dependent-shape"),
     },
+    # inference_mode in generate.py, which runs the model on the device; not in scripts/convert.py,
+    # a checkpoint converter that moves nothing to a device and that no step reaches.
+    "cpu_tools": {
+        ("generate.py", 7, "gpu-only-option"),
+    },
     # checks.py has no import of its own: check() runs every step of train.py and is device code;
     # save() runs every save_every steps, not in every step.
     "periodic_helpers": {

@@ -115,7 +115,7 @@ class OpEntry:
 
 
 _SWITCH_KEYS = {"rule", "library", "calls", "methods", "names", "keyword", "position", "values", "absent", "mentions",
-                "uncertain", "unless", "behaviour", "fix", "checked"}
+                "uncertain", "unless", "device_code", "behaviour", "fix", "checked"}
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,10 @@ class Switch:
     with one of them (`HfArgumentParser((ModelArguments, TrainingArguments))`), unless each such
     name is a project class whose `keyword` field defaults to a value not in `values` (a subclass
     setting `optim: str = field(default="adamw_torch")`). `unless` maps other keywords to values
-    that prove the call CPU-only (`accelerator="cpu"`): then the switch is off. `uncertain`: the
+    that prove the call CPU-only (`accelerator="cpu"`): then the switch is off. `device_code`: the
+    switch only matters where a model runs on the device, so a module the project shows to be CPU
+    code (it moves nothing to a device and is no device code: view.ProjectView.has_device_code,
+    such as a checkpoint converter) is not reported. `uncertain`: the
     setting may come from elsewhere (the command line), so the finding has INFERENCE confidence. `behaviour` is what it does on a
     TPU host, measured by the run-time checks named in `checked` (rules/evidence/); `library`
     names the version the behaviour was measured with."""
@@ -146,6 +149,7 @@ class Switch:
     mentions: tuple[str, ...]
     uncertain: bool
     unless: dict[str, tuple[Any, ...]]
+    device_code: bool
     behaviour: str
     fix: str
     checked: tuple[str, ...]
@@ -167,7 +171,7 @@ def _parse_switch(raw: dict[str, Any], path: Path) -> Switch:
                   frozenset(raw.get("names", ())), raw.get("keyword"), raw.get("position"), tuple(raw.get("values", ())),
                   bool(raw.get("absent", False)), tuple(raw.get("mentions", ())), bool(raw.get("uncertain", False)),
                   {name: tuple(values) for name, values in raw.get("unless", {}).items()},
-                  raw["behaviour"].strip(), raw["fix"], tuple(raw["checked"]))
+                  bool(raw.get("device_code", False)), raw["behaviour"].strip(), raw["fix"], tuple(raw["checked"]))
 
 
 _FRAMEWORK_KEYS = {"name", "read_from", "model_bases", "pretrained", "not_models", "factories", "factory_prefixes",

@@ -92,6 +92,7 @@ class CudaChecker(FamilyChecker):
 
     def visit_module(self, node: nodes.Module) -> None:
         super().visit_module(node)
+        self._in_device_code_only: set[int] = set()  # ids of findings of switches with device_code
         self._torch_bound: frozenset[str] | None = None
         self._cuda_roots = {name for name, bindings in node.locals.items()
                             for binding in bindings if _may_stand_for_cuda(binding, name)}
@@ -392,8 +393,10 @@ class CudaChecker(FamilyChecker):
             site = _switch_site(node, switch)
             if site is not None:
                 shown = node.as_string() if switch.is_the_call else f"{_short_callee(node)}({_setting(switch, site)})"
-                self.report(switch.rule, site, (shown[:60], switch.behaviour), fix=switch.fix,
-                            confidence=INFERENCE if switch.uncertain else HIGH)
+                finding = self.report(switch.rule, site, (shown[:60], switch.behaviour), fix=switch.fix,
+                                      confidence=INFERENCE if switch.uncertain else HIGH)
+                if finding is not None and switch.device_code:
+                    self._in_device_code_only.add(id(finding))
                 return
 
     def _hugging_face_call(self, node: nodes.Call) -> None:
@@ -571,7 +574,18 @@ class CudaChecker(FamilyChecker):
             self.report("cuda-visible-devices", node)
 
     def refine(self, findings):
+        if self._in_device_code_only and not self._is_device_code():
+            findings = [finding for finding in findings if id(finding) not in self._in_device_code_only]
         return _launchers_only_in_gpu_code(findings)
+
+    def _is_device_code(self) -> bool:
+        """The module moves something to a device, or its project makes it device code."""
+        path = self._module.file
+        project = view.for_file(path, getattr(self._module, "file_bytes", None)) if path else None
+        if project is None:
+            return True  # nothing proves it CPU code
+        path = os.path.abspath(path)
+        return bool(project.files.get(path, {}).get("device")) or project.has_device_code(path)
 
 
 _CALL_HANDLERS = {
