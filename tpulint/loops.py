@@ -136,6 +136,7 @@ class DeviceCode:
         self._local_name_kinds: dict[tuple[nodes.NodeNG, str], str | None] = {}
         self._uses: dict[nodes.FunctionDef, dict[str, list[nodes.Name]]] = {}
         self._naming: set[tuple[nodes.NodeNG, str]] = set()  # local names whose kind is being worked out
+        self._host_reads: dict[tuple[nodes.NodeNG, str], bool] = {}  # (scope, name) -> a binding reads a tensor to the host
         self._pending: set[nodes.NodeNG] = set()  # nodes whose kind is being worked out
         self._cycles = 0  # how often a search met a node already being worked out
         self._verdicts: dict[nodes.NodeNG, LoopVerdict] = {}
@@ -333,6 +334,8 @@ class DeviceCode:
             return None
         own_scope = name.scope()
         key = (own_scope, name.name)
+        if name.name in own_scope.locals and self._read_to_host(own_scope, name.name):
+            return self._reaching_kind(name, own_scope, depth)
         if name.name in own_scope.locals and key not in self._naming:
             # A local name: every use in the scope sees the same bindings, so the answer is kept
             # per (scope, name); a loop that rebinds `loss` 2,000 times would otherwise cost
@@ -358,6 +361,32 @@ class DeviceCode:
             return None
         return self._kind_of_bindings(set(bindings) | set(scope.locals.get(name.name, ())), depth)
 
+    def _read_to_host(self, scope: nodes.NodeNG, name: str) -> bool:
+        """One of the name's bindings in scope is a Python value read off a tensor
+        (`pos = pos.item()`): then which bindings reach a use decides, not all of them."""
+        key = (scope, name)
+        if key not in self._host_reads:
+            self._host_reads[key] = any(_reads_to_host(resolve.assigned_value(binding))
+                                        for binding in scope.locals.get(name, ()) if isinstance(binding, nodes.AssignName))
+        return self._host_reads[key]
+
+    def _reaching_kind(self, name: nodes.Name, scope: nodes.NodeNG, depth: int) -> str | None:
+        """The kind of the bindings that can reach this use: the ones before it in straight-line
+        code (astroid's lookup), and those inside a loop around it, which reach the next iteration."""
+        try:
+            _, reaching = name.lookup(name.name)
+        except (AttributeError, KeyError):
+            return None
+        # astroid keeps a binding that a later one in a block around the use always overrides
+        # (`pos = torch.tensor(...)` before `if speculative: pos = pos.item(); while ...: use`).
+        last = max((binding.lineno for binding in reaching if _always_before(binding, name)), default=0)
+        reaching = [binding for binding in reaching if binding.lineno >= last]
+        loops = [parent for parent in name.node_ancestors() if isinstance(parent, (nodes.For, nodes.While))
+                 and parent.scope() is scope]
+        carried = [binding for binding in scope.locals.get(name.name, ())
+                   if any(_inside(binding, loop) for loop in loops)]
+        return self._kind_of_bindings({*reaching, *carried}, depth)
+
     def kind_of_binding(self, binding: nodes.AssignName) -> str | None:
         """What a name binding (a parameter, an assignment target) holds."""
         return self._binding_kind(binding, 0)
@@ -367,6 +396,31 @@ class DeviceCode:
         return _strongest(kinds)
 
     def _binding_kind(self, binding: nodes.NodeNG, depth: int) -> str | None:
+        found = self._bound_kind(binding, depth)
+        if (found == Kind.TENSOR and isinstance(binding.parent, nodes.Arguments) and self._is_called(binding)
+                and not self._library_non_model(binding)):
+            # The callers pass `model.to(device)` of something unknown, which reads as a moved
+            # tensor; a parameter its function calls (`model(tokens)`) is a module on the device
+            # (a diffusers pipeline, which runs a whole generation per call, is not).
+            return Kind.MODULE
+        return found
+
+    def _is_called(self, binding: nodes.AssignName) -> bool:
+        function = binding.scope()
+        return isinstance(function, nodes.FunctionDef) and any(
+            isinstance(use.parent, nodes.Call) and use.parent.func is use
+            for use in self._uses_of(function).get(binding.name, ()))
+
+    def _library_non_model(self, binding: nodes.AssignName) -> bool:
+        """The project view finds a library object behind the name that is no model (a pipeline,
+        a tokenizer: rules/frameworks.toml not_models)."""
+        project, function = self.project, binding.scope()
+        if project is None or not isinstance(function, nodes.FunctionDef):
+            return False
+        return any(value[0] in ("lib", "lib-instance") and value[1].rpartition(".")[2].endswith(project.frameworks.not_models)
+                   for value in project.values(self.path, qualname(function), f"d:{binding.name}"))
+
+    def _bound_kind(self, binding: nodes.NodeNG, depth: int) -> str | None:
         if isinstance(binding, nodes.FunctionDef):
             return Kind.COMPILED if _is_xla_compiled(binding, self.qualified) else None
         if not isinstance(binding, nodes.AssignName):
@@ -402,8 +456,11 @@ class DeviceCode:
             for assignment in klass.instance_attrs.get(attribute.attrname, [])
             if isinstance(assignment.parent, nodes.Assign) and assignment.parent.targets == [assignment]
         ]
-        return (_strongest({self.kind(value, depth + 1) for value in values} - {None}) or self._project_kind(attribute)
-                or self._called_submodule(attribute, klass, values))
+        found = (_strongest({self.kind(value, depth + 1) for value in values} - {None}) or self._project_kind(attribute)
+                 or self._called_submodule(attribute, klass, values))
+        if found == Kind.TENSOR and isinstance(attribute.parent, nodes.Call) and attribute.parent.func is attribute:
+            return Kind.MODULE  # `self.unet = unet.to(device)`, then `self.unet(x)`: a tensor is never called
+        return found
 
     def _called_submodule(self, attribute: nodes.Attribute, klass: nodes.ClassDef, values: list) -> str | None:
         """`self.model(x, t)` in an nn.Module subclass, where `self.model = model` came in as a
@@ -449,8 +506,13 @@ class DeviceCode:
 
     def _annotates_tensor(self, annotation: nodes.NodeNG) -> bool:
         """`x: torch.Tensor`, `Optional[Tensor]`, `Tensor | None`, `torch.FloatTensor`: a tensor
-        parameter (in a device project, a device tensor unless proven otherwise)."""
-        for node in (annotation, *annotation.nodes_of_class((nodes.Name, nodes.Attribute))):
+        parameter (in a device project, a device tensor unless proven otherwise); not a
+        `Callable[[int, torch.Tensor], None]` (a callback taking tensors)."""
+        names = [node for node in (annotation, *annotation.nodes_of_class((nodes.Name, nodes.Attribute)))]
+        if any((node.name if isinstance(node, nodes.Name) else node.attrname) == "Callable"
+               for node in names if isinstance(node, (nodes.Name, nodes.Attribute))):
+            return False
+        for node in names:
             name = self.qualified(node) if isinstance(node, (nodes.Name, nodes.Attribute)) else None
             if name is not None and name.startswith("torch.") and name.endswith("Tensor") and name.count(".") == 1:
                 return True
@@ -1410,6 +1472,28 @@ def enclosing_loop(node: nodes.NodeNG) -> nodes.For | nodes.While | None:
         if isinstance(parent, (nodes.FunctionDef, nodes.Lambda, nodes.ClassDef)):
             return None
     return None
+
+
+def _always_before(binding: nodes.NodeNG, use: nodes.NodeNG) -> bool:
+    """The binding's statement runs before the use whenever the use runs: it precedes, in the same
+    block, a statement that holds the use."""
+    statement = binding.statement()
+    child = use
+    for parent in use.node_ancestors():
+        if parent is statement.parent:
+            block = resolve.statement_block(child, parent) or []
+            return statement in block and child in block and block.index(statement) < block.index(child)
+        child = parent
+    return False
+
+
+def _reads_to_host(value: nodes.NodeNG | None) -> bool:
+    """`x.item()`, `x.tolist()`, `int(x)`, `len(x)`: a Python value, not a tensor."""
+    if not isinstance(value, nodes.Call):
+        return False
+    func = value.func
+    return ((isinstance(func, nodes.Attribute) and func.attrname in ("item", "tolist"))
+            or (isinstance(func, nodes.Name) and func.name in ("int", "float", "bool", "len")))
 
 
 def _inside(node: nodes.NodeNG, container: nodes.NodeNG) -> bool:

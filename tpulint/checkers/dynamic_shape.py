@@ -251,8 +251,11 @@ def _rebound_earlier_in_iteration(assign: nodes.NodeNG, names: set[str], loop: n
         for statement in resolve.statement_block(node, node.parent) or ():
             if statement is node:
                 break
-            if isinstance(statement, nodes.Assign) and any(target.as_string() in names for target in statement.targets):
-                return True
+            if isinstance(statement, nodes.Assign) and any(
+                    target.as_string() in names
+                    or isinstance(target, (nodes.Tuple, nodes.List)) and any(item.as_string() in names for item in target.elts)
+                    for target in statement.targets):
+                return True  # `c = encode(x)`, or `down, c = controlnet(x)`
         node = node.parent
     return False
 
