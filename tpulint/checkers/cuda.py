@@ -311,6 +311,15 @@ class CudaChecker(FamilyChecker):
             return
         if isinstance(device, nodes.Name) and _bound_to_int(device):
             self.report("cuda-device-ordinal", device, (device.name, device.name))
+            return
+        value = resolve.single_assigned_value(device) if isinstance(device, nodes.Name) else None
+        count = _device_count_ordinal(value)
+        if count is not None:
+            # `device = rank % torch.cuda.device_count()`: one edit at the definition, which also
+            # replaces the device_count() call (its own finding would say torch_xla.device_count()).
+            self.claim(count)
+            self.claim(count.func)
+            self.report("cuda-device-ordinal", value, (f"{device.name} = {value.as_string()[:40]}", device.name))
 
     def _torch_device_call(self, node: nodes.Call) -> None:
         self._integer_device(argument(node, 0, "type"))
@@ -723,6 +732,14 @@ def _used_on(uses: tuple[nodes.Name, ...], definition_line: int) -> str:
     if not lines:
         return ""
     return f" (used on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})"
+
+
+def _device_count_ordinal(value: nodes.NodeNG | None) -> nodes.Call | None:
+    """The torch.cuda.device_count() call in `rank % torch.cuda.device_count()` (a device ordinal
+    computed from the GPU count), else None."""
+    if isinstance(value, nodes.BinOp) and value.op in ("%", "//"):
+        return resolve.mentions_call(value, DEVICE_COUNT)
+    return None
 
 
 def _bound_to_int(name: nodes.Name) -> bool:

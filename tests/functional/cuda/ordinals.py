@@ -16,3 +16,11 @@ on_cpu = pipeline("text-generation", model="gpt2", device=-1)
 as_dtype = batch.to(torch.float16)
 count = torch.zeros(4).sum(0)
 moved = batch.to(torch_xla.device())
+
+
+def setup(rank):
+    device = rank % torch.cuda.device_count()  # [cuda-device-ordinal]
+    model = torch.nn.Linear(2, 2).to(device)
+    noise = torch.randn(4, device=device)
+    shards = rank % torch.cuda.device_count()  # [cuda-device-query]
+    return model, noise, shards
