@@ -749,18 +749,12 @@ class ProjectView:
     def _name(self, path: str, function: str, name: str, depth: int) -> set[tuple]:
         summary = self.files.get(path, {})
         functions = summary.get("functions", {})
-        scope = function
-        while True:
+        for scope in _enclosing_scopes(functions, function):
             record = functions.get(scope)
             if record is not None and (name in record["params"] or name in record["assigns"]):
                 found = self._parameter(path, scope, name, depth) if name in record["params"] else set()
                 return found | {value for expression in record["assigns"].get(name, ())
                                 for value in self.values(path, scope, expression, depth + 1)}
-            if scope == MODULE_CODE:
-                break
-            scope = scope.rpartition(".")[0] or MODULE_CODE
-            while scope != MODULE_CODE and scope not in functions:  # skip enclosing classes
-                scope = scope.rpartition(".")[0] or MODULE_CODE
         imports, stars = self._imports_of(path)
         for module, member, level in imports.get(name, ()):
             return self._imported(path, module, member, level, depth)
@@ -1127,16 +1121,11 @@ class ProjectView:
         when it passes none (torch then picks nccl for CUDA tensors), None when it passes one
         the summary cannot read (a setting, an expression)."""
         if self._process_groups is None:
-            found = []
-            for path, summary in self.files.items():
-                for function, record in summary.get("functions", {}).items():
-                    for callee, line, arguments, keywords in record["calls"]:
-                        if callee.rpartition(".")[2].removeprefix("d:") != "init_process_group":
-                            continue
-                        if any(value[0] == "lib" and value[1].startswith("torch.distributed.")
-                               for value in self.values(path, function, callee)):
-                            found.append((path, line, self._backend(path, function, arguments, dict(keywords))))
-            self._process_groups = tuple(found)
+            self._process_groups = tuple(
+                (path, call[1], self._backend(path, function, call[2], keyword_refs(call)))
+                for path, function, call in self._callers_named("init_process_group")
+                if any(value[0] == "lib" and value[1].startswith("torch.distributed.")
+                       for value in self.values(path, function, call[0])))
         return self._process_groups
 
     def related_files(self, path: str) -> set[str]:
@@ -1148,7 +1137,7 @@ class ProjectView:
             frontier = [target for source in frontier if source == path or not source.endswith("__init__.py")
                         for target in self._imported_files(source) if target not in found]
             found.update(frontier)
-        found.update(other for other, summary in self.files.items() if path in self._imported_files(other))
+        found.update(other for other in self.files if path in self._imported_files(other))
         if not is_test_file(path, self.root):
             found = {other for other in found if other == path or not is_test_file(other, self.root)}
         return found
@@ -1169,13 +1158,10 @@ class ProjectView:
         if backend is None:
             return ""
         if backend.startswith("d:") and "." not in backend:  # backend = "gloo" earlier in the function or module
-            scope, name = function, backend[2:]
-            while True:
-                assigned = self.files[path]["functions"].get(scope, {}).get("assigns", {}).get(name)
-                if assigned or scope == MODULE_CODE:
-                    break
-                scope = scope.rpartition(".")[0] or MODULE_CODE
-            strings = {_string_constant(ref) for ref in assigned or ()}
+            functions = self.files[path]["functions"]
+            assigned = next((functions[scope]["assigns"][backend[2:]] for scope in _enclosing_scopes(functions, function)
+                             if backend[2:] in functions.get(scope, {}).get("assigns", {})), ())
+            strings = {_string_constant(ref) for ref in assigned}
             return strings.pop() if len(strings) == 1 else None
         return _string_constant(backend)
 
@@ -1300,6 +1286,18 @@ def _is_torch_layer(name: str) -> bool:
     """`torch.nn.Linear(...)` builds a module; a loss (`torch.nn.CrossEntropyLoss`) is arithmetic."""
     head = name.rpartition(".")[2]
     return name.startswith("torch.nn.") and head[:1].isupper() and not head.endswith("Loss") and ".functional." not in name
+
+
+def _enclosing_scopes(functions: dict, function: str):
+    """The scopes a name read in function is looked up in, innermost first: the function, the
+    functions around it (not the classes: a class body is no scope for its methods), the module."""
+    scope = function
+    yield scope
+    while scope != MODULE_CODE:
+        scope = scope.rpartition(".")[0] or MODULE_CODE
+        while scope != MODULE_CODE and scope not in functions:
+            scope = scope.rpartition(".")[0] or MODULE_CODE
+        yield scope
 
 
 def _string_constant(ref: str) -> str | None:
