@@ -64,6 +64,8 @@ MODEL_RUN_METHODS = frozenset({"forward", "generate", "__call__"})
 # What only a torch.nn.Module (or a Hugging Face model) answers: a parameter used so is a model.
 MODEL_ONLY_METHODS = MODEL_RUN_METHODS | {"parameters", "named_parameters", "eval", "train", "state_dict",
                                           "load_state_dict", "named_modules", "modules", "requires_grad_"}
+# Builtins that read a tensor's value into a Python number.
+HOST_READ_BUILTINS = frozenset({"bool", "int", "float"})
 # Methods only a tensor has (a module or an array has none of them): a name they are called on is one.
 TENSOR_ONLY_METHODS = frozenset({"backward", "detach", "retain_grad"})
 # Accelerate / Lightning Fabric: the loaders they hand back sync on XLA by themselves.
@@ -397,12 +399,9 @@ class DeviceCode:
 
     def _binding_kind(self, binding: nodes.NodeNG, depth: int) -> str | None:
         found = self._bound_kind(binding, depth)
-        if (found == Kind.TENSOR and isinstance(binding.parent, nodes.Arguments) and self._is_called(binding)
-                and not self._library_non_model(binding)):
-            # The callers pass `model.to(device)` of something unknown, which reads as a moved
-            # tensor; a parameter its function calls (`model(tokens)`) is a module on the device
-            # (a diffusers pipeline, which runs a whole generation per call, is not).
-            return Kind.MODULE
+        if found == Kind.TENSOR and isinstance(binding.parent, nodes.Arguments) and self._is_called(binding):
+            # The callers pass `model.to(device)` of something unknown, which reads as a moved tensor.
+            return self._called_value_kind(binding.scope(), binding.name)
         return found
 
     def _is_called(self, binding: nodes.AssignName) -> bool:
@@ -411,14 +410,17 @@ class DeviceCode:
             isinstance(use.parent, nodes.Call) and use.parent.func is use
             for use in self._uses_of(function).get(binding.name, ()))
 
-    def _library_non_model(self, binding: nodes.AssignName) -> bool:
-        """The project view finds a library object behind the name that is no model (a pipeline,
-        a tokenizer: rules/frameworks.toml not_models)."""
-        project, function = self.project, binding.scope()
-        if project is None or not isinstance(function, nodes.FunctionDef):
-            return False
-        return any(value[0] in ("lib", "lib-instance") and value[1].rpartition(".")[2].endswith(project.frameworks.not_models)
-                   for value in project.values(self.path, qualname(function), f"d:{binding.name}"))
+    def _called_value_kind(self, function: nodes.NodeNG, dotted: str) -> str:
+        """What a value read as a moved tensor is when the code calls it (`model(tokens)`,
+        `self.unet(x)`): a tensor never is called, so a module on the device, unless the project
+        view finds a library object behind it that is no model (a diffusers pipeline runs a whole
+        generation per call; a tokenizer: rules/frameworks.toml not_models)."""
+        project = self.project
+        if project is not None and isinstance(function, nodes.FunctionDef) and any(
+                value[0] in ("lib", "lib-instance") and value[1].rpartition(".")[2].endswith(project.frameworks.not_models)
+                for value in project.values(self.path, qualname(function), f"d:{dotted}")):
+            return Kind.TENSOR
+        return Kind.MODULE
 
     def _bound_kind(self, binding: nodes.NodeNG, depth: int) -> str | None:
         if isinstance(binding, nodes.FunctionDef):
@@ -459,7 +461,7 @@ class DeviceCode:
         found = (_strongest({self.kind(value, depth + 1) for value in values} - {None}) or self._project_kind(attribute)
                  or self._called_submodule(attribute, klass, values))
         if found == Kind.TENSOR and isinstance(attribute.parent, nodes.Call) and attribute.parent.func is attribute:
-            return Kind.MODULE  # `self.unet = unet.to(device)`, then `self.unet(x)`: a tensor is never called
+            return self._called_value_kind(attribute.scope(), attribute.as_string())  # `self.unet = unet.to(device)`
         return found
 
     def _called_submodule(self, attribute: nodes.Attribute, klass: nodes.ClassDef, values: list) -> str | None:
@@ -508,12 +510,11 @@ class DeviceCode:
         """`x: torch.Tensor`, `Optional[Tensor]`, `Tensor | None`, `torch.FloatTensor`: a tensor
         parameter (in a device project, a device tensor unless proven otherwise); not a
         `Callable[[int, torch.Tensor], None]` (a callback taking tensors)."""
-        names = [node for node in (annotation, *annotation.nodes_of_class((nodes.Name, nodes.Attribute)))]
-        if any((node.name if isinstance(node, nodes.Name) else node.attrname) == "Callable"
-               for node in names if isinstance(node, (nodes.Name, nodes.Attribute))):
+        names = list(annotation.nodes_of_class((nodes.Name, nodes.Attribute)))  # the annotation itself included
+        if any((node.name if isinstance(node, nodes.Name) else node.attrname) == "Callable" for node in names):
             return False
         for node in names:
-            name = self.qualified(node) if isinstance(node, (nodes.Name, nodes.Attribute)) else None
+            name = self.qualified(node)
             if name is not None and name.startswith("torch.") and name.endswith("Tensor") and name.count(".") == 1:
                 return True
         return False
@@ -1493,7 +1494,7 @@ def _reads_to_host(value: nodes.NodeNG | None) -> bool:
         return False
     func = value.func
     return ((isinstance(func, nodes.Attribute) and func.attrname in ("item", "tolist"))
-            or (isinstance(func, nodes.Name) and func.name in ("int", "float", "bool", "len")))
+            or (isinstance(func, nodes.Name) and (func.name in HOST_READ_BUILTINS or func.name == "len")))
 
 
 def _inside(node: nodes.NodeNG, container: nodes.NodeNG) -> bool:

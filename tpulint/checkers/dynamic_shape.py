@@ -13,8 +13,8 @@ from astroid import nodes
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import Finding, StepFamilyChecker
-from tpulint.loops import (DeviceCode, Kind, conditional_on_iteration, enclosing_loop, is_logging, iterated,
-                           step_scopes)
+from tpulint.loops import (HOST_READ_BUILTINS, DeviceCode, Kind, conditional_on_iteration, enclosing_loop,
+                           is_logging, iterated, step_scopes)
 
 DYNAMIC_FUNCTIONS = frozenset({
     "torch.nonzero", "torch.argwhere", "torch.where", "torch.unique", "torch.unique_consecutive",
@@ -24,7 +24,7 @@ DYNAMIC_FUNCTIONS = frozenset({
 DYNAMIC_METHODS = frozenset({"nonzero", "argwhere", "unique", "unique_consecutive", "masked_select", "repeat_interleave"})
 READ_METHODS = {"item": "copies the value to the host", "tolist": "copies the values to the host",
                 "cpu": "copies the tensor to the host", "numpy": "copies the tensor to the host"}
-READ_BUILTINS = frozenset({"bool", "int", "float"})
+READ_BUILTINS = HOST_READ_BUILTINS
 # (torch.equal is an op without a lowering, aten::equal: the non-xla-op family reports it.)
 COMPARING_FUNCTIONS = frozenset({"torch.allclose"})
 ONE_HOT = frozenset({"torch.nn.functional.one_hot"})
