@@ -7,6 +7,7 @@ sys.path), in the separate venv with torch 2.9.0 and torch_xla 2.9.0 their docst
 """
 
 import re
+import signal
 import subprocess
 import sys
 
@@ -23,6 +24,23 @@ def report(name, observation):
 def pending(name, story):
     """Tell the driver (on stderr) what check name is doing, in case the next call kills the process."""
     print(f"PENDING {name}: {story}", file=sys.stderr, flush=True)
+
+
+def report_child(key, done):
+    """Pass on the report lines a check's process printed (libraries also log to stdout), and if it
+    died, a line saying how: at the stage it last announced with pending(), or else as `<key>-process`."""
+    print("".join(line for line in done.stdout.splitlines(True) if line.startswith(("CHECK ", "# "))), end="", flush=True)
+    if done.returncode == 0:
+        return
+    cause = (f"signal {-done.returncode} ({signal.Signals(-done.returncode).name})" if done.returncode < 0
+             else f"exit code {done.returncode}")
+    stages = [line[len("PENDING "):] for line in done.stderr.splitlines() if line.startswith("PENDING ")]
+    if stages:
+        name, story = stages[-1].split(": ", 1)
+        report(name, f"{story} kills the process: {cause}")
+    else:
+        stderr = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        report(f"{key}-process", f"the check's process ended with {cause}: {stderr[-1][:160] if stderr else ''}")
 
 
 def raising_line(error):

@@ -56,7 +56,6 @@ import logging
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -65,7 +64,8 @@ import warnings
 
 import torch
 
-from harness import HIDE_USR_LOCAL, describe, key_line, pending, raising_line, report, small_model, xla_costs, xla_device
+from harness import (HIDE_USR_LOCAL, describe, key_line, pending, raising_line, report, report_child, small_model,
+                     xla_costs, xla_device)
 from harness import pip as pip_in_venv
 
 SCRIPT = os.path.abspath(__file__)
@@ -1562,21 +1562,7 @@ def run_in_child(key, wrapper, env):
         else:
             report(key, f"not measured: the check's process was killed after {CHECK_TIMEOUT}s")
         return
-    # keep only the report lines: libraries also log to stdout
-    print("".join(line for line in done.stdout.splitlines(True) if line.startswith(("CHECK ", "# "))), end="", flush=True)
-    if done.returncode != 0:
-        cause = (
-            f"signal {-done.returncode} ({signal.Signals(-done.returncode).name})"
-            if done.returncode < 0
-            else f"exit code {done.returncode}"
-        )
-        stages = [line[len("PENDING ") :] for line in done.stderr.splitlines() if line.startswith("PENDING ")]
-        if stages:
-            name, story = stages[-1].split(": ", 1)
-            report(name, f"{story} kills the process: {cause}")
-        else:
-            stderr = [line for line in done.stderr.strip().splitlines() if line.strip()]
-            report(f"{key}-process", f"the check's process ended with {cause}: {stderr[-1][:160] if stderr else ''}")
+    report_child(key, done)
 
 
 def describe_child_environment():
