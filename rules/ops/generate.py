@@ -1,4 +1,5 @@
-"""Generate rules/ops/torch_xla-<version>.toml: which torch-level calls fall back to the CPU on
+"""Generate rules/ops/measured/torch_xla-<version>-probes.toml (hand probes; rules/ops/build.py merges
+them with the op database into rules/ops/torch_xla-<version>.toml): which torch-level calls fall back to the CPU on
 torch_xla, measured on the runtime itself (the lowering list alone is wrong both ways).
 
 Not part of the project's install or CI (the generated file is committed). Run it in a separate
@@ -7,7 +8,7 @@ venv with the torch_xla version to record (torchvision's wheel matching that tor
 
     python3 -m venv /tmp/xla && /tmp/xla/bin/pip install torch==2.9.0 torch_xla==2.9.0 pillow
     /tmp/xla/bin/pip install --no-deps torchvision==0.24.0
-    PJRT_DEVICE=CPU /tmp/xla/bin/python rules/ops/generate.py ../shared/research/xla-lowered-ops.txt > rules/ops/torch_xla-2.9.toml
+    PJRT_DEVICE=CPU /tmp/xla/bin/python rules/ops/generate.py ../shared/research/xla-lowered-ops.txt > rules/ops/measured/torch_xla-2.9-probes.toml
 
 Method: every probe below calls one torch or torchvision function or Tensor method on XLA tensors,
 with arguments chosen to hit one code path (conditional fallbacks get one probe per side of the
@@ -88,8 +89,11 @@ def labels(n):
 #   {"argument": "mode", "position": None, "equals": ["bicubic"]}     argument == one of these
 #   {"argument": "num_samples", "position": 1, "above": 1}             integer argument > value
 #   {"argument": "generator", "position": None, "given": True}         argument passed and not None
-# A conditional probe without `when` (e.g. "output size does not divide the input") depends on
-# shapes no static checker can see; the checker does not report it.
+# A conditional probe without `when` depends on sizes no static checker can see; the checker does
+# not report it. SHAPE_DECIDES marks one the arguments narrow down but the input's size decides
+# (an adaptive pool's output size 1 always divides; any other may not): `certain = false`, so the
+# checker reports it with INFERENCE confidence.
+SHAPE_DECIDES = ({"argument": "output_size", "position": 1, "not_equals": [1]}, False)
 PROBES = [
     ("torch.median", "", lambda: torch.median(t(8)), "torch.quantile(x, 0.5) or torch.sort(x).values[n // 2]"),
     ("torch.Tensor.median", "", lambda: t(4, 8).median(dim=1), "torch.sort(x, dim).values[..., n // 2]"),
@@ -129,9 +133,27 @@ PROBES = [
     ("torch.nn.functional.interpolate", "antialias=True", lambda: F.interpolate(t(1, 1, 8, 8), scale_factor=0.5, mode="bilinear", antialias=True), "antialias=False", {"argument": "antialias", "position": 6, "equals": [True]}),
     ("torch.nn.functional.interpolate", "mode='bilinear'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="bilinear"), ""),
     ("torch.nn.functional.interpolate", "mode='nearest'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="nearest"), ""),
-    ("torch.nn.functional.adaptive_avg_pool2d", "output size does not divide the input", lambda: F.adaptive_avg_pool2d(t(1, 1, 7, 7), 3), "an output size that divides the input, or avg_pool2d"),
+    # Found by the op database, confirmed here: 1-D linear, area pooling that does not divide, and
+    # nearest on a 3-D or 5-D input (its rank, not an argument, decides: no `when`); trilinear runs.
+    ("torch.nn.functional.interpolate", "mode='linear'", lambda: F.interpolate(t(1, 1, 8), scale_factor=2, mode="linear"), "mode='nearest', or F.conv_transpose1d with a fixed kernel", {"argument": "mode", "position": 3, "equals": ["linear"]}),
+    ("torch.nn.functional.interpolate", "mode='area' with a size that does not divide the input", lambda: F.interpolate(t(1, 1, 7, 7), size=3, mode="area"), "a size that divides the input, or avg_pool2d", ({"argument": "mode", "position": 3, "equals": ["area"]}, False)),
+    ("torch.nn.functional.interpolate", "mode='area' with a size that divides the input", lambda: F.interpolate(t(1, 1, 8, 8), size=4, mode="area"), ""),
+    ("torch.nn.functional.interpolate", "mode='nearest' on a 3-D input", lambda: F.interpolate(t(1, 1, 8), scale_factor=2, mode="nearest"), "unsqueeze to 4-D, interpolate, squeeze"),
+    ("torch.nn.functional.interpolate", "mode='trilinear'", lambda: F.interpolate(t(1, 1, 4, 4, 4), scale_factor=2, mode="trilinear"), ""),
+    ("torch.nn.functional.adaptive_avg_pool2d", "output size does not divide the input", lambda: F.adaptive_avg_pool2d(t(1, 1, 7, 7), 3), "an output size that divides the input, or avg_pool2d", SHAPE_DECIDES),
+    ("torch.nn.functional.adaptive_avg_pool2d", "output size 1", lambda: F.adaptive_avg_pool2d(t(1, 1, 7, 7), (1, 1)), ""),
     ("torch.nn.functional.adaptive_avg_pool2d", "output size divides the input", lambda: F.adaptive_avg_pool2d(t(1, 1, 8, 8), 4), ""),
-    ("torch.nn.functional.adaptive_max_pool2d", "output size does not divide the input", lambda: F.adaptive_max_pool2d(t(1, 1, 7, 7), 3), "an output size that divides the input"),
+    ("torch.nn.functional.adaptive_max_pool2d", "output size does not divide the input", lambda: F.adaptive_max_pool2d(t(1, 1, 7, 7), 3), "an output size that divides the input", SHAPE_DECIDES),
+    ("torch.nn.functional.adaptive_max_pool2d", "output size 1", lambda: F.adaptive_max_pool2d(t(1, 1, 7, 7), 1), ""),
+    # The 1-d and 3-d forms behave alike (the op database's samples, confirmed here), except the
+    # 3-d max pool, which falls back even for output size 1 of a divisible input.
+    ("torch.nn.functional.adaptive_avg_pool1d", "output size does not divide the input", lambda: F.adaptive_avg_pool1d(t(1, 1, 7), 3), "an output size that divides the input, or avg_pool1d", SHAPE_DECIDES),
+    ("torch.nn.functional.adaptive_avg_pool1d", "output size 1", lambda: F.adaptive_avg_pool1d(t(1, 1, 7), 1), ""),
+    ("torch.nn.functional.adaptive_avg_pool3d", "output size does not divide the input", lambda: F.adaptive_avg_pool3d(t(1, 1, 7, 7, 7), 3), "an output size that divides the input, or avg_pool3d", SHAPE_DECIDES),
+    ("torch.nn.functional.adaptive_avg_pool3d", "output size 1", lambda: F.adaptive_avg_pool3d(t(1, 1, 7, 7, 7), 1), ""),
+    ("torch.nn.functional.adaptive_max_pool1d", "output size does not divide the input", lambda: F.adaptive_max_pool1d(t(1, 1, 7), 3), "an output size that divides the input", SHAPE_DECIDES),
+    ("torch.nn.functional.adaptive_max_pool1d", "output size 1", lambda: F.adaptive_max_pool1d(t(1, 1, 7), 1), ""),
+    ("torch.nn.functional.adaptive_max_pool3d", "", lambda: F.adaptive_max_pool3d(t(1, 1, 8, 8, 8), 1), "max over the spatial dimensions (x.amax((-3, -2, -1), keepdim=True)) for output size 1"),
     ("torch.nn.functional.adaptive_max_pool2d", "output size divides the input", lambda: F.adaptive_max_pool2d(t(1, 1, 8, 8), 4), ""),
     ("torch.nn.functional.max_pool2d", "dilation>1", lambda: F.max_pool2d(t(1, 1, 8, 8), 2, dilation=2), "dilation=1", {"argument": "dilation", "position": 4, "above": 1}),
     ("torch.nn.functional.max_pool2d", "dilation=1", lambda: F.max_pool2d(t(1, 1, 8, 8), 2), ""),
@@ -140,6 +162,8 @@ PROBES = [
     ("torch.nn.functional.ctc_loss", "", lambda: F.ctc_loss(t(6, 1, 4).log_softmax(2), torch.tensor([[1, 2]], device=DEVICE), torch.tensor([6], device=DEVICE), torch.tensor([2], device=DEVICE)), ""),
     ("torch.Tensor.scatter_reduce", "reduce='mean'", lambda: t(4).scatter_reduce(0, torch.tensor([0, 1, 0, 1], device=DEVICE), t(4), reduce="mean"), "scatter_add of values and of ones, then divide", {"argument": "reduce", "position": 4, "equals": ["mean"]}),
     ("torch.Tensor.scatter_reduce", "reduce='amax'", lambda: t(4).scatter_reduce(0, torch.tensor([0, 1, 0, 1], device=DEVICE), t(4), reduce="amax"), ""),
+    # Found by the op database (rules/ops/opdb.py), confirmed here: include_self=False falls back.
+    ("torch.Tensor.scatter_reduce", "include_self=False", lambda: t(4).scatter_reduce(0, torch.tensor([0, 1, 0, 1], device=DEVICE), t(4), reduce="amax", include_self=False), "include_self=True, with the output's initial values set to the reduction's identity", {"argument": "include_self", "position": 5, "equals": [False]}),
     ("torch.Tensor.index_reduce", "", lambda: t(4).index_reduce(0, torch.tensor([0, 1], device=DEVICE), t(2), "prod"), ""),
     ("torch.triu_indices", "", lambda: torch.triu_indices(4, 4, device=DEVICE), "build the indices on the host once, outside the step"),
     ("torch.addmm", "beta != 1", lambda: torch.addmm(t(2, 2), t(2, 2), t(2, 2), beta=0.5), "beta * c + alpha * (a @ b)", {"argument": "beta", "position": None, "not_equals": [1, 1.0]}),
@@ -278,8 +302,11 @@ def main(argv: list[str]) -> int:
             f"listed_in_yaml_yet_falls_back = {listed_yet_falls_back(fallbacks, lowered)!r}".replace("'", '"'),
             f'alternative = "{alternative}"',
         ]
+        when, certain = (when[0] if isinstance(when[0], tuple) else (when[0], True)) if when else (None, True)
         if when:
-            lines.append(f"when = {_toml_inline(when[0])}")
+            lines.append(f"when = {_toml_inline(when)}")
+        if not certain:
+            lines.append("certain = false")
         if aliases(name):
             lines.append(f"aliases = {aliases(name)!r}".replace("'", '"'))
         if error:
