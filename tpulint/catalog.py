@@ -103,7 +103,14 @@ class ApiEntry:
 
 @dataclass(frozen=True)
 class OpEntry:
-    """One measured call from rules/ops/torch_xla-<version>.toml."""
+    """One measured call from rules/ops/<runtime>-<version>.toml (built by rules/ops/build.py).
+
+    falls_back: on torch_xla, the call runs on the CPU (its `counters` name the aten ops); on
+    TorchTPU (`no_kernel` in the file), an overload it reaches has no TPU kernel and raises (its
+    `overloads`). `when` is the machine-readable condition (tpulint.checkers.non_xla_op._holds),
+    `certain` False when the measurements cannot tell which argument decides (then INFERENCE).
+    `form` "module": `call` is an nn class whose forward runs the op; `when` reads its constructor.
+    """
 
     call: str
     condition: str
@@ -111,7 +118,10 @@ class OpEntry:
     counters: tuple[str, ...]
     alternative: str
     when: dict[str, Any] | None
-    aliases: tuple[str, ...] = ()  # other import paths of the same function (torchvision.ops.boxes.nms)
+    aliases: tuple[str, ...] = ()  # other spellings: Tensor methods, in-place forms, torch.special.x
+    form: str = "call"
+    certain: bool = True
+    reported_by: str = ""  # another rule reports this call (data-dependent-shape: torch.nonzero)
 
 
 _SWITCH_KEYS = {"rule", "library", "calls", "methods", "names", "keyword", "position", "values", "absent", "mentions",
@@ -264,6 +274,7 @@ class Catalog:
     extras: dict[str, Any]
     ops: dict[str, tuple[OpEntry, ...]]  # torch_xla version -> measured calls
     ops_provenance: dict[str, dict[str, Any]]
+    op_tables: dict[str, dict[str, tuple[OpEntry, ...]]] = field(default_factory=dict)  # runtime -> version -> calls
     frameworks: Frameworks = field(default_factory=Frameworks)
     switches: tuple[Switch, ...] = ()
     _by_symbol: dict[str, Rule] = field(default_factory=dict, repr=False)
@@ -338,7 +349,8 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
             api_default[raw["module"]] = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
         switches.extend(_parse_switch(raw, path) for raw in family_data.get("switch", []))
         extras.update({key: value for key, value in family_data.items() if key not in _RULE_TABLES})
-    ops, provenance = _load_ops(rules_dir / "ops")
+    op_tables, provenance = _load_ops(rules_dir / "ops")
+    ops = op_tables.get("torch_xla", {})
     catalog = Catalog(
         rules=tuple(rules),
         severities=severities,
@@ -348,6 +360,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         api_default=api_default,
         docs_base_url=meta["docs_base_url"],
         source_dir=rules_dir,
+        op_tables=op_tables,
         extras=extras,
         ops=ops,
         ops_provenance=provenance,
@@ -362,20 +375,26 @@ def _paths(value: str | list[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _load_ops(directory: Path) -> tuple[dict[str, tuple[OpEntry, ...]], dict[str, dict[str, Any]]]:
-    """rules/ops/torch_xla-<version>.toml, generated from the runtime by rules/ops/generate.py."""
-    ops: dict[str, tuple[OpEntry, ...]] = {}
+def _load_ops(directory: Path) -> tuple[dict[str, dict[str, tuple[OpEntry, ...]]], dict[str, dict[str, Any]]]:
+    """rules/ops/<runtime>-<version>.toml (torch_xla-2.9, torchtpu-0.2), built by rules/ops/build.py:
+    ({runtime: {version: entries}}, {torch_xla version: provenance})."""
+    tables: dict[str, dict[str, tuple[OpEntry, ...]]] = {}
     provenance: dict[str, dict[str, Any]] = {}
-    for path in sorted(directory.glob("torch_xla-*.toml")):
-        version = path.stem.removeprefix("torch_xla-")
+    for path in sorted(directory.glob("*-*.toml")):
+        runtime, _, version = path.stem.partition("-")
         data = _read_toml(path)
-        provenance[version] = data["provenance"]
-        ops[version] = tuple(
-            OpEntry(raw["call"], raw["condition"], raw["falls_back"], tuple(raw["counters"]), raw["alternative"],
-                    raw.get("when"), tuple(raw.get("aliases", ())))
-            for raw in data["op"]
-        )
-    return ops, provenance
+        if runtime == "torch_xla":
+            provenance[version] = data["provenance"]
+        tables.setdefault(runtime, {})[version] = tuple(_op_entry(raw) for raw in data["op"])
+    return tables, provenance
+
+
+def _op_entry(raw: dict[str, Any]) -> OpEntry:
+    return OpEntry(
+        raw["call"], raw["condition"], raw.get("falls_back", raw.get("no_kernel", False)),
+        tuple(raw.get("counters", raw.get("overloads", ()))), raw.get("alternative", ""), raw.get("when"),
+        tuple(raw.get("aliases", ())), raw.get("form", "call"), raw.get("certain", True), raw.get("reported_by", ""),
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -609,6 +609,17 @@ class DeviceCode:
                     self._call_sites.setdefault(name, []).append(call)
         return [call for call in self._call_sites.get(function.name, []) if self.function_called(call) is function]
 
+    def in_module_class(self, node: nodes.NodeNG) -> bool:
+        """node is in the code of a class of this module deriving from torch.nn.Module (directly,
+        through nn.Sequential and the like, or through a base another file defines): a layer
+        built there runs in the forward of whatever model holds it."""
+        scope = node.scope()
+        while not isinstance(scope, nodes.Module):
+            if isinstance(scope, nodes.ClassDef) and scope.name in self._derived_classes()[Kind.MODULE]:
+                return True
+            scope = scope.parent.scope()
+        return False
+
     def _library_classes(self) -> set[str]:
         """... from torch.nn.Module or torch.optim.Optimizer: code that runs inside someone's step."""
         derived = self._derived_classes()

@@ -116,9 +116,10 @@ class NonXlaOpChecker(StepFamilyChecker):
                         confidence=INFERENCE)
 
     def _measured_names(self) -> frozenset[str]:
+        """Short names of every spelling the op table reports (calls, methods, in-place forms, nn classes)."""
         if not hasattr(self, "_names"):
-            self._names = frozenset(entry.call.rsplit(".", 1)[-1] for entries in self.catalog.ops.values()
-                                    for entry in entries if entry.falls_back)
+            self._names = frozenset(name.rsplit(".", 1)[-1] for entry in self._entries_of_target()
+                                    if entry.falls_back and not entry.reported_by for name in (entry.call, *entry.aliases))
         return self._names
 
     def leave_module(self, node: nodes.Module) -> None:
@@ -126,41 +127,67 @@ class NonXlaOpChecker(StepFamilyChecker):
         if code is not None:
             self._steps = step_scopes(code, self._loops)
             table = self._table()
-            self.judge_in_step(self._calls, lambda call: self._judge(code, call, table))
+            layers = [call for call in self._calls if self._module_form(call, table)]
+            calls = [call for call in self._calls if call not in layers]
+            self.judge_in_step(calls, lambda call: self._judge(code, call, table))
+            for call in layers:
+                if code.in_module_class(call) or self._steps.contains(call):
+                    self._judge(code, call, table)
         super().leave_module(node)
 
-    def _table(self) -> dict[str, list[OpEntry]]:
+    def _entries_of_target(self) -> tuple[OpEntry, ...]:
+        """The op table of the selected runtime and version (rules/ops/<runtime>-<version>.toml)."""
+        if self.target == "torchtpu":
+            tables = self.catalog.op_tables.get("torchtpu", {})
+            return tables[max(tables, key=_version)] if tables else ()
         version = option(self.linter, TORCH_XLA_OPTION, self.catalog.newest_torch_xla)
+        return self.catalog.ops[version]
+
+    def _table(self) -> dict[str, list[OpEntry]]:
         table: dict[str, list[OpEntry]] = {}
-        for entry in self.catalog.ops[version]:
+        for entry in self._entries_of_target():
             for name in (entry.call, *entry.aliases):
                 table.setdefault(name, []).append(entry)
         return table
 
+    def _module_form(self, call: nodes.Call, table: dict[str, list[OpEntry]]) -> bool:
+        """`nn.Upsample(mode="bicubic")`: building a layer whose forward runs a measured op."""
+        entries = table.get(self.qualified(call.func) or "", ())
+        return any(entry.form == "module" for entry in entries)
+
     def _judge(self, code: DeviceCode, call: nodes.Call, table: dict[str, list[OpEntry]]) -> None:
         entries, is_method = self._entries(code, call, table)
         for entry in entries:
-            if not entry.falls_back:
+            if not entry.falls_back or entry.reported_by:
                 continue
             counters = ", ".join(counter for counter in entry.counters if counter != HOST_READ)
             if not entry.condition:
                 self._report(call, "", counters, entry)
                 return
             if entry.when is None:
-                continue  # depends on shapes no static check can see (an adaptive pool's sizes)
-            holds, argument = _holds(entry.when, call, is_method)
+                if not entry.certain:  # falls back on some of the measured inputs, and no argument tells which
+                    self._report(call, f" {entry.condition}", counters, entry, confidence=INFERENCE)
+                    return
+                continue  # depends on sizes no static check can see (more than 25,000 boxes)
+            when, condition, certain = _holding_clause(entry, call, is_method)
+            holds, argument = _holds(when, call, is_method)
+            if holds and certain:
+                self._report(call, f" with {condition}", counters, entry)
+                return
             if holds:
-                self._report(call, f" with {entry.condition}", counters, entry)
+                self._report(call, f" when {condition} (not decidable from the source alone)",
+                             counters, entry, confidence=INFERENCE)
                 return
             if holds is None:
-                self._report(call, f" when {entry.condition} (here {argument.as_string()[:30]}, not a constant, decides)",
-                             counters, entry, confidence=INFERENCE)
+                decides = (f"here {argument.as_string()[:30]}, not a constant, decides" if argument is not None
+                           else "not decidable from the source alone")
+                self._report(call, f" when {condition} ({decides})", counters, entry, confidence=INFERENCE)
                 return
 
     def _entries(self, code: DeviceCode, call: nodes.Call, table) -> tuple[list[OpEntry], bool]:
         name = self.qualified(call.func)
         if name in table:
-            return table[name], False
+            return table[name], name.startswith("torch.Tensor.")
         func = call.func
         if isinstance(func, nodes.Attribute) and code.kind(func.expr) == Kind.TENSOR:
             method = func.attrname
@@ -175,8 +202,46 @@ class NonXlaOpChecker(StepFamilyChecker):
                     fix=f"instead: {entry.alternative}" if entry.alternative else DEFAULT_FIX, confidence=confidence)
 
 
+def _holding_clause(entry: OpEntry, call: nodes.Call, is_method: bool) -> tuple[dict[str, Any], str, bool]:
+    """The first clause of an `any` condition that holds for this call, with its own text and
+    certainty (F.embedding_bag: `mode='mean'` is certain where `padding_idx given` may not be);
+    else the whole condition."""
+    parts = [(part, _holds(part, call, is_method)[0]) for part in entry.when.get("any", ()) if "text" in part]
+    for part, holds in parts:
+        if holds is True:
+            return part, part["text"], entry.certain or part.get("certain", True)
+    for part, holds in parts:
+        if holds is None:
+            return part, part["text"], False
+    return entry.when, entry.condition, entry.certain
+
+
+def _version(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
 def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[bool | None, nodes.NodeNG | None]:
-    """Whether a measured fallback condition holds for this call: True, False, or None (not a constant)."""
+    """Whether a measured condition (rules/ops/build.py `when`) holds for this call: True, False,
+    or None (an argument that is not a constant, or one the layer's forward is given, decides).
+    `any`/`all` combine tests; a test of the input's rank is never taken to hold: the source does
+    not show it (docs/ops.md lists those conditions); nor whether a tensor requires gradients."""
+    if "any" in when or "all" in when:
+        results = [_holds(part, call, is_method) for part in when.get("any", when.get("all"))]
+        decided = [result for result, _ in results]
+        undecided = next((node for result, node in results if result is None), None)
+        if "any" in when:
+            if True in decided:
+                return True, next(node for result, node in results if result is True)
+            return (None, undecided) if None in decided else (False, None)
+        if False in decided:
+            return False, None
+        return (None, undecided) if None in decided else (True, results[0][1])
+    if "rank" in when:
+        return False, None
+    if "gradients" in when:
+        return None, None  # whether the tensors passed require gradients (parameters do): not in the source
+    if when.get("forward"):
+        return None, None
     position = when.get("position")
     if is_method and position is not None:
         position -= 1  # the tensor is the receiver, not the first argument
@@ -185,19 +250,25 @@ def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[boo
     if unless is not None and _holds(unless, call, is_method)[0]:
         return False, value
     if value is None:
-        return False, None  # the default, which does not fall back
+        if "default" not in when or "given" in when:
+            return False, None  # not passed: the default, which does not fall back
+        return _test(when, [when["default"]]), None
     if "given" in when:
         return not (isinstance(value, nodes.Const) and value.value is None), value
     constants = _constants(value)
     if constants is None:
         return None, value
+    return _test(when, constants), value
+
+
+def _test(when: dict[str, Any], constants: list[Any]) -> bool | None:
     if "equals" in when:
-        return any(constant in when["equals"] for constant in constants), value
+        return any(constant in when["equals"] for constant in constants)
     if "not_equals" in when:
-        return any(constant not in when["not_equals"] for constant in constants), value
+        return any(constant not in when["not_equals"] for constant in constants)
     if "above" in when:
-        return any(isinstance(constant, (int, float)) and constant > when["above"] for constant in constants), value
-    return None, value
+        return any(isinstance(constant, (int, float)) and constant > when["above"] for constant in constants)
+    return None
 
 
 def _constants(value: nodes.NodeNG) -> list[Any] | None:
