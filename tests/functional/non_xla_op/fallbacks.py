@@ -26,7 +26,8 @@ def train(loader, mode, k):
         mixed = torch.addmm(features, features, features, beta=0.5)  # [cpu-fallback-op]
         added = torch.addmm(features, features, features)
         noise = features.uniform_(generator=torch.Generator())  # [cpu-fallback-op]
-        adaptive = F.adaptive_avg_pool2d(image, 3)
+        adaptive = F.adaptive_avg_pool2d(image, 3)  # [cpu-fallback-op]
+        adaptive = adaptive.sum() + F.adaptive_avg_pool2d(image, 1).sum() + F.adaptive_avg_pool2d(image, (1, 1)).sum()
         lowered = torch.sort(features).values + torch.topk(features, k).values.sum() + torch.cumsum(features, 0)
         loss = (center + rows.values.sum() + sampled.sum() + one.sum() + many.sum() + up.sum() + up_fine.sum()
                 + up_unknown.sum() + pooled.sum() + plain.sum() + mixed.sum() + added.sum() + noise.sum()
@@ -94,8 +95,21 @@ def train_measured(loader, generator, index, targets, lengths, window):
         special = special + torch.digamma(features.exp())  # [cpu-fallback-op]
         special = special + torch.special.i0(features)  # [cpu-fallback-op]
         special = special + torch.special.bessel_j0(features)  # [cpu-fallback-op]
-        max_pooled = F.adaptive_max_pool2d(image, 3)
-        bags = F.embedding_bag(counts.flatten(), features, index, mode="max")
+        max_pooled = F.adaptive_max_pool2d(image, 3)  # [cpu-fallback-op]
+        max_pooled = max_pooled.sum() + F.adaptive_max_pool2d(image, 1).sum()
+        sequence, volume_in = features.reshape(1, 8, 8), image[None]
+        pooled_1d = F.adaptive_avg_pool1d(sequence, 3)  # [cpu-fallback-op]
+        pooled_1d = pooled_1d + F.adaptive_max_pool1d(sequence, 3)  # [cpu-fallback-op]
+        pooled_3d = F.adaptive_avg_pool3d(volume_in, 3)  # [cpu-fallback-op]
+        pooled_3d_max = F.adaptive_max_pool3d(volume_in, 1)  # [cpu-fallback-op]
+        pooled_global = F.adaptive_avg_pool1d(sequence, 1).sum() + F.adaptive_max_pool1d(sequence, 1).sum()
+        pooled_global = pooled_global + F.adaptive_avg_pool3d(volume_in, 1).sum()
+        signal = features.reshape(1, 8, 8)
+        stretched = F.interpolate(signal, scale_factor=2, mode="linear")  # [cpu-fallback-op]
+        pooled_area = F.interpolate(image, size=3, mode="area")  # [cpu-fallback-op]
+        volume = F.interpolate(image[None], scale_factor=2, mode="trilinear")
+        unique_max = features.scatter_reduce(0, index, features, reduce="amax", include_self=False)  # [cpu-fallback-op]
+        bags = F.embedding_bag(counts.flatten(), features, index, mode="max")  # [cpu-fallback-op]
         middle = torch.quantile(features, 0.5)
         attended = F.scaled_dot_product_attention(features[None], features[None], features[None])
         mixed = torch.einsum("ij,jk->ik", features, features) + torch.kron(square, square).sum()
@@ -105,7 +119,9 @@ def train_measured(loader, generator, index, targets, lengths, window):
                 + noise.sum() + coins.sum() + spectrum + algebra + warped.sum() + exact.sum() + smooth_down.sum()
                 + near.sum() + folded.sum() + ctc + means.sum() + means_kw.sum() + maxes.sum() + products.sum()
                 + upper.sum() + scaled.sum() + sparsity + magnitude + same + special.sum() + max_pooled.sum()
-                + bags.sum() + middle + attended.sum() + mixed.sum() + masked.sum() + classes)
+                + bags.sum() + middle + attended.sum() + mixed.sum() + masked.sum() + classes + stretched.sum()
+                + pooled_area.sum() + volume.sum() + unique_max.sum() + pooled_1d.sum() + pooled_3d.sum()
+                + pooled_3d_max.sum() + pooled_global)
         loss.backward()
         optimizer.step()
         torch_xla.sync()
