@@ -619,8 +619,8 @@ def tpu_entries(group: Group, classes: dict[str, str]) -> list[dict]:
     traced = [sample for sample in group.samples if sample.aten]
     if not traced:
         return []
-    unknown = sorted({name for s in traced for name in s.aten if classes.get(name) not in NO_KERNEL | KERNEL}
-                     - {name for s in traced if _no_kernel(s, classes) is not None for name in s.aten})
+    unknown = sorted({name for s in traced if _no_kernel(s, classes) is None for name in s.aten
+                      if classes.get(name) not in NO_KERNEL | KERNEL or any(mark in name for mark in CPU_ONLY_MARKS)})
     traced_group = Group(group.call, group.form, group.aliases, group.parameters, traced)
     kind, condition = verdict(traced_group, lambda sample: _no_kernel(sample, classes))
     missing = sorted({name for s in traced for name in s.aten if classes.get(name) in NO_KERNEL})
@@ -643,8 +643,15 @@ def tpu_entries(group: Group, classes: dict[str, str]) -> list[dict]:
             {**base, "condition": f"not {text}", "no_kernel": False, "overloads": []}]
 
 
+CPU_ONLY_MARKS = ("_for_cpu", "mkldnn", "_cpu_")
+
+
 def _no_kernel(sample: Sample, classes: dict[str, str]) -> bool | None:
-    """True: it reaches an overload without kernel; False: all it reaches run; None: unknown."""
+    """True: it reaches an overload without kernel; False: all it reaches run; None: unknown. An
+    overload the CPU backend chose for itself (SDPA's `_scaled_dot_product_flash_attention_for_cpu`,
+    mkldnn ops) says nothing of what TorchTPU's dispatch picks: unknown."""
+    if any(mark in name for name in sample.aten for mark in CPU_ONLY_MARKS):
+        return None
     found = {classes.get(name) for name in sample.aten}
     if found & NO_KERNEL:
         return True
