@@ -43,6 +43,7 @@ XLA_VERSION = "2.9"
 TPU_VERSION = "0.2"
 HOST_READ = "aten::_local_scalar_dense"
 ABSENT = "<absent>"
+DTYPE = "<dtype>"  # a sample's pseudo-argument: the dtype it ran in (float32, or bfloat16 in the second pass)
 GRAD = "<gradients>"  # a sample's pseudo-argument: its tensors require gradients (parameters do)
 NO_KERNEL = {"tpu_fallback_error", "structured->fallback_error"}
 KERNEL = {"tpu_kernel", "structured->tpu_kernel", "composite_implicit", "composite_explicit"}
@@ -114,7 +115,7 @@ def groups_of(records: list[dict]) -> tuple[dict[str, Group], list[dict]]:
     ops = {record["key"]: record for record in records if record["record"] == "op"}
     groups: dict[str, Group] = {}
     forms = [record for record in records if record["record"] == "module_form"]
-    decisive = {(record["key"], record["sample"]): record["decisive"] for record in records
+    decisive = {(record["key"], record["sample"], record["dtype"]): record["decisive"] for record in records
                 if record["record"] == "sample" and record.get("decisive")}
     for record in records:
         if record["record"] != "sample":
@@ -134,7 +135,7 @@ def groups_of(records: list[dict]) -> tuple[dict[str, Group], list[dict]]:
             continue
         if _degenerate(record.get("input")):
             continue  # XLA skips the work on a tensor with no elements, and a 0-d input is a corner case
-        ablation = decisive.get((record["key"], record["sample"])) or {}
+        ablation = decisive.get((record["key"], record["sample"], record.get("dtype"))) or {}
         group.samples += _samples(op, record, ablation)
     return groups, forms
 
@@ -181,6 +182,7 @@ def _samples(op: dict, record: dict, ablation: dict) -> list[Sample]:
     for fallbacks, grad in runs:
         sample = _sample(op, record, ablation, fallbacks)
         sample.values[GRAD] = grad
+        sample.values[DTYPE] = record.get("dtype")
         sample.example = example if not grad or op["kind"] == "module" else None  # gradients: not in the source
         found.append(sample)
     return found
@@ -266,13 +268,15 @@ class Test:
     @property
     def visible(self) -> bool:
         """Whether a static checker can evaluate it from the call's source."""
-        return self.kind != "rank"
+        return self.kind not in ("rank", "dtype")
 
     def holds(self, sample: Sample) -> bool:
         if self.kind == "rank":
             return sample.input_rank == self.value
         if self.kind == "grad":
             return sample.values.get(GRAD) is True
+        if self.kind == "dtype":
+            return sample.values.get(DTYPE) == self.value
         value = sample.values.get(self.parameter, ABSENT)
         items = value if isinstance(value, tuple) and not _is_tensor(value) else (value,)
         if self.kind == "given":
@@ -290,6 +294,8 @@ class Test:
             return f"{self.value}-D input"
         if self.kind == "grad":
             return "its tensors require gradients (as parameters do)"
+        if self.kind == "dtype":
+            return f"in {self.value}"
         if self.kind == "given":
             return f"{self.parameter} given"
         if self.kind == "equals":
@@ -318,6 +324,9 @@ def candidate_tests(group: Group) -> list[Test]:
     tests: list[Test] = []
     if seen.pop(GRAD, set()) == {True, False}:
         tests.append(Test("grad", GRAD, True))
+    dtypes = seen.pop(DTYPE, set())
+    if len(dtypes) > 1:
+        tests += [Test("dtype", DTYPE, dtype) for dtype in sorted(dtypes - {None})]
     for name, values in sorted(seen.items()):
         if len(values) < 2:
             continue
@@ -399,7 +408,7 @@ def _confirmed(clause: tuple[Test, ...], covered: list[Sample]) -> bool:
     pool's output size falls back when it does not divide the input), so it counts as certain
     only when the runtime's ablation names that argument as deciding."""
     for test in clause:
-        if test.kind in ("given", "not_equals", "grad") or (test.kind == "equals" and _switch_value(test.value)):
+        if test.kind in ("given", "not_equals", "grad", "dtype") or (test.kind == "equals" and _switch_value(test.value)):
             continue
         if not any(test.parameter in (sample.needed | sample.enough) for sample in covered):
             return False
@@ -417,7 +426,7 @@ def _sufficient(clause: tuple[Test, ...], covered: list[Sample]) -> bool:
 
 def _preference(clause: tuple[Test, ...]) -> int:
     """Among tests covering the same samples: a default changed, then given, a value, a bound."""
-    order = {"not_equals": 4, "given": 3, "grad": 3, "equals": 2, "above": 1, "rank": 0}
+    order = {"not_equals": 4, "given": 3, "grad": 3, "equals": 2, "above": 1, "dtype": 1, "rank": 0}
     return sum(order[test.kind] for test in clause)
 
 
@@ -465,6 +474,8 @@ def _test(test: Test, group: Group) -> dict[str, Any]:
         return {"argument": "input", "position": 0, "rank": test.value}
     if test.kind == "grad":
         return {"gradients": True}
+    if test.kind == "dtype":
+        return {"dtype": test.value}
     names = [parameter["name"] for parameter in group.parameters if not parameter.get("keyword_only")]
     found: dict[str, Any] = {"argument": test.parameter}
     if test.parameter in names:
@@ -673,6 +684,11 @@ class Tables:
 def build(measured: Path = MEASURED) -> Tables:
     """Everything build.py writes, computed from the committed measurements (deterministic)."""
     provenance, records = read_raw(measured / f"opdb-torch_xla-{XLA_VERSION}.jsonl.gz")
+    second = measured / f"opdb-torch_xla-{XLA_VERSION}-bfloat16.jsonl.gz"
+    if second.exists():
+        bfloat16, more = read_raw(second)
+        records += [record for record in more if record["record"] == "sample"]
+        provenance = {**provenance, "bfloat16_pass": {key: bfloat16[key] for key in ("date", "cap", "dtype")}}
     probes = _read_toml(measured / f"torch_xla-{XLA_VERSION}-probes.toml")
     dispatch = json.loads((measured / "torchtpu-0.2.0-dispatch.json").read_text(encoding="utf-8"))
     groups, forms = groups_of(records)

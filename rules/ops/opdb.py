@@ -5,7 +5,9 @@ Not part of the project's install or CI (its output, rules/ops/measured/*.jsonl.
 Run it in the torch_xla venv of rules/ops/generate.py, with the test-suite extras op_db needs:
 
     /tmp/xla/bin/pip install expecttest hypothesis
-    PJRT_DEVICE=CPU /tmp/xla/bin/python rules/ops/opdb.py rules/ops/measured/opdb-torch_xla-2.9.jsonl.gz
+    PJRT_DEVICE=CPU /tmp/xla/bin/python rules/ops/opdb.py rules/ops/measured/opdb-torch_xla-2.9.jsonl.gz --cap 256
+    PJRT_DEVICE=CPU /tmp/xla/bin/python rules/ops/opdb.py rules/ops/measured/opdb-torch_xla-2.9-bfloat16.jsonl.gz \
+        --cap 64 --dtype bfloat16   # where a fallback depends on the dtype (what TPU code runs in)
 
 What it runs: every OpInfo of `torch.testing._internal.common_methods_invocations.op_db` and
 every ModuleInfo of `torch.testing._internal.common_modules.module_db`; for an OpInfo, up to
@@ -279,11 +281,18 @@ def _clone(runner, value):
     return runner.pytree.tree_map(lambda v: v.clone() if isinstance(v, runner.torch.Tensor) else v, value)
 
 
+DTYPE: str | None = None  # --dtype: a second pass in one dtype (bfloat16), function forms only
+
+
 def op_samples(runner, op, cap: int):
     torch = runner.torch
     dtypes = op.supported_dtypes("cpu")
-    dtype = next((d for d in (torch.float32, torch.int64, torch.bool, torch.complex64) if d in dtypes),
-                 sorted(dtypes, key=str)[0] if dtypes else None)
+    if DTYPE is not None:
+        dtype = getattr(torch, DTYPE)
+        dtype = dtype if dtype in dtypes else None
+    else:
+        dtype = next((d for d in (torch.float32, torch.int64, torch.bool, torch.complex64) if d in dtypes),
+                     sorted(dtypes, key=str)[0] if dtypes else None)
     if dtype is None:
         return dtype, []
     torch.manual_seed(0)
@@ -313,12 +322,13 @@ def run_op(runner, op, cap: int, emit) -> None:
     emit(record)
     try:
         dtype, samples = op_samples(runner, op, cap)
-        with_grad = grad_samples(runner, op, dtype, cap) if dtype is not None else []
+        with_grad = grad_samples(runner, op, dtype, cap) if dtype is not None and DTYPE is None else []
     except Exception as exc:
         emit({"record": "sample", "key": record["key"], "error": "sample generation " + _error(exc)})
         return
     variants = [(name, variant) for name, variant in
                 (("function", op.op), ("method", op.method_variant), ("inplace", op.inplace_variant)) if variant]
+    variants = variants[:1] if DTYPE is not None else variants
     for index, sample in enumerate(samples):
         tree = (sample.input, list(sample.args), dict(sample.kwargs))
         for name, variant in variants:
@@ -327,7 +337,7 @@ def run_op(runner, op, cap: int, emit) -> None:
             started = time.perf_counter()
             counters, host, error = runner.on_xla(call, tree)
             reached, cpu_error = runner.on_cpu(call, tree)
-            decisive = ablate(runner, call, tree) if counters and name == variants[0][0] else None
+            decisive = ablate(runner, call, tree) if counters and name == variants[0][0] and DTYPE is None else None
             grad = grad_error = None
             if name == variants[0][0] and index < len(with_grad) and _same_arguments(sample, with_grad[index]):
                 other = with_grad[index]
@@ -430,21 +440,22 @@ def drive(out: str, cap: int, timeout: float, only: set[str] | None) -> None:
     import torch_xla
 
     ops, modules = databases()
-    keys = [key for key in [*ops, *modules] if not only or key.split(":")[1] in only]
+    keys = [key for key in [*ops, *([] if DTYPE else modules)] if not only or key.split(":")[1] in only]
     partial = out + ".part"
     done = _done(partial)
     pending = [key for key in keys if key not in done]
     if not os.path.exists(partial):
         with open(partial, "w", encoding="utf-8") as handle:
             handle.write(json.dumps({"record": "provenance", "torch": torch.__version__, "torch_xla": torch_xla.__version__,
-                                     "date": datetime.date.today().isoformat(), "cap": cap,
+                                     "date": datetime.date.today().isoformat(), "cap": cap, "dtype": DTYPE,
                                      "op_db": len(ops), "module_db": len(modules)}) + "\n")
     if "module_forms" not in done:
         with open(partial, "a", encoding="utf-8") as handle:
             handle.writelines(json.dumps(form) + "\n" for form in module_forms())
             handle.write(json.dumps({"record": "done", "key": "module_forms"}) + "\n")
     while pending:
-        process = subprocess.Popen([sys.executable, __file__, "--worker", "--cap", str(cap), partial, *pending],
+        process = subprocess.Popen([sys.executable, __file__, "--worker", "--cap", str(cap),
+                                    *(["--dtype", DTYPE] if DTYPE else []), partial, *pending],
                                    stdout=subprocess.PIPE, text=True)
         current, started = None, time.monotonic()
         import selectors
@@ -487,8 +498,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cap", type=int, default=16, help="samples per OpInfo / inputs per ModuleInfo")
     parser.add_argument("--timeout", type=float, default=180, help="seconds one op may take")
     parser.add_argument("--only", default="", help="comma-separated op names (a partial run, for a check)")
+    parser.add_argument("--dtype", default=None, help="a second pass in this dtype (bfloat16): OpInfos' function forms only")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    global DTYPE
+    DTYPE = args.dtype
     if args.worker:
         worker(args.keys, args.cap, args.out)
     else:
