@@ -185,21 +185,35 @@ class NonXlaOpChecker(StepFamilyChecker):
                 return
 
     def _entries(self, code: DeviceCode, call: nodes.Call, table) -> tuple[list[OpEntry], bool]:
+        self._receiver_inferred = False
         name = self.qualified(call.func)
         if name in table:
             return table[name], name.startswith("torch.Tensor.")
         func = call.func
         if isinstance(func, nodes.Attribute) and code.kind(func.expr) == Kind.TENSOR:
             method = func.attrname
-            return table.get(f"torch.Tensor.{method}", []) + table.get(f"torch.{method}", []), True
+            # A tensor bound to a name is one; an attribute or item of something a model returned
+            # may be another object with a method of that name (diffusers' latent_dist.mode()).
+            self._receiver_inferred = not _plainly_a_tensor(func.expr)
+            return table.get(f"torch.Tensor.{method}", []), True
         return [], False
 
     def _report(self, call: nodes.Call, condition: str, counters: str, entry: OpEntry,
                 confidence: Confidence = HIGH) -> None:
         """A finding whose deciding argument is not a constant is reported with INFERENCE
         confidence: the change estimate counts it in its range's upper end only."""
+        if getattr(self, "_receiver_inferred", False):
+            confidence = INFERENCE
         self.report("cpu-fallback-op", call, (call.as_string()[:40], condition, counters),
                     fix=f"instead: {entry.alternative}" if entry.alternative else DEFAULT_FIX, confidence=confidence)
+
+
+def _plainly_a_tensor(receiver: nodes.NodeNG) -> bool:
+    """`x.median()`, `x.float().median()`, `torch.randn(3).median()`: a name, or a call made on
+    one or on torch; not `out.latent_dist.mode()` or `vae.encode(x)[0].mode()`."""
+    while isinstance(receiver, nodes.Call) and isinstance(receiver.func, nodes.Attribute):
+        receiver = receiver.func.expr
+    return isinstance(receiver, nodes.Name)
 
 
 def _holding_clause(entry: OpEntry, call: nodes.Call, is_method: bool) -> tuple[dict[str, Any], str, bool]:
@@ -224,7 +238,8 @@ def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[boo
     """Whether a measured condition (rules/ops/build.py `when`) holds for this call: True, False,
     or None (an argument that is not a constant, or one the layer's forward is given, decides).
     `any`/`all` combine tests; a test of the input's rank is never taken to hold: the source does
-    not show it (docs/ops.md lists those conditions); nor whether a tensor requires gradients."""
+    not show it (docs/ops.md lists those conditions); nor whether a tensor requires gradients or
+    its dtype (those are reported with INFERENCE confidence)."""
     if "any" in when or "all" in when:
         results = [_holds(part, call, is_method) for part in when.get("any", when.get("all"))]
         decided = [result for result, _ in results]
@@ -238,8 +253,8 @@ def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[boo
         return (None, undecided) if None in decided else (True, results[0][1])
     if "rank" in when:
         return False, None
-    if "gradients" in when:
-        return None, None  # whether the tensors passed require gradients (parameters do): not in the source
+    if "gradients" in when or "dtype" in when:
+        return None, None  # whether the tensors require gradients, or are bfloat16: not in the source
     if when.get("forward"):
         return None, None
     position = when.get("position")
@@ -274,6 +289,9 @@ def _test(when: dict[str, Any], constants: list[Any]) -> bool | None:
 def _constants(value: nodes.NodeNG) -> list[Any] | None:
     if isinstance(value, nodes.Const):
         return [value.value]
+    if isinstance(value, nodes.IfExp):  # `"trilinear" if video else "nearest"`: either may be passed
+        body, orelse = _constants(value.body), _constants(value.orelse)
+        return body + orelse if body is not None and orelse is not None else None
     if isinstance(value, (nodes.Tuple, nodes.List)) and all(isinstance(item, nodes.Const) for item in value.elts):
         return [item.value for item in value.elts]
     if isinstance(value, nodes.UnaryOp) and value.op == "-" and isinstance(value.operand, nodes.Const):
