@@ -270,6 +270,10 @@ def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[boo
         return _test(when, [when["default"]]), None
     if "given" in when:
         return not (isinstance(value, nodes.Const) and value.value is None), value
+    if isinstance(value, nodes.IfExp):  # `"trilinear" if video else "nearest"`: decided by the branch taken
+        branches = {_test(when, constants) if constants is not None else None
+                    for constants in (_constants(value.body), _constants(value.orelse))}
+        return (branches.pop(), value) if len(branches) == 1 else (None, value)
     constants = _constants(value)
     if constants is None:
         return None, value
@@ -289,9 +293,6 @@ def _test(when: dict[str, Any], constants: list[Any]) -> bool | None:
 def _constants(value: nodes.NodeNG) -> list[Any] | None:
     if isinstance(value, nodes.Const):
         return [value.value]
-    if isinstance(value, nodes.IfExp):  # `"trilinear" if video else "nearest"`: either may be passed
-        body, orelse = _constants(value.body), _constants(value.orelse)
-        return body + orelse if body is not None and orelse is not None else None
     if isinstance(value, (nodes.Tuple, nodes.List)) and all(isinstance(item, nodes.Const) for item in value.elts):
         return [item.value for item in value.elts]
     if isinstance(value, nodes.UnaryOp) and value.op == "-" and isinstance(value.operand, nodes.Const):

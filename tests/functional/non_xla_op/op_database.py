@@ -57,6 +57,10 @@ def train(model, loader, optimizer, weight, offsets, mode):
         loss = loss + F.normalize(features, dim=-1).sum()
         loss = loss + F.interpolate(image, scale_factor=2, mode=mode).sum()  # [cpu-fallback-op]
         loss = loss + F.interpolate(image, scale_factor=2, mode="nearest").sum()
+        loss = loss + F.interpolate(image, scale_factor=2, mode="bilinear" if mode else "nearest").sum()
+        loss = loss + F.interpolate(image, scale_factor=2, mode="bicubic" if mode else "nearest").sum()  # [cpu-fallback-op]
+        loss = loss + model(image, tokens)[0].mode().values.sum()  # [cpu-fallback-op]
+        loss = loss + features.mode().values.sum()  # [cpu-fallback-op]
         loss = loss + F.leaky_relu(features, 0.2).sum() + torch.special.expit(features).sum()
         loss.backward()
         optimizer.step()
