@@ -123,10 +123,14 @@ class NonXlaOpChecker(StepFamilyChecker):
         return self._names
 
     def leave_module(self, node: nodes.Module) -> None:
+        table = self._table()
+        self._subclassed = self._layer_subclasses(node, table)
+        if self._subclassed:
+            self._calls += [call for call in node.nodes_of_class(nodes.Call)
+                            if isinstance(call.func, nodes.Name) and call.func.name in self._subclassed]
         code = self.device_code(node) if self._calls else None
         if code is not None:
             self._steps = step_scopes(code, self._loops)
-            table = self._table()
             layers = [call for call in self._calls if self._module_form(call, table)]
             calls = [call for call in self._calls if call not in layers]
             self.judge_in_step(calls, lambda call: self._judge(code, call, table))
@@ -144,16 +148,38 @@ class NonXlaOpChecker(StepFamilyChecker):
         return self.catalog.ops[version]
 
     def _table(self) -> dict[str, list[OpEntry]]:
-        table: dict[str, list[OpEntry]] = {}
-        for entry in self._entries_of_target():
-            for name in (entry.call, *entry.aliases):
-                table.setdefault(name, []).append(entry)
-        return table
+        """{spelling: entries} of the target's table, built once per table."""
+        entries = self._entries_of_target()
+        if getattr(self, "_table_of", (None,))[0] is not entries:
+            table: dict[str, list[OpEntry]] = {}
+            for entry in entries:
+                for name in (entry.call, *entry.aliases):
+                    table.setdefault(name, []).append(entry)
+            self._table_of = (entries, table)
+        return self._table_of[1]
 
     def _module_form(self, call: nodes.Call, table: dict[str, list[OpEntry]]) -> bool:
         """`nn.Upsample(mode="bicubic")`: building a layer whose forward runs a measured op."""
-        entries = table.get(self.qualified(call.func) or "", ())
+        entries = table.get(self._layer_name(call) or "", ())
         return any(entry.form == "module" for entry in entries)
+
+    def _layer_name(self, call: nodes.Call) -> str | None:
+        if isinstance(call.func, nodes.Name) and call.func.name in self._subclassed:
+            return self._subclassed[call.func.name]
+        return self.qualified(call.func)
+
+    def _layer_subclasses(self, module: nodes.Module, table: dict[str, list[OpEntry]]) -> dict[str, str]:
+        """This module's classes that are a measured layer under another name: they derive from it,
+        keep its constructor, and their forward (if any) calls the base's (diffusers'
+        `class WanUpsample(nn.Upsample)` whose forward is `super().forward(x.float())`)."""
+        found = {}
+        for klass in (node for node in module.body if isinstance(node, nodes.ClassDef)):
+            bases = [self.qualified(base) for base in klass.bases]
+            layer = next((base for base in bases if any(e.form == "module" for e in table.get(base or "", ()))), None)
+            forward = klass.locals.get("forward", [None])[0]
+            if layer and "__init__" not in klass.locals and (forward is None or _calls_super_forward(forward)):
+                found[klass.name] = layer
+        return found
 
     def _judge(self, code: DeviceCode, call: nodes.Call, table: dict[str, list[OpEntry]]) -> None:
         entries, is_method = self._entries(code, call, table)
@@ -186,7 +212,7 @@ class NonXlaOpChecker(StepFamilyChecker):
 
     def _entries(self, code: DeviceCode, call: nodes.Call, table) -> tuple[list[OpEntry], bool]:
         self._receiver_inferred = False
-        name = self.qualified(call.func)
+        name = self._layer_name(call)
         if name in table:
             return table[name], name.startswith("torch.Tensor.")
         func = call.func
@@ -206,6 +232,14 @@ class NonXlaOpChecker(StepFamilyChecker):
             confidence = INFERENCE
         self.report("cpu-fallback-op", call, (call.as_string()[:40], condition, counters),
                     fix=f"instead: {entry.alternative}" if entry.alternative else DEFAULT_FIX, confidence=confidence)
+
+
+def _calls_super_forward(forward: nodes.NodeNG) -> bool:
+    return isinstance(forward, nodes.FunctionDef) and any(
+        isinstance(call.func, nodes.Attribute) and call.func.attrname == "forward"
+        and isinstance(call.func.expr, nodes.Call) and isinstance(call.func.expr.func, nodes.Name)
+        and call.func.expr.func.name == "super"
+        for call in forward.nodes_of_class(nodes.Call))
 
 
 def _plainly_a_tensor(receiver: nodes.NodeNG) -> bool:

@@ -8,6 +8,16 @@ import torch_xla
 device = torch_xla.device()
 
 
+class ExactUpsample(nn.Upsample):
+    def forward(self, x):
+        return super().forward(x.float()).type_as(x)
+
+
+class Resize(nn.Upsample):
+    def __init__(self, factor):
+        super().__init__(scale_factor=factor, mode="bilinear")
+
+
 class Decoder(nn.Module):
     def __init__(self, vocabulary):
         super().__init__()
@@ -17,6 +27,9 @@ class Decoder(nn.Module):
         self.positional = nn.Upsample(None, 2, "bicubic")  # [cpu-fallback-op]
         self.fine = nn.Upsample(scale_factor=2, mode="bilinear")
         self.plain = nn.Upsample(scale_factor=2)
+        self.exact = ExactUpsample(scale_factor=2, mode="nearest-exact")  # [cpu-fallback-op]
+        self.fine_exact = ExactUpsample(scale_factor=2.0)
+        self.resize = Resize(2)
         self.pool = nn.AdaptiveAvgPool2d(7)  # [cpu-fallback-op]
         self.head = nn.AdaptiveAvgPool2d((1, 1))
         self.global_max = nn.AdaptiveMaxPool2d(1)
