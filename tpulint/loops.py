@@ -1273,12 +1273,14 @@ def is_logging(call: nodes.Call, qualified) -> bool:
 class StepScopes:
     """What runs every step: the body of a loop that runs a step, a function of the module such a
     loop calls (three levels deep), an nn.Module subclass's methods other than __init__ (they run
-    in every forward), and a function the project view finds reached from a step elsewhere
-    (`via` then says how: a loop in another file, a framework entry point)."""
+    in every forward) and other than its set-up-only ones (cached, or called from __init__ alone:
+    `set_up`), and a function the project view finds reached from a step elsewhere (`via` then
+    says how: a loop in another file, a framework entry point)."""
 
     loops: set
     in_module: Callable[[nodes.NodeNG], bool]
     code: DeviceCode
+    set_up: Callable[[nodes.FunctionDef], bool] = lambda function: False  # a model's set-up-only method
     _answers: dict = field(default_factory=dict)
     _reached: dict = field(default_factory=dict)  # function -> its Reach from elsewhere, or None
 
@@ -1293,6 +1295,8 @@ class StepScopes:
 
     def _reach_of_frame(self, node: nodes.NodeNG) -> view.Reach | None:
         scope = node if isinstance(node, nodes.FunctionDef) else node.frame()
+        if isinstance(scope, nodes.FunctionDef) and self.set_up(scope):
+            return None  # the view sees forward call it; it runs once (cached) all the same
         return self._reach_of_function(scope) if isinstance(scope, (nodes.FunctionDef, nodes.Lambda)) else None
 
     def _reach_of_function(self, scope: nodes.FunctionDef | nodes.Lambda) -> view.Reach | None:
@@ -1388,12 +1392,38 @@ def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
 
     def function_in_step(function: nodes.FunctionDef) -> bool:
         owner = function.parent
-        if function in functions or (isinstance(owner, nodes.ClassDef) and owner.name in models
-                                     and function.name != "__init__"):
+        if function in functions:
             return True
+        if isinstance(owner, nodes.ClassDef) and owner.name in models and function.name != "__init__":
+            return not set_up(function)
         return in_step(function)
 
-    return StepScopes(step_loops, in_step, code)
+    def set_up(function: nodes.FunctionDef) -> bool:
+        owner = function.parent
+        return (isinstance(owner, nodes.ClassDef) and owner.name in models and function.name != "__init__"
+                and _set_up_only(function, owner, method_calls))
+
+    method_calls: dict[str, list[nodes.Call]] = {}  # attribute name -> calls of it in the module, filled once
+    if models:
+        for call in code.module.nodes_of_class(nodes.Call):
+            if isinstance(call.func, nodes.Attribute):
+                method_calls.setdefault(call.func.attrname, []).append(call)
+
+    return StepScopes(step_loops, in_step, code, set_up)
+
+
+def _set_up_only(method: nodes.FunctionDef, klass: nodes.ClassDef, method_calls: dict[str, list]) -> bool:
+    """A model's method that does not run every forward: cached (`@lru_cache`, `@cached_property`:
+    once per argument), or called only from the class's `__init__` (rotary tables built at
+    construction: `self.pos_freqs = self.rope_params(...)`) and by nothing else in the module."""
+    decorators = method.decorators.nodes if method.decorators else []
+    if any("cache" in (resolve.short_name(d.func if isinstance(d, nodes.Call) else d) or "") for d in decorators):
+        return True
+    # `self.rope(...)` in another class is that class's method; any other receiver may be this one.
+    calls = [call for call in method_calls.get(method.name, [])
+             if not (isinstance(call.func.expr, nodes.Name) and call.func.expr.name == "self"
+                     and call.frame().parent is not klass)]
+    return bool(calls) and all(call.frame().name == "__init__" and call.frame().parent is klass for call in calls)
 
 
 def variable_interval(node: nodes.NodeNG, loop: nodes.NodeNG) -> nodes.NodeNG | None:

@@ -1,5 +1,7 @@
 """What PyTorch's op database found (rules/ops/build.py): fallbacks no hand probe asked about, the
 nn layers whose forward runs one, in-place and method spellings, and both sides of conditions."""
+import functools
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -45,6 +47,35 @@ class Decoder(nn.Module):
         features = self.norm(self.projection(self.bags(tokens)))
         up = self.fine(self.plain(self.smooth(image)))
         return features, self.head(self.pool(up))
+
+
+class Rotary(nn.Module):
+    """A table built once: in __init__, or by a cached method, not every forward."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.table = self.rope(torch.arange(64), dim)
+
+    def rope(self, index, dim):
+        angles = torch.outer(index, torch.arange(dim))
+        return torch.polar(torch.ones_like(angles), angles)
+
+    @functools.lru_cache(maxsize=None)
+    def cached(self, n):
+        return torch.polar(torch.ones(n), torch.zeros(n))
+
+    def forward(self, x):
+        return x * self.table.real + self.cached(4).real.sum()
+
+
+class Rotating(nn.Module):
+    """The same table computed in every forward."""
+
+    def rope(self, angles):
+        return torch.polar(torch.ones_like(angles), angles)  # [cpu-fallback-op]
+
+    def forward(self, x):
+        return x * self.rope(x).real
 
 
 def train(model, loader, optimizer, weight, offsets, mode):
