@@ -299,11 +299,13 @@ def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[boo
     if unless is not None and _holds(unless, call, is_method)[0]:
         return False, value
     if value is None:
-        if "default" not in when or "given" in when:
+        if "given" in when:
+            return not when["given"], None  # not passed
+        if "default" not in when:
             return False, None  # not passed: the default, which does not fall back
         return _test(when, [when["default"]]), None
     if "given" in when:
-        return not (isinstance(value, nodes.Const) and value.value is None), value
+        return _given(value) if when["given"] else (None if _given(value) is None else not _given(value)), value
     if isinstance(value, nodes.IfExp):  # `"trilinear" if video else "nearest"`: decided by the branch taken
         branches = {_test(when, constants) if constants is not None else None
                     for constants in (_constants(value.body), _constants(value.orelse))}
@@ -312,6 +314,17 @@ def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[boo
     if constants is None:
         return None, value
     return _test(when, constants), value
+
+
+def _given(value: nodes.NodeNG) -> bool | None:
+    """Whether an argument passed is something other than None: a literal or a call (a
+    `torch.Generator()`) is, None is not, and a name or attribute may be either (`generator=generator`
+    where callers pass None, `max_norm=self.max_norm`)."""
+    if isinstance(value, nodes.Const):
+        return value.value is not None
+    if isinstance(value, (nodes.Call, nodes.List, nodes.Tuple, nodes.Dict, nodes.Lambda, nodes.BinOp)):
+        return True
+    return None
 
 
 def _test(when: dict[str, Any], constants: list[Any]) -> bool | None:

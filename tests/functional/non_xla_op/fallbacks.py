@@ -60,8 +60,10 @@ def train_measured(loader, generator, index, targets, lengths, window):
         events = torch.poisson(features.exp())  # [cpu-fallback-op]
         noise = features.normal_(generator=generator)  # [cpu-fallback-op]
         noise = noise + features.normal_() + features.uniform_()
+        noise = noise + features.normal_(generator=torch.Generator())  # [cpu-fallback-op]
         coins = torch.bernoulli(features.sigmoid(), generator=generator)  # [cpu-fallback-op]
         coins = coins + torch.bernoulli(features.sigmoid())
+        coins = coins + torch.bernoulli(features.sigmoid(), generator=torch.Generator())  # [cpu-fallback-op]
         spectrum = torch.fft.rfft(features).abs().sum()  # [cpu-fallback-op]
         spectrum = spectrum + torch.fft.fft(features).abs().sum()  # [cpu-fallback-op]
         spectrum = spectrum + torch.stft(features.flatten(), 4, window=window, return_complex=True).abs().sum()  # [cpu-fallback-op]

@@ -99,6 +99,9 @@ def train(model, loader, optimizer, weight, offsets, mode):
         loss = loss + F.embedding_bag(tokens, weight).sum()  # [cpu-fallback-op]
         loss = loss + F.normalize(features, p=0.0, dim=-1).sum()  # [cpu-fallback-op]
         loss = loss + F.normalize(features, dim=-1).sum()
+        loss = loss + F.embedding(tokens, weight, max_norm=1.0).sum()  # [cpu-fallback-op]
+        loss = loss + F.embedding(tokens, weight, max_norm=model.max_norm).sum()  # [cpu-fallback-op]
+        loss = loss + F.embedding(tokens, weight).sum() + F.embedding(tokens, weight, max_norm=None).sum()
         loss = loss + F.interpolate(image, scale_factor=2, mode=mode).sum()  # [cpu-fallback-op]
         loss = loss + F.interpolate(image, scale_factor=2, mode="nearest").sum()
         loss = loss + F.interpolate(image, scale_factor=2, mode="bilinear" if mode else "nearest").sum()
