@@ -1403,11 +1403,7 @@ def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
         return (isinstance(owner, nodes.ClassDef) and owner.name in models and function.name != "__init__"
                 and _set_up_only(function, owner, method_calls))
 
-    method_calls: dict[str, list[nodes.Call]] = {}  # attribute name -> calls of it in the module, filled once
-    if models:
-        for call in code.module.nodes_of_class(nodes.Call):
-            if isinstance(call.func, nodes.Attribute):
-                method_calls.setdefault(call.func.attrname, []).append(call)
+    method_calls: dict[str, list[nodes.Call]] = {}  # attribute name -> calls of it in the module, filled when first asked
 
     return StepScopes(step_loops, in_step, code, set_up)
 
@@ -1415,10 +1411,16 @@ def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
 def _set_up_only(method: nodes.FunctionDef, klass: nodes.ClassDef, method_calls: dict[str, list]) -> bool:
     """A model's method that does not run every forward: cached (`@lru_cache`, `@cached_property`:
     once per argument), or called only from the class's `__init__` (rotary tables built at
-    construction: `self.pos_freqs = self.rope_params(...)`) and by nothing else in the module."""
+    construction: `self.pos_freqs = self.rope_params(...)`) and by nothing else in the module.
+    method_calls (attribute name -> the module's calls of it) is filled here on first use and
+    shared by the module's methods."""
     decorators = method.decorators.nodes if method.decorators else []
     if any("cache" in (resolve.short_name(d.func if isinstance(d, nodes.Call) else d) or "") for d in decorators):
         return True
+    if not method_calls:
+        for call in klass.root().nodes_of_class(nodes.Call):
+            if isinstance(call.func, nodes.Attribute):
+                method_calls.setdefault(call.func.attrname, []).append(call)
     # `self.rope(...)` in another class is that class's method; any other receiver may be this one.
     calls = [call for call in method_calls.get(method.name, [])
              if not (isinstance(call.func.expr, nodes.Name) and call.func.expr.name == "self"

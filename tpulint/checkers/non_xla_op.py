@@ -182,56 +182,56 @@ class NonXlaOpChecker(StepFamilyChecker):
         return found
 
     def _judge(self, code: DeviceCode, call: nodes.Call, table: dict[str, list[OpEntry]]) -> None:
-        entries, is_method = self._entries(code, call, table)
+        entries, is_method, receiver_known = self._entries(code, call, table)
         for entry in entries:
             if not entry.falls_back or entry.reported_by:
                 continue
-            counters = ", ".join(counter for counter in entry.counters if counter != HOST_READ)
-            if not entry.condition:
-                self._report(call, "", counters, entry)
-                return
-            if entry.when is None:
-                if not entry.certain:  # falls back on some of the measured inputs, and no argument tells which
-                    self._report(call, f" {entry.condition}", counters, entry, confidence=INFERENCE)
-                    return
-                continue  # depends on sizes no static check can see (more than 25,000 boxes)
-            when, condition, certain = _holding_clause(entry, call, is_method)
-            holds, argument = _holds(when, call, is_method)
-            if holds and certain:
-                self._report(call, f" with {condition}", counters, entry)
-                return
-            if holds:
-                self._report(call, f" when {condition} (not decidable from the source alone)",
-                             counters, entry, confidence=INFERENCE)
-                return
-            if holds is None:
-                decides = (f"here {argument.as_string()[:30]}, not a constant, decides" if argument is not None
-                           else "not decidable from the source alone")
-                self._report(call, f" when {condition} ({decides})", counters, entry, confidence=INFERENCE)
+            verdict = _verdict(entry, call, is_method)
+            if verdict is not None:
+                condition, certain = verdict
+                counters = ", ".join(counter for counter in entry.counters if counter != HOST_READ)
+                self._report(call, condition, counters, entry, HIGH if certain and receiver_known else INFERENCE)
                 return
 
-    def _entries(self, code: DeviceCode, call: nodes.Call, table) -> tuple[list[OpEntry], bool]:
-        self._receiver_inferred = False
+    def _entries(self, code: DeviceCode, call: nodes.Call, table) -> tuple[list[OpEntry], bool, bool]:
+        """(entries, whether the call is a Tensor method, whether its receiver is known to be a
+        tensor): a tensor bound to a name is one; an attribute or item of something a model
+        returned may be another object with a method of that name (diffusers' latent_dist.mode())."""
         name = self._layer_name(call)
         if name in table:
-            return table[name], name.startswith("torch.Tensor.")
+            return table[name], name.startswith("torch.Tensor."), True
         func = call.func
         if isinstance(func, nodes.Attribute) and code.kind(func.expr) == Kind.TENSOR:
-            method = func.attrname
-            # A tensor bound to a name is one; an attribute or item of something a model returned
-            # may be another object with a method of that name (diffusers' latent_dist.mode()).
-            self._receiver_inferred = not _plainly_a_tensor(func.expr)
-            return table.get(f"torch.Tensor.{method}", []), True
-        return [], False
+            return table.get(f"torch.Tensor.{func.attrname}", []), True, _plainly_a_tensor(func.expr)
+        return [], False, True
 
     def _report(self, call: nodes.Call, condition: str, counters: str, entry: OpEntry,
                 confidence: Confidence = HIGH) -> None:
         """A finding whose deciding argument is not a constant is reported with INFERENCE
         confidence: the change estimate counts it in its range's upper end only."""
-        if getattr(self, "_receiver_inferred", False):
-            confidence = INFERENCE
         self.report("cpu-fallback-op", call, (call.as_string()[:40], condition, counters),
                     fix=f"instead: {entry.alternative}" if entry.alternative else DEFAULT_FIX, confidence=confidence)
+
+
+def _verdict(entry: OpEntry, call: nodes.Call, is_method: bool) -> tuple[str, bool] | None:
+    """(the message's condition text, whether it is certain) when the entry's fallback applies to
+    this call, else None. Uncertain: no argument tells the measured inputs apart, the condition
+    cannot be decided from the source, or the deciding argument is not a constant."""
+    if not entry.condition:
+        return "", True
+    if entry.when is None:
+        # Falls back on some of the measured inputs and no argument tells which; or depends on
+        # sizes no static check can see (more than 25,000 boxes): not reported.
+        return None if entry.certain else (f" {entry.condition}", False)
+    when, condition, certain = _holding_clause(entry, call, is_method)
+    holds, argument = _holds(when, call, is_method)
+    if holds:
+        return (f" with {condition}", True) if certain else (f" when {condition} (not decidable from the source alone)", False)
+    if holds is None:
+        decides = (f"here {argument.as_string()[:30]}, not a constant, decides" if argument is not None
+                   else "not decidable from the source alone")
+        return f" when {condition} ({decides})", False
+    return None
 
 
 def _calls_super_forward(forward: nodes.NodeNG) -> bool:
@@ -305,7 +305,8 @@ def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[boo
             return False, None  # not passed: the default, which does not fall back
         return _test(when, [when["default"]]), None
     if "given" in when:
-        return _given(value) if when["given"] else (None if _given(value) is None else not _given(value)), value
+        given = _given(value)
+        return (given if when["given"] or given is None else not given), value
     if isinstance(value, nodes.IfExp):  # `"trilinear" if video else "nearest"`: decided by the branch taken
         branches = {_test(when, constants) if constants is not None else None
                     for constants in (_constants(value.body), _constants(value.orelse))}
