@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
-from tpulint import resolve, view
+from tpulint import resolve, syntax_index, view
 from tpulint.catalog import load_catalog
 
 BARRIERS = view.BARRIERS
@@ -136,14 +136,13 @@ class DeviceCode:
         self._truncated = False  # the kind() search in progress hit MAX_KIND_DEPTH
         self._cut_short: dict[nodes.NodeNG, int] = {}  # node -> depth at which its kind search was cut
         self._local_name_kinds: dict[tuple[nodes.NodeNG, str], str | None] = {}
-        self._uses: dict[nodes.FunctionDef, dict[str, list[nodes.Name]]] = {}
         self._naming: set[tuple[nodes.NodeNG, str]] = set()  # local names whose kind is being worked out
         self._host_reads: dict[tuple[nodes.NodeNG, str], bool] = {}  # (scope, name) -> a binding reads a tensor to the host
         self._pending: set[nodes.NodeNG] = set()  # nodes whose kind is being worked out
         self._cycles = 0  # how often a search met a node already being worked out
+        self._uses: dict[nodes.FunctionDef, dict[str, list[nodes.Name]]] = {}
         self._verdicts: dict[nodes.NodeNG, LoopVerdict] = {}
         self._effects: dict[nodes.FunctionDef, list[Event] | None] = {}
-        self._call_sites: dict[str, list[nodes.Call]] | None = None
         self._steps: dict[nodes.FunctionDef, bool] = {}
         self._step_scopes: StepScopes | None = None
         self._project: view.ProjectView | None | bool = False  # False: not looked up yet
@@ -600,14 +599,9 @@ class DeviceCode:
         return self._uses[function]
 
     def _calls_of(self, function: nodes.FunctionDef) -> list[nodes.Call]:
-        """The module's calls of function (indexed once by callee name, resolved on demand)."""
-        if self._call_sites is None:
-            self._call_sites = {}
-            for call in self.module.nodes_of_class(nodes.Call):
-                name = resolve.short_name(call.func)
-                if name is not None:
-                    self._call_sites.setdefault(name, []).append(call)
-        return [call for call in self._call_sites.get(function.name, []) if self.function_called(call) is function]
+        """The module's calls of function (indexed by callee name, resolved on demand)."""
+        calls = syntax_index.of(self.module).calls_named.get(function.name, ())
+        return [call for call in calls if self.function_called(call) is function]
 
     def in_module_class(self, node: nodes.NodeNG) -> bool:
         """node is in the code of a class of this module deriving from torch.nn.Module (directly,
@@ -1399,32 +1393,29 @@ def _step_scopes(code: DeviceCode, loops: list) -> StepScopes:
         return in_step(function)
 
     def set_up(function: nodes.FunctionDef) -> bool:
-        owner = function.parent
-        return (isinstance(owner, nodes.ClassDef) and owner.name in models and function.name != "__init__"
-                and _set_up_only(function, owner, method_calls))
+        if function not in set_up_answers:
+            owner = function.parent
+            set_up_answers[function] = (isinstance(owner, nodes.ClassDef) and owner.name in models
+                                        and function.name != "__init__" and _set_up_only(function, owner))
+        return set_up_answers[function]
 
-    method_calls: dict[str, list[nodes.Call]] = {}  # attribute name -> calls of it in the module, filled when first asked
+    set_up_answers: dict[nodes.FunctionDef, bool] = {}
 
     return StepScopes(step_loops, in_step, code, set_up)
 
 
-def _set_up_only(method: nodes.FunctionDef, klass: nodes.ClassDef, method_calls: dict[str, list]) -> bool:
+def _set_up_only(method: nodes.FunctionDef, klass: nodes.ClassDef) -> bool:
     """A model's method that does not run every forward: cached (`@lru_cache`, `@cached_property`:
     once per argument), or called only from the class's `__init__` (rotary tables built at
-    construction: `self.pos_freqs = self.rope_params(...)`) and by nothing else in the module.
-    method_calls (attribute name -> the module's calls of it) is filled here on first use and
-    shared by the module's methods."""
+    construction: `self.pos_freqs = self.rope_params(...)`) and by nothing else in the module."""
     decorators = method.decorators.nodes if method.decorators else []
     if any("cache" in (resolve.short_name(d.func if isinstance(d, nodes.Call) else d) or "") for d in decorators):
         return True
-    if not method_calls:
-        for call in klass.root().nodes_of_class(nodes.Call):
-            if isinstance(call.func, nodes.Attribute):
-                method_calls.setdefault(call.func.attrname, []).append(call)
     # `self.rope(...)` in another class is that class's method; any other receiver may be this one.
-    calls = [call for call in method_calls.get(method.name, [])
-             if not (isinstance(call.func.expr, nodes.Name) and call.func.expr.name == "self"
-                     and call.frame().parent is not klass)]
+    calls = [call for call in syntax_index.of(klass.root()).calls_named.get(method.name, ())
+             if isinstance(call.func, nodes.Attribute)
+             and not (isinstance(call.func.expr, nodes.Name) and call.func.expr.name == "self"
+                      and call.frame().parent is not klass)]
     return bool(calls) and all(call.frame().name == "__init__" and call.frame().parent is klass for call in calls)
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from astroid import nodes
 
+from tpulint import syntax_index
+
 _MAX_ALIAS_DEPTH = 4
 
 CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
@@ -372,7 +374,7 @@ def switch_side(test: nodes.NodeNG) -> str | None:
 
 def imports_torch_xla(module: nodes.Module) -> bool:
     """The module imports torch_xla or one of its modules, anywhere in it."""
-    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+    for node in syntax_index.of(module).imports:
         modules = [name for name, _ in node.names] if isinstance(node, nodes.Import) else [node.modname]
         if any(name == "torch_xla" or name.startswith("torch_xla.") for name in modules):
             return True
@@ -457,7 +459,7 @@ def _checks_gpu_at_run_time(test: nodes.NodeNG) -> bool:
 
 def has_xla_switch(module: nodes.Module) -> bool:
     """Some branch of the module is taken only on XLA (see switch_side)."""
-    return any(switch_side(branch.test) == "xla" for branch in module.nodes_of_class((nodes.If, nodes.IfExp)))
+    return any(switch_side(branch.test) == "xla" for branch in syntax_index.of(module).branches)
 
 
 def in_gpu_only_branch(node: nodes.NodeNG) -> bool:

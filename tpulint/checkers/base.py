@@ -21,7 +21,7 @@ from astroid.exceptions import StatementMissing
 from pylint.checkers import BaseChecker
 from pylint.interfaces import HIGH, INFERENCE, Confidence
 
-from tpulint import isolation, loops, resolve, view
+from tpulint import isolation, loops, resolve, syntax_index, view
 from tpulint.bounds import MAX_DEPTH
 from tpulint.catalog import Rule, load_catalog
 
@@ -124,6 +124,10 @@ class FamilyChecker(BaseChecker):
         self._shared_state: loops.ModuleState | None = None
         # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
         self._resolvable = resolve.import_bound_names(node)
+        syntax_index.start(node, collecting=self.notes_calls)
+
+    notes_calls = False
+    """The family's visit_call notes each call in tpulint.syntax_index (with its import hooks)."""
 
     @property
     def shared(self) -> loops.ModuleState:
@@ -133,12 +137,20 @@ class FamilyChecker(BaseChecker):
         return self._shared_state
 
     def visit_import(self, node: nodes.Import) -> None:
+        syntax_index.note(self._module, node)
         self._resolvable |= resolve.imported_names(node)
         self.on_import(node)
 
     def visit_importfrom(self, node: nodes.ImportFrom) -> None:
+        syntax_index.note(self._module, node)
         self._resolvable |= resolve.imported_names(node)
         self.on_import(node)
+
+    def visit_if(self, node: nodes.If) -> None:
+        syntax_index.note(self._module, node)
+
+    def visit_ifexp(self, node: nodes.IfExp) -> None:
+        syntax_index.note(self._module, node)
 
     def on_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
         """A family's look at an import statement, either kind (default: none)."""
@@ -153,6 +165,8 @@ class FamilyChecker(BaseChecker):
         return shared.qualified_names[node]
 
     def leave_module(self, node: nodes.Module) -> None:
+        syntax_index.finish(node)
+        self.analyse_module(node)
         for finding in self.findings_to_emit(node):
             end_line, end_column = finding.end or (None, None)
             self.add_message(
@@ -161,6 +175,10 @@ class FamilyChecker(BaseChecker):
             )
         self._findings = []
         self._claimed = set()
+
+    def analyse_module(self, node: nodes.Module) -> None:
+        """A family's look at the whole module once pylint has walked it, before its findings
+        are emitted (default: none; the hooks found everything)."""
 
     def report(self, symbol: str, node: nodes.NodeNG, args: tuple[Any, ...] = (), *, fix: str | None = None,
                confidence: Confidence = HIGH) -> Finding | None:
@@ -274,7 +292,10 @@ class StepFamilyChecker(FamilyChecker):
     def visit_while(self, node: nodes.While) -> None:
         self._loops.append(node)
 
+    notes_calls = True
+
     def visit_call(self, node: nodes.Call) -> None:
+        syntax_index.note(self._module, node)
         shared = self.shared
         if shared.on_device or shared.last_probed is node:
             return  # settled, or another family just looked at this call

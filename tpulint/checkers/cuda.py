@@ -13,7 +13,7 @@ import re
 from astroid import nodes
 from pylint.interfaces import HIGH, INFERENCE
 
-from tpulint import resolve, view
+from tpulint import resolve, syntax_index, view
 from tpulint.inventory import DEVICE_LIBRARIES
 from tpulint.catalog import Switch, load_catalog
 from tpulint.checkers.base import FamilyChecker
@@ -154,7 +154,7 @@ class CudaChecker(FamilyChecker):
         """The module's names bound by imports of PyTorch libraries (inventory.DEVICE_LIBRARIES)."""
         if self._torch_bound is None:
             names = set()
-            for node in self._module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+            for node in syntax_index.of(self._module).imports:
                 pairs = node.names if isinstance(node, nodes.Import) else [(node.modname, None)]
                 if any(name.split(".")[0] in DEVICE_LIBRARIES for name, _ in pairs):
                     names |= {(alias or name).split(".")[0] for name, alias in node.names}
@@ -259,7 +259,10 @@ class CudaChecker(FamilyChecker):
 
     # --- calls ------------------------------------------------------------------------------
 
+    notes_calls = True
+
     def visit_call(self, node: nodes.Call) -> None:
+        syntax_index.note(self._module, node)
         func = node.func
         if (isinstance(func, nodes.Attribute) and func.attrname in METHODS_OF_INTEREST
                 and self.qualified(func.expr) not in MODULES_WITH_CUDA_MEMBERS):

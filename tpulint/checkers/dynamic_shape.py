@@ -64,12 +64,17 @@ class DynamicShapeChecker(StepFamilyChecker):
         self._candidates.append(node)
 
     def visit_if(self, node: nodes.If) -> None:
+        super().visit_if(node)
         self._candidates.append(node)
 
-    visit_assert = visit_if
-    visit_ifexp = visit_if  # `a if sigma > s_min else b` reads sigma on the host too
+    def visit_ifexp(self, node: nodes.IfExp) -> None:
+        super().visit_ifexp(node)
+        self._candidates.append(node)  # `a if sigma > s_min else b` reads sigma on the host too
 
-    def leave_module(self, node: nodes.Module) -> None:
+    def visit_assert(self, node: nodes.Assert) -> None:
+        self._candidates.append(node)
+
+    def analyse_module(self, node: nodes.Module) -> None:
         code = self.device_code(node) if self._candidates else None
         if code is not None:
             self._steps = step_scopes(code, self._loops)
@@ -77,7 +82,6 @@ class DynamicShapeChecker(StepFamilyChecker):
                       if not (isinstance(candidate, nodes.Call) and self._unpadded(code, candidate))
                       and _may_report(candidate)]
             self.judge_in_step(judged, lambda candidate: self._judge(code, candidate))
-        super().leave_module(node)
 
     def report(self, symbol, node, args=(), **kwargs):
         """Hazards found in the step, minus those that do not run as part of every step's trace:

@@ -29,12 +29,11 @@ class MarkStepChecker(StepFamilyChecker):
         if resolve.short_name(node.func) == "mark_step" and self.qualified(node.func) == MARK_STEP:
             self.report("deprecated-mark-step", node, (f"{node.func.as_string()}()",))
 
-    def leave_module(self, node: nodes.Module) -> None:
+    def analyse_module(self, node: nodes.Module) -> None:
         code = self.device_code(node) if self._loops else None
         if code is not None:
             for loop in self._loops:
                 self._judge(code, code.loop_verdict(loop))
-        super().leave_module(node)
 
     def _judge(self, code: DeviceCode, verdict: LoopVerdict) -> None:
         if verdict.absorbed:

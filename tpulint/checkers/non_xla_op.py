@@ -8,7 +8,7 @@ from typing import Any
 from astroid import nodes
 from pylint.interfaces import HIGH, INFERENCE, Confidence
 
-from tpulint import resolve
+from tpulint import resolve, syntax_index
 from tpulint.catalog import OpEntry, load_catalog
 from tpulint.checkers import cuda_libraries as libs
 from tpulint.checkers.base import TORCH_XLA_OPTION, StepFamilyChecker, option
@@ -122,11 +122,11 @@ class NonXlaOpChecker(StepFamilyChecker):
                                     if entry.falls_back and not entry.reported_by for name in (entry.call, *entry.aliases))
         return self._names
 
-    def leave_module(self, node: nodes.Module) -> None:
+    def analyse_module(self, node: nodes.Module) -> None:
         table = self._table()
         self._subclassed = self._layer_subclasses(node, table)
         if self._subclassed:
-            self._calls += [call for call in node.nodes_of_class(nodes.Call)
+            self._calls += [call for call in syntax_index.of(node).calls
                             if isinstance(call.func, nodes.Name) and call.func.name in self._subclassed]
         code = self.device_code(node) if self._calls else None
         if code is not None:
@@ -137,7 +137,6 @@ class NonXlaOpChecker(StepFamilyChecker):
             for call in layers:
                 if code.in_module_class(call) or self._steps.contains(call):
                     self._judge(code, call, table)
-        super().leave_module(node)
 
     def _entries_of_target(self) -> tuple[OpEntry, ...]:
         """The op table of the selected runtime and version (rules/ops/<runtime>-<version>.toml)."""
