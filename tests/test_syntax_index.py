@@ -25,11 +25,10 @@ def _walked(module):
 def _as_pylint_walks(module, families=2):
     """Feed the index as pylint's walk does: every family's visit_module, then each node's
     hooks once per family, then leave_module."""
-    for _ in range(families):
-        syntax_index.start(module, collecting=True)
+    indexes = [syntax_index.start(module, collecting=True) for _ in range(families)]
     for node in module.nodes_of_class((nodes.Call, nodes.Import, nodes.ImportFrom, nodes.If, nodes.IfExp)):
-        for _ in range(families):
-            syntax_index.note(module, node)
+        for index in indexes:
+            index.add(node)
     syntax_index.finish(module)
 
 
@@ -53,15 +52,14 @@ def test_index_filled_by_the_walk_is_the_same_and_counts_each_node_once():
 
 def test_asked_during_the_walk_the_index_walks_the_module_itself():
     module = astroid.parse(SOURCE)
-    syntax_index.start(module, collecting=True)
     first = next(module.nodes_of_class(nodes.Import))
-    syntax_index.note(module, first)  # pylint has seen only the first import so far
+    syntax_index.start(module, collecting=True).add(first)  # pylint has seen only the first import so far
     assert [node.lineno for node in syntax_index.of(module).imports] == [2, 4]
 
 
 def test_without_a_collecting_family_the_index_is_walked():
     module = astroid.parse(SOURCE)
-    syntax_index.start(module, collecting=False)
+    syntax_index.start(module, collecting=False).add(next(module.nodes_of_class(nodes.Call)))
     syntax_index.finish(module)
     assert len(syntax_index.of(module).calls) == 5
 
@@ -69,8 +67,7 @@ def test_without_a_collecting_family_the_index_is_walked():
 def test_a_new_walk_of_the_same_module_starts_a_new_index():
     module = astroid.parse(SOURCE)
     _as_pylint_walks(module)
-    syntax_index.start(module, collecting=True)  # a second pylint run over astroid's cached module
     only = next(module.nodes_of_class(nodes.Call))
-    syntax_index.note(module, only)
+    syntax_index.start(module, collecting=True).add(only)  # a second pylint run over astroid's cached module
     syntax_index.finish(module)
     assert syntax_index.of(module).calls == [only]

@@ -5,8 +5,9 @@ torch_xla"); each used to be a fresh `nodes_of_class` walk of the whole tree. A 
 astroid tree costs about a microsecond per node in Python (17 ms for timm's
 vision_transformer.py, 18,500 nodes), and there were several per module: about a quarter of
 tpulint's time on pytorch/examples + timm (py-spy, docs/performance.md). pylint walks every
-tree once anyway and calls the families' `visit_call`, `visit_import`, `visit_importfrom`, `visit_if` and
-`visit_ifexp`, so those hooks add each node here (`note`) and the questions read the lists.
+tree once anyway and calls the families' `visit_call`, `visit_import`, `visit_importfrom`,
+`visit_if` and `visit_ifexp`, so those hooks add each node to the index `start` gave them, and
+the questions read its lists.
 
 An index is only trusted once pylint has left the module with every hook collecting
 (`finish`); asked before that (during the walk) or outside pylint (tests, the project's
@@ -40,7 +41,10 @@ class ModuleIndex:
         self.complete = False
 
     def add(self, node: nodes.NodeNG) -> None:
-        """Add a Call, Import, ImportFrom, If or IfExp (each once: several families' hooks see the same node)."""
+        """Add a Call, Import, ImportFrom, If or IfExp (each once: several families' hooks see the
+        same node); nothing once the index is complete."""
+        if self.complete:
+            return
         if isinstance(node, nodes.Call):
             if self.calls and self.calls[-1] is node:
                 return
@@ -56,6 +60,7 @@ class ModuleIndex:
 
     def walk(self, module: nodes.Module) -> ModuleIndex:
         """Fill the index by walking the module itself (outside pylint's walk)."""
+        self.calls, self.calls_named, self.imports, self.branches = [], {}, [], []
         for node in module.nodes_of_class(_COLLECTED):
             self.add(node)
         self.complete = True
@@ -65,26 +70,22 @@ class ModuleIndex:
 _INDEXES: OrderedDict[int, tuple[nodes.Module, ModuleIndex]] = OrderedDict()
 
 
-def start(module: nodes.Module, collecting: bool) -> None:
-    """pylint begins walking module. `collecting`: every Call and import of it will be noted
-    (a family with a visit_call hook is enabled; every family has the others); otherwise the index will be built by a walk.
-    Every family's visit_module precedes every other hook of the walk: an empty, unfinished
-    index is this walk's, set up by another family; anything else is an earlier run's."""
+def start(module: nodes.Module, collecting: bool) -> ModuleIndex:
+    """pylint begins walking module: the index its families' hooks fill (ModuleIndex.add). Not
+    `collecting` (the family has no visit_call hook): the index is built by a walk if no
+    collecting family is enabled. Every family's visit_module precedes every other hook of the
+    walk: an empty, unfinished index is this walk's, set up by another family; anything else is
+    an earlier run's."""
     kept = _INDEXES.get(id(module))
     if kept is not None and kept[0] is module:
         index = kept[1]
         if not (index.complete or index.calls or index.imports or index.branches):
-            return
+            return index
         del _INDEXES[id(module)]
+    index = ModuleIndex()
     if collecting:
-        _keep(module, ModuleIndex())
-
-
-def note(module: nodes.Module, node: nodes.NodeNG) -> None:
-    """A family's hook met node (a Call, Import or ImportFrom) in the walk of module."""
-    kept = _INDEXES.get(id(module))
-    if kept is not None and kept[0] is module and not kept[1].complete:
-        kept[1].add(node)
+        _keep(module, index)
+    return index
 
 
 def finish(module: nodes.Module) -> None:

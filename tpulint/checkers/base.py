@@ -124,7 +124,7 @@ class FamilyChecker(BaseChecker):
         self._shared_state: loops.ModuleState | None = None
         # Only names bound by imports can resolve to torch.*: everything else is skipped cheaply.
         self._resolvable = resolve.import_bound_names(node)
-        syntax_index.start(node, collecting=self.notes_calls)
+        self._index = syntax_index.start(node, collecting=self.notes_calls)
 
     notes_calls = False
     """The family's visit_call notes each call in tpulint.syntax_index (with its import hooks)."""
@@ -137,20 +137,20 @@ class FamilyChecker(BaseChecker):
         return self._shared_state
 
     def visit_import(self, node: nodes.Import) -> None:
-        syntax_index.note(self._module, node)
+        self._index.add(node)
         self._resolvable |= resolve.imported_names(node)
         self.on_import(node)
 
     def visit_importfrom(self, node: nodes.ImportFrom) -> None:
-        syntax_index.note(self._module, node)
+        self._index.add(node)
         self._resolvable |= resolve.imported_names(node)
         self.on_import(node)
 
     def visit_if(self, node: nodes.If) -> None:
-        syntax_index.note(self._module, node)
+        self._index.add(node)
 
     def visit_ifexp(self, node: nodes.IfExp) -> None:
-        syntax_index.note(self._module, node)
+        self._index.add(node)
 
     def on_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
         """A family's look at an import statement, either kind (default: none)."""
@@ -295,7 +295,7 @@ class StepFamilyChecker(FamilyChecker):
     notes_calls = True
 
     def visit_call(self, node: nodes.Call) -> None:
-        syntax_index.note(self._module, node)
+        self._index.add(node)
         shared = self.shared
         if shared.on_device or shared.last_probed is node:
             return  # settled, or another family just looked at this call

@@ -262,7 +262,7 @@ class CudaChecker(FamilyChecker):
     notes_calls = True
 
     def visit_call(self, node: nodes.Call) -> None:
-        syntax_index.note(self._module, node)
+        self._index.add(node)
         func = node.func
         if (isinstance(func, nodes.Attribute) and func.attrname in METHODS_OF_INTEREST
                 and self.qualified(func.expr) not in MODULES_WITH_CUDA_MEMBERS):
