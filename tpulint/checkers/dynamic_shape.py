@@ -52,34 +52,42 @@ class DynamicShapeChecker(StepFamilyChecker):
         super().visit_module(node)
         self._candidates: list[nodes.NodeNG] = []
 
+    # Candidates are kept only when their syntax allows a finding (_may_report, _may_be_unpadded):
+    # most calls and subscripts of a module cannot, and nothing is asked about those.
+
     def visit_while(self, node: nodes.While) -> None:
         super().visit_while(node)
-        self._candidates.append(node)  # its test is read every iteration
+        self._candidate(node)  # its test is read every iteration
 
     def visit_call(self, node: nodes.Call) -> None:
         super().visit_call(node)
-        self._candidates.append(node)
+        if _may_be_unpadded(node) or _may_report(node):
+            self._candidates.append(node)
 
     def visit_subscript(self, node: nodes.Subscript) -> None:
-        self._candidates.append(node)
+        self._candidate(node)
 
     def visit_if(self, node: nodes.If) -> None:
         super().visit_if(node)
-        self._candidates.append(node)
+        self._candidate(node)
 
     def visit_ifexp(self, node: nodes.IfExp) -> None:
         super().visit_ifexp(node)
-        self._candidates.append(node)  # `a if sigma > s_min else b` reads sigma on the host too
+        self._candidate(node)  # `a if sigma > s_min else b` reads sigma on the host too
 
     def visit_assert(self, node: nodes.Assert) -> None:
-        self._candidates.append(node)
+        self._candidate(node)
+
+    def _candidate(self, node: nodes.NodeNG) -> None:
+        if _may_report(node):
+            self._candidates.append(node)
 
     def analyse_module(self, node: nodes.Module) -> None:
         code = self.device_code(node) if self._candidates else None
         if code is not None:
             self._steps = step_scopes(code, self._loops)
             judged = [candidate for candidate in self._candidates
-                      if not (isinstance(candidate, nodes.Call) and self._unpadded(code, candidate))
+                      if not (isinstance(candidate, nodes.Call) and _may_be_unpadded(candidate) and self._unpadded(code, candidate))
                       and _may_report(candidate)]
             self.judge_in_step(judged, lambda candidate: self._judge(code, candidate))
 
@@ -142,12 +150,13 @@ class DynamicShapeChecker(StepFamilyChecker):
     # --- inputs whose shape changes from call to call ----------------------------------------
 
     def _unpadded(self, code: DeviceCode, call: nodes.Call) -> bool:
-        """Tokenizer calls in the step, generate() anywhere, DataLoaders feeding a training loop."""
+        """Tokenizer calls in the step, generate() anywhere, DataLoaders feeding a training loop
+        (the calls _may_be_unpadded lets through)."""
         func = call.func
         short = resolve.short_name(func)
         generate = isinstance(func, nodes.Attribute) and short == "generate"
         loader = short == "DataLoader" and self.qualified(func) == "torch.utils.data.DataLoader"
-        tokenizing = any(keyword.arg in ("return_tensors", None) for keyword in call.keywords or ())  # None: **options
+        tokenizing = _tokenizing(call)
         in_step = tokenizing and self._steps.contains(call)
         if not (generate or loader or in_step):
             return False
@@ -285,6 +294,18 @@ def _dynamic_call(op: str, call: nodes.Call, code: DeviceCode, operands: list) -
         return True
     return any(code.kind(operand) == Kind.TENSOR or isinstance(operand, nodes.Compare) for operand in operands[:1]) or op in (
         "nonzero", "argwhere", "masked_select", "unique_consecutive")
+
+
+def _tokenizing(call: nodes.Call) -> bool:
+    """The call may be a tokenizer's making tensors: `return_tensors=` or `**options` passed."""
+    return any(keyword.arg in ("return_tensors", None) for keyword in call.keywords or ())  # None: **options
+
+
+def _may_be_unpadded(call: nodes.Call) -> bool:
+    """Whether _unpadded could judge a call, from its syntax alone: `x.generate(...)`, a call named
+    DataLoader, or a tokenizing call."""
+    short = resolve.short_name(call.func)
+    return short == "DataLoader" or (short == "generate" and isinstance(call.func, nodes.Attribute)) or _tokenizing(call)
 
 
 def _may_report(candidate: nodes.NodeNG) -> bool:
