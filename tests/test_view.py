@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from tpulint import view
+from tpulint import bounds, view
 from tpulint.catalog import load_catalog
 
 
@@ -90,6 +90,28 @@ def test_summaries_are_cached_by_content_in_a_folder_git_ignores(tmp_path):
     (tmp_path / "b.py").write_text("import torch  # changed\n", encoding="utf-8")
     third = view.build(tmp_path, view.python_files(tmp_path))
     assert (third.cache.hits, third.cache.misses) == (1, 1)
+
+
+def test_a_change_to_tpulint_code_starts_a_new_cache_and_drops_the_old(tmp_path, monkeypatch):
+    """Summaries and answers kept by other code (an upgrade, an edit of the summariser) are never
+    read: the cache folder is named by the hash of the code that makes them."""
+    _project(tmp_path, {"a.py": "import torch\n"})
+    cache = tmp_path / view.CACHE_FOLDER
+    (old_folder,) = [folder for folder in cache.iterdir() if folder.is_dir()]
+    monkeypatch.setattr(view, "code_key", lambda: "f" * 32)
+    again = view.build(tmp_path, view.python_files(tmp_path))
+    assert (again.cache.hits, again.cache.misses) == (0, 1)
+    assert [folder.name for folder in cache.iterdir() if folder.is_dir()] == [f"view-{'f' * 16}-{old_folder.name.rsplit('-', 1)[1]}"]
+
+
+def test_a_text_measured_shallow_when_summarised_is_not_measured_again_at_parse(tmp_path):
+    deep = "x = 0\nif x == 0:\n    pass\n" + "".join(f"elif x == {i}:\n    pass\n" for i in range(1, 150))
+    shallow = "import torch\nx = torch.zeros(3).cuda()\n"
+    project = _project(tmp_path, {"shallow.py": shallow, "deep.py": deep})
+    assert project.files[_path(tmp_path, "shallow.py")]["shallow"] is True
+    assert project.files[_path(tmp_path, "deep.py")]["shallow"] is False
+    assert bounds.known_shallow(shallow) and not bounds.known_shallow(deep)
+    assert not bounds.known_shallow(shallow + "# edited\n")
 
 
 def test_a_cache_entry_planted_in_the_scanned_tree_is_not_read(tmp_path):
@@ -250,6 +272,37 @@ def test_the_step_reaches_a_scheduler_method_in_another_file(tmp_path):
     assert project.reach(samplers, "Sampler.step").describe() == "runs in the step of pipe.py:6 through Sampler.step"
     assert project.reach(samplers, "Sampler.helper") is not None
     assert project.reach(samplers, "Sampler.unused") is None
+
+
+def test_what_the_step_reaches_is_kept_for_the_next_run_until_a_file_changes(tmp_path, monkeypatch):
+    files = {
+        "samplers.py": "class Sampler:\n    def step(self, out):\n        return out\n",
+        "pipe.py": "import torch\nfrom samplers import Sampler\n"
+                   "def sample(latents):\n    unet = torch.nn.Linear(4, 4)\n    s = Sampler()\n"
+                   "    for t in range(3):\n        latents = s.step(unet(latents))\n",
+    }
+    samplers = _path(tmp_path, "samplers.py")
+    first = _project(tmp_path, files)
+    assert first.reach(samplers, "Sampler.step").describe() == "runs in the step of pipe.py:6 through Sampler.step"
+
+    def recomputed(self):
+        raise AssertionError("the reach of an unchanged project is read from the cache")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(view.ProjectView, "_compute_reach", recomputed)
+        again = view.build(tmp_path, view.python_files(tmp_path))
+        assert again.reach(samplers, "Sampler.step") == first.reach(samplers, "Sampler.step")
+    # The loop no longer steps a model: the changed file makes a new key, and nothing is reached.
+    (tmp_path / "pipe.py").write_text(files["pipe.py"].replace("s.step(unet(latents))", "s.step(latents)"), encoding="utf-8")
+    changed = view.build(tmp_path, view.python_files(tmp_path))
+    assert changed.key != first.key and changed.reach(samplers, "Sampler.step") is None
+
+
+def test_only_the_newest_answers_of_a_project_are_kept(tmp_path):
+    for edit in range(view._ANSWERS_KEPT + 3):
+        project = _project(tmp_path, {"a.py": f"import torch\nx = torch.zeros({edit}).cuda()\n"})
+        project.reach(_path(tmp_path, "a.py"), "f")
+    assert len(list((tmp_path / view.CACHE_FOLDER).rglob("answer-reach-*.bin"))) == view._ANSWERS_KEPT
 
 
 def test_a_loop_without_a_step_reaches_nothing(tmp_path):

@@ -21,6 +21,7 @@ about a fifth of CPython's parse of the same file (may_exceed visits statements,
 from __future__ import annotations
 
 import ast
+import hashlib
 import itertools
 import re
 from dataclasses import dataclass
@@ -53,6 +54,26 @@ _COMPOUND = tuple(kind for kind in vars(ast).values()
 _LEVEL_BYTES = b"([{.+-*/%@&|^~<>=!:"
 _LEVEL_WORDS = (b"not", b"lambda", b"await", b"yield", b" if ", b" for ", b" and ", b" or ", b" in ", b" is ")
 _LEVEL_TOKENS = (*(bytes([char]) for char in _LEVEL_BYTES), *_LEVEL_WORDS)
+
+
+_SHALLOW: set[str] = set()
+"""content_key of every text measured shallow (may_exceed False) when the project view
+summarised it, this run or an earlier one (the summary keeps the answer: tpulint.view)."""
+
+
+def content_key(data: bytes) -> str:
+    """The key of a file's content (hex, 32 characters; the project view's cache uses it too)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def remember_shallow(key: str) -> None:
+    """The text whose content_key is key was measured: nothing in it lies deeper than MAX_DEPTH."""
+    _SHALLOW.add(key)
+
+
+def known_shallow(text: str) -> bool:
+    """Whether text was measured shallow already (so astroid's parse of it needs no check)."""
+    return bool(_SHALLOW) and content_key(text.encode("utf-8", "surrogatepass")) in _SHALLOW
 
 
 def may_exceed(tree: ast.Module, text: str) -> bool:

@@ -10,7 +10,10 @@ UNet. The view answers such questions for the checkers (tpulint.loops, the famil
   parameters, annotations, local assignments, calls and loops (`FileSummary`, plain JSON).
 - Summaries are cached on disk by content hash in `.tpulint_cache/` at the project root (a plain
   folder with its own `.gitignore`; never written under site-packages), so an editor re-linting
-  one file reads the others' summaries instead of parsing them.
+  one file reads the others' summaries instead of parsing them. The answers that span the
+  project (which functions the step reaches, which loaders step loops iterate) are cached there
+  too, keyed by every file's path and content and by this module's code (`project_key`), so a
+  second run on an unchanged tree reads them instead of following every call again.
 - The project is what the command was given (`use_files`), or for pylint and editors the source
   root of the linted file: the nearest folder with `pyproject.toml`, `setup.py`, `setup.cfg` or
   `.git`. Text pylint got on stdin replaces that file's text (`ProjectView.with_text`).
@@ -28,6 +31,7 @@ import hashlib
 import hmac
 import marshal
 import os
+import shutil
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -35,7 +39,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from tpulint import __version__, sources
-from tpulint.catalog import Frameworks, load_catalog
+from tpulint.bounds import content_key, may_exceed, remember_shallow
+from tpulint.catalog import Frameworks, default_rules_dir, load_catalog
 
 CACHE_FOLDER = ".tpulint_cache"
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
@@ -62,7 +67,6 @@ LOADER_WRAPPERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoad
                              "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
                              "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
-_SUMMARY_VERSION = 8
 
 
 # --- one file ------------------------------------------------------------------------------
@@ -77,7 +81,7 @@ def summarise(text: str) -> dict:
     [ref]}, "calls": [[callee ref, line, [arg refs], [[keyword, ref]]]], "loops": [[line, body line,
     end line]], "returns": [ref], "owner": class qualname|None, "implicit": 1 for a method (its
     self or cls is not passed), else 0, "periodic": [[first, last line of an `if step % N == 0:`
-    body]]}}, "device": bool}. A ref is a string:
+    body]]}}, "device": bool, "shallow": bool (nothing deeper than tpulint.bounds.MAX_DEPTH)}. A ref is a string:
     "d:a.b" (a dotted name; "d:?.m" is method m of a value that is not a name, `f(x).backward`),
     "c<line>:<ref>" (what the call on that line returns), "v:<repr>" (a constant), or "" (anything else).
     """
@@ -87,7 +91,9 @@ def summarise(text: str) -> dict:
         summary.visit(tree)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
-    return summary.result()
+    # Measured once per content here, where the tree is at hand: astroid's parse of the same
+    # text then skips the depth check (tpulint.bounds.known_shallow).
+    return {**summary.result(), "shallow": not may_exceed(tree, text)}
 
 
 def ref(node: ast.AST | None) -> str:
@@ -372,8 +378,10 @@ def _device_libraries() -> frozenset[str]:
 
 
 class SummaryCache:
-    """Summaries on disk by content hash: `<root>/.tpulint_cache/view-<version>-<python>/<hash>.bin`
-    (marshal: the summaries are plain dicts, lists and strings, never code).
+    """Summaries on disk by content hash: `<root>/.tpulint_cache/view-<code>-<python>/<hash>.bin`
+    (marshal: the summaries are plain dicts, lists and strings, never code). <code> is
+    code_key(): a change to the code that makes summaries or answers starts a new folder, and the
+    folders of other code are removed when it is made.
 
     Never raises: an unwritable or odd cache folder means summaries are computed and not kept.
     A folder under site-packages (an installed library) is never written to.
@@ -384,13 +392,14 @@ class SummaryCache:
         if root is not None and "site-packages" not in root.parts and "dist-packages" not in root.parts:
             # marshal (the fastest to read of the standard formats) differs between Python versions.
             python = f"py{sys.version_info[0]}{sys.version_info[1]}"
-            self.folder = root / CACHE_FOLDER / f"view-{__version__}-{_SUMMARY_VERSION}-{python}"
+            self.folder = root / CACHE_FOLDER / f"view-{code_key()[:16]}-{python}"
         self.secret = _machine_secret()
         self.hits = 0
         self.misses = 0
 
-    def summary(self, data: bytes) -> dict:
-        key = hashlib.blake2b(data, digest_size=16).hexdigest()
+    def summary(self, data: bytes, key: str | None = None) -> dict:
+        """The summary of a file's content (key: its content_key, if already computed)."""
+        key = key or content_key(data)
         found = self._read(key)
         if found is not None:
             self.hits += 1
@@ -399,6 +408,24 @@ class SummaryCache:
         summary = summarise(data.decode("utf-8", "replace"))
         self._write(key, summary)
         return summary
+
+    def answer(self, name: str, key: str) -> dict | None:
+        """A project-wide answer kept by keep_answer, or None."""
+        return self._read(f"answer-{name}-{key}")
+
+    def keep_answer(self, name: str, key: str, answer: dict) -> None:
+        """Keep a project-wide answer (plain dicts, tuples, strings, numbers) under name and key
+        (see project_key); of each name's answers only the newest _ANSWERS_KEPT stay (an editor
+        saving a file again and again makes a new project key each time)."""
+        self._write(f"answer-{name}-{key}", answer)
+        if self.folder is None:
+            return
+        try:
+            kept = sorted(self.folder.glob(f"answer-{name}-*.bin"), key=lambda path: path.stat().st_mtime_ns)
+            for stale in kept[:-_ANSWERS_KEPT]:
+                stale.unlink()
+        except OSError:
+            pass  # another process pruned it first
 
     def _read(self, key: str) -> dict | None:
         if self.folder is None or self.secret is None:
@@ -417,19 +444,25 @@ class SummaryCache:
             return None
         return found if isinstance(found, dict) else None
 
+    def _remove_other_versions(self) -> None:
+        for other in self.folder.parent.glob("view-*"):
+            if other != self.folder:
+                shutil.rmtree(other, ignore_errors=True)  # a run of other code may still use it: it recomputes
+
     def _mac(self, payload: bytes) -> bytes:
         return hashlib.blake2b(payload, key=self.secret, digest_size=_MAC_BYTES).digest()
 
-    def _write(self, key: str, summary: dict) -> None:
+    def _write(self, key: str, payload_object: dict) -> None:
         if self.folder is None or self.secret is None:
             return
         try:
             if not self.folder.is_dir():
                 self.folder.mkdir(parents=True, exist_ok=True)
+                self._remove_other_versions()
                 ignore = self.folder.parent / ".gitignore"
                 if not ignore.exists():
                     ignore.write_text("# Made by tpulint: its cache, safe to delete.\n*\n", encoding="utf-8")
-            payload = marshal.dumps(summary)
+            payload = marshal.dumps(payload_object)
             temporary = self.folder / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
             temporary.write_bytes(self._mac(payload) + payload)
             os.replace(temporary, self.folder / f"{key}.bin")
@@ -438,6 +471,36 @@ class SummaryCache:
 
 
 _MAC_BYTES = 16
+_ANSWERS_KEPT = 8
+
+
+# The code that makes summaries and project-wide answers, besides this module.
+_CACHED_CODE = ("bounds.py", "catalog.py", "sources.py")
+
+
+@lru_cache(maxsize=1)
+def code_key() -> str:
+    """What cached summaries and answers depend on besides the files (32 hex digits): tpulint's
+    version, the code of this module and of _CACHED_CODE, and the library facts in
+    rules/frameworks.toml. A change to any of them makes earlier entries stale; hashing the code,
+    not a hand-kept version number, means an edit cannot be forgotten."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(__version__.encode())
+    package = Path(__file__).parent
+    for code in (Path(__file__), *(package / name for name in _CACHED_CODE),
+                 default_rules_dir() / "frameworks.toml"):
+        digest.update(code.read_bytes())
+    return digest.hexdigest()
+
+
+def project_key(root: Path, contents: dict[str, str]) -> str:
+    """Key of a project's cached answers (32 hex digits): its root and each file's path and
+    content key (the code they depend on is in the folder's name: code_key())."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{root}\0".encode())
+    for path in sorted(contents):
+        digest.update(f"{path}\0{contents[path]}\0".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -543,6 +606,7 @@ class ProjectView:
     _device_files: dict = field(default_factory=dict)
     cache: SummaryCache | None = None
     stamps: dict = field(default_factory=dict)  # path -> (mtime ns, size) when the view was built
+    key: str | None = None  # project_key(): the cache key of the answers that span the project
 
     def __post_init__(self) -> None:
         for path in self.files:
@@ -1047,8 +1111,22 @@ class ProjectView:
     def reach(self, path: str, qualname: str) -> Reach | None:
         """How a project function comes to run in the step, or None if no step reaches it."""
         if self._reach is None:
-            self._reach = self._compute_reach()
+            kept = self._kept_answer("reach", self._compute_reach,
+                                     lambda reach: {key: (how.origin, how.through, how.model_forward) for key, how in reach.items()})
+            self._reach = {key: how if isinstance(how, Reach) else Reach(*how) for key, how in kept.items()}
         return self._reach.get((path, qualname))
+
+    def _kept_answer(self, name: str, compute, encode=lambda answer: answer) -> dict:
+        """A project-wide answer from the cache of an earlier run on the same files, else computed
+        and kept there (encoded as plain tuples for the cache)."""
+        if self.cache is None or self.key is None:
+            return compute()
+        kept = self.cache.answer(name, self.key)
+        if kept is not None:
+            return kept
+        answer = compute()
+        self.cache.keep_answer(name, self.key, encode(answer))
+        return answer
 
     def _compute_reach(self) -> dict:
         reach: dict = {}
@@ -1093,11 +1171,15 @@ class ProjectView:
         that loop is (`train.py:12`) and whether it trains (runs a backward pass). Followed through
         names, parameters, return values and loader wrappers (MpDeviceLoader, accelerate)."""
         if self._loader_loops is None:
-            self._loader_loops = {}
-            for path, summary in self.files.items():
-                for function, record in summary.get("functions", {}).items():
-                    for line, body, end, iterated in record["loops"]:
-                        self._note_loader_loop(path, function, record, line, body, end, iterated)
+            self._loader_loops = self._kept_answer("loaders", self._compute_loader_loops)
+        return self._loader_loops
+
+    def _compute_loader_loops(self) -> dict[tuple[str, int], tuple[str, bool]]:
+        self._loader_loops = {}
+        for path, summary in self.files.items():
+            for function, record in summary.get("functions", {}).items():
+                for line, body, end, iterated in record["loops"]:
+                    self._note_loader_loop(path, function, record, line, body, end, iterated)
         return self._loader_loops
 
     def _note_loader_loop(self, path: str, function: str, record: dict, line: int, body: int, end: int,
@@ -1454,22 +1536,28 @@ def build(root: Path, files: list[str], texts: dict[str, bytes] | None = None,
           cache_root: Path | None = None, known: dict[str, dict] | None = None) -> ProjectView:
     """Summarise files (absolute paths) into a view of the project at root; texts override what
     is on disk; the cache lives under cache_root (default: root); `known` (path -> summary) holds
-    what this run already summarised, and gains what this build reads. Unreadable and oversized
+    what this run already summarised (path -> (content key, summary)), and gains what this build reads. Unreadable and oversized
     files are left out (the checkers report on them, not the view)."""
     cache = SummaryCache(_cache_root(cache_root or root))
-    summaries = {}
+    summaries, contents = {}, {}
     texts = texts or {}
     known = {} if known is None else known
     for path in files:
         if path in texts:
-            summaries[path] = cache.summary(texts[path])
+            contents[path] = content_key(texts[path])
+            summaries[path] = cache.summary(texts[path], contents[path])
         elif path in known:
-            summaries[path] = known[path]
+            contents[path], summaries[path] = known[path]
         else:
             data = _read(path)
             if data is not None:
-                summaries[path] = known[path] = cache.summary(data)
-    return ProjectView(root, summaries, load_catalog().frameworks, cache=cache, stamps=_stamps(files))
+                key = content_key(data)
+                contents[path], summaries[path] = known[path] = key, cache.summary(data, key)
+    for path, summary in summaries.items():
+        if summary.get("shallow"):
+            remember_shallow(contents[path])
+    return ProjectView(root, summaries, load_catalog().frameworks, cache=cache, stamps=_stamps(files),
+                       key=project_key(root, contents))
 
 
 def _cache_root(root: Path) -> Path | None:
