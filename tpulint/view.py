@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from tpulint import __version__, sources
+from tpulint import __version__, sources, user_cache
 from tpulint.bounds import content_key, may_exceed, remember_shallow
 from tpulint.catalog import Frameworks, default_rules_dir, load_catalog
 
@@ -475,7 +475,7 @@ _ANSWERS_KEPT = 8
 
 
 # The code that makes summaries and project-wide answers, besides this module.
-_CACHED_CODE = ("bounds.py", "catalog.py", "sources.py")
+_CACHED_CODE = ("bounds.py", "catalog.py", "sources.py", "user_cache.py")
 
 
 @lru_cache(maxsize=1)
@@ -509,8 +509,7 @@ def _machine_secret() -> bytes | None:
     `~/.cache/tpulint/secret`), made on first use. Cache entries carry a MAC under it, so a
     summary planted in a scanned repository's `.tpulint_cache/` is never read (it could hide
     findings). None, and no cache, when no such file can be kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = os.path.join(base, "tpulint", "secret")
+    path = str(user_cache.folder() / "secret")
     try:
         with open(path, "rb") as handle:
             secret = handle.read(64)
