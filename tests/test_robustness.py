@@ -365,6 +365,33 @@ def test_deep_code_is_partially_analysed_in_bounded_time(tmp_path, name, face):
     assert "cuda-move-method" in done.stdout  # the rest of the file is still checked
 
 
+def test_a_text_the_project_view_measured_is_not_measured_again_when_astroid_parses_it(tmp_path, monkeypatch):
+    """pylint parses every file before it checks any: the view of a PyTorch file's project is built
+    first, and astroid's parse of each text the view measured shallow skips the depth check (it
+    was about 2 % of a run). A file of a project with no PyTorch file is measured as before."""
+    import contextlib
+    import io
+    from pylint.lint import Run
+    texts = {"torch_project/a.py": "import torch\nx = torch.zeros(1).cuda()\n",
+             "torch_project/b.py": "import torch\ny = torch.ones(1).cuda()\n",
+             "torch_project/plain.py": "x = 1\n", "other/c.py": "x = 2\n"}
+    for name, text in texts.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).parent.joinpath("pyproject.toml").write_text("", encoding="utf-8")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    measured = []
+    real = bounds.may_exceed
+    monkeypatch.setattr(bounds, "may_exceed", lambda tree, text: measured.append(text) or real(tree, text))
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        Run(["--rcfile=/dev/null", "--persistent=n", "--load-plugins=tpulint", "--disable=all",
+             "--enable=tpulint-cuda,tpulint-mark-step,tpulint-dynamic-shape,tpulint-non-xla-op",
+             *(str(tmp_path / name) for name in texts)], exit=False)
+    # astroid also parses code of its own (its brain's): only the scanned texts count here.
+    assert [text for text in measured if text in texts.values()] == ["x = 2\n"]
+    assert output.getvalue().count("cuda-move-method") == 2
+
+
 NESTING_KINDS = {
     "elif": lambda n: "if i == 0:\n    y = 0\n" + "".join(f"elif i == {k}:\n    y = {k}\n" for k in range(1, n)),
     "method_chain": lambda n: "x = torch.zeros(1)" + ".float()" * n + "\n",

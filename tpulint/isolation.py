@@ -36,7 +36,7 @@ import sys
 import sysconfig
 import threading
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import astroid.builder
 import pylint.lint.message_state_handler
@@ -175,6 +175,16 @@ def trusted_imports() -> Iterator[None]:
 # --- astroid's parse and module cache ------------------------------------------------------
 
 
+_before_parse: Callable[[str, str], None] | None = None
+
+
+def call_before_parse(hook: Callable[[str, str], None] | None) -> None:
+    """While set, hook(path, text) runs before the depth check of each file astroid parses (the
+    checkers build the project view there: its summaries say which texts are shallow)."""
+    global _before_parse
+    _before_parse = hook
+
+
 def _bounded_parse(parse):
     def bounded_parse(data, type_comments=True, modname=None):
         try:
@@ -182,12 +192,15 @@ def _bounded_parse(parse):
         except RecursionError:  # CPython's own limit; astroid expects a SyntaxError
             raise SyntaxError(NESTED_TOO_DEEPLY) from None
         tree = parsed[0] if isinstance(parsed, tuple) else parsed  # astroid < 4.1: (tree, parser module)
-        if isinstance(data, str) and bounds.known_shallow(data):
-            return parsed  # measured when the project view summarised the same text
+        path = getattr(_local, "path", None)
+        if isinstance(data, str):
+            if _before_parse is not None and path:
+                _before_parse(path, data)
+            if bounds.known_shallow(data):
+                return parsed  # measured when the project view summarised the same text
         cut = bounds.bound(tree, data) if bounds.may_exceed(tree, data) else None
         if cut is None:
             return parsed
-        path = getattr(_local, "path", None)
         if path is not None:
             CUT_LINES[os.path.abspath(path)] = cut.lines
         return parse(cut.text, type_comments, modname)

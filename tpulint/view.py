@@ -1469,6 +1469,12 @@ def use_files(files: list[str] | None, cache_root: Path | None = None) -> None:
     _RUN_SUMMARIES.clear()
 
 
+def in_run(path: str) -> bool:
+    """path belongs to this run's projects: a file of the command's run, or any file when pylint
+    runs without the command (each file's project is its source root)."""
+    return _COMMAND_FILES is None or os.path.abspath(path) in _COMMAND_SET
+
+
 def _common_folder(files: list[str]) -> Path:
     return Path(os.path.commonpath([os.path.dirname(file) for file in files]))
 

@@ -102,12 +102,15 @@ class FamilyChecker(BaseChecker):
 
     def open(self) -> None:
         """While pylint lints (and builds the modules it lints), imports stay out of the tree;
-        project views kept from an earlier run in this process are checked against the disk."""
+        project views kept from an earlier run in this process are checked against the disk, and
+        built before astroid parses the files (not for a buffer from stdin: its view differs)."""
         isolation.guard_imports()
         view.new_run()
+        isolation.call_before_parse(None if self.linter.config.from_stdin else _view_before_parse)
 
     def close(self) -> None:
         isolation.release_imports()
+        isolation.call_before_parse(None)
 
     @property
     def target(self) -> str:
@@ -314,6 +317,15 @@ class StepFamilyChecker(FamilyChecker):
                     or not project.has_device_code(os.path.abspath(module.file))):
                 return None
         return loops.shared_device_code(module, self.qualified)
+
+
+def _view_before_parse(path: str, text: str) -> None:
+    """pylint parses every file before it checks any; the view of a PyTorch file's project is
+    built first (once per run), so the parse skips the depth check of every text the view's
+    summaries measured shallow (tpulint.bounds.known_shallow). Not for installed libraries'
+    modules astroid parses to infer, nor for files outside the command's run."""
+    if "torch" in text and view.in_run(path) and not isolation.installed(path):
+        view.for_file(path)
 
 
 def option(linter, name: str, default: str) -> str:
