@@ -143,6 +143,8 @@ class DeviceCode:
         self._uses: dict[nodes.FunctionDef, dict[str, list[nodes.Name]]] = {}
         self._verdicts: dict[nodes.NodeNG, LoopVerdict] = {}
         self._effects: dict[nodes.FunctionDef, list[Event] | None] = {}
+        self._effects_pending = 0  # helpers whose effect is being worked out (function_events)
+        self._events: dict[nodes.NodeNG, list[Event]] = {}
         self._steps: dict[nodes.FunctionDef, bool] = {}
         self._step_scopes: StepScopes | None = None
         self._project: view.ProjectView | None | bool = False  # False: not looked up yet
@@ -663,7 +665,19 @@ class DeviceCode:
         return None
 
     def events(self, statement: nodes.NodeNG) -> list[Event]:
-        """Device work and barriers a simple statement performs, in source order."""
+        """Device work and barriers a simple statement performs, in source order. Kept per
+        statement (a loop's body is walked twice: from a clean graph and with work carried from
+        the iteration before), except while a helper's effect is being worked out: a recursive
+        call's events are incomplete then."""
+        known = self._events.get(statement)
+        if known is not None:
+            return known
+        found = self._statement_events(statement)
+        if self._effects_pending == 0:
+            self._events[statement] = found
+        return found
+
+    def _statement_events(self, statement: nodes.NodeNG) -> list[Event]:
         found: list[Event] = []
         for node in _expression_nodes(statement):
             if isinstance(node, nodes.Call):
@@ -756,6 +770,15 @@ class DeviceCode:
         if function in self._effects:
             return self._effects[function] or []
         self._effects[function] = None  # recursion guard
+        self._effects_pending += 1
+        try:
+            events = self._function_effect(function)
+        finally:
+            self._effects_pending -= 1
+        self._effects[function] = events
+        return events
+
+    def _function_effect(self, function: nodes.FunctionDef) -> list[Event]:
         walk = Walk()
         end = self.flow(function.body, frozenset(), walk)
         pending = any(walk.returns + ([end] if end is not None else []))
@@ -764,7 +787,6 @@ class DeviceCode:
             events.append(Event(barrier=function))
         if walk.work and (pending or not walk.barriers):
             events.append(Event(work=walk.work[-1]))
-        self._effects[function] = events
         self._steps[function] = any(self.is_step_work(node) for node in walk.work)
         return events
 
