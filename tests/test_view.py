@@ -363,3 +363,27 @@ def test_python_files_skip_virtual_environments_caches_and_hidden_folders(tmp_pa
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("", encoding="utf-8")
     assert [os.path.relpath(path, tmp_path) for path in view.python_files(tmp_path)] == ["a.py", "pkg/b.py"]
+
+
+def test_the_command_makes_one_project_per_repository_among_its_files(tmp_path):
+    """Two clones given to one run are two projects (as pylint sees them): a step in one does not
+    reach a same-named helper of the other. One repository's files stay one project."""
+    step = "from helpers import run\nimport torch\nmodel = torch.nn.Linear(2, 2).cuda()\nfor x in range(3):\n    run(model)\n"
+    helpers = "def run(model):\n    return model(1)\n"
+    for repository in ("first", "second"):
+        (tmp_path / repository / ".git").mkdir(parents=True)
+        (tmp_path / repository / "src").mkdir()
+        (tmp_path / repository / "src" / "helpers.py").write_text(helpers, encoding="utf-8")
+    (tmp_path / "first" / "scripts").mkdir()
+    (tmp_path / "first" / "scripts" / "train.py").write_text(step, encoding="utf-8")
+    files = sorted(str(path) for path in tmp_path.rglob("*.py"))
+    view.use_files(files)
+    try:
+        train, first_helpers, second_helpers = (view.for_file(str(tmp_path / name)) for name in
+                                                ("first/scripts/train.py", "first/src/helpers.py", "second/src/helpers.py"))
+        assert train is first_helpers and train is not second_helpers
+        assert train.root == tmp_path / "first" and second_helpers.root == tmp_path / "second" / "src"
+        assert train.reach(str(tmp_path / "first" / "src" / "helpers.py"), "run") is not None
+        assert second_helpers.reach(str(tmp_path / "second" / "src" / "helpers.py"), "run") is None
+    finally:
+        view.use_files(None)

@@ -12,11 +12,12 @@ UNet. The view answers such questions for the checkers (tpulint.loops, the famil
   folder with its own `.gitignore`; never written under site-packages), so an editor re-linting
   one file reads the others' summaries instead of parsing them. The answers that span the
   project (which functions the step reaches, which loaders step loops iterate) are cached there
-  too, keyed by every file's path and content and by this module's code (`project_key`), so a
-  second run on an unchanged tree reads them instead of following every call again.
-- The project is what the command was given (`use_files`), or for pylint and editors the source
-  root of the linted file: the nearest folder with `pyproject.toml`, `setup.py`, `setup.cfg` or
-  `.git`. Text pylint got on stdin replaces that file's text (`ProjectView.with_text`).
+  too, keyed by the project's root and every file's path and content (`project_key`), so a
+  second run on an unchanged tree reads them instead of following every call again. The cache
+  folder is named by the hash of the code that makes both (`code_key`).
+- The project is what the command was given (`use_files`: one project per repository among its
+  files), or for pylint and editors the source root of the linted file: the nearest folder with
+  `pyproject.toml`, `setup.py`, `setup.cfg` or `.git`. Text pylint got on stdin replaces that file's text (`ProjectView.with_text`).
 - Library classes are known from rules/frameworks.toml (catalog.Frameworks), never read.
 
 Values are tracked coarsely: a name is a project class or function, an instance of a project
@@ -44,6 +45,7 @@ from tpulint.catalog import Frameworks, default_rules_dir, load_catalog
 
 CACHE_FOLDER = ".tpulint_cache"
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+REPOSITORY_MARKERS = (".git", ".hg")
 MAX_FILES = 20_000
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 12
@@ -1444,7 +1446,7 @@ def python_files(root: Path) -> list[str]:
 
 _COMMAND_FILES: list[str] | None = None
 _COMMAND_SET: frozenset[str] = frozenset()
-_COMMAND_ROOT: Path | None = None  # the run's project root: its files' common folder
+_COMMAND_PROJECTS: dict[str, tuple[list[str], Path]] = {}  # path -> (its project's files, root)
 _COMMAND_CACHE: Path | None = None  # where the run keeps its cache
 _VIEWS: dict[tuple, tuple[ProjectView, int]] = {}  # key -> (view, the run it was last checked in)
 _VIEW_OF_FILE: dict[str, tuple[ProjectView, int]] = {}  # path as asked -> (its view, the run it was found in)
@@ -1459,10 +1461,11 @@ def use_files(files: list[str] | None, cache_root: Path | None = None) -> None:
     """The command's project: every file of one run, rooted at their common folder, its cache
     under cache_root (default: that folder). None: back to the source root of each linted file
     (pylint, editors)."""
-    global _COMMAND_FILES, _COMMAND_SET, _COMMAND_ROOT, _COMMAND_CACHE
+    global _COMMAND_FILES, _COMMAND_SET, _COMMAND_PROJECTS, _COMMAND_CACHE
     _COMMAND_FILES = None if files is None else sorted(os.path.abspath(path) for path in files if path.endswith(".py"))
     _COMMAND_SET = frozenset(_COMMAND_FILES or ())
-    _COMMAND_ROOT = _common_folder(_COMMAND_FILES) if _COMMAND_FILES else None
+    _repository_of.cache_clear()
+    _COMMAND_PROJECTS = _projects(_COMMAND_FILES or [])
     _COMMAND_CACHE = cache_root
     _VIEWS.clear()
     _VIEW_OF_FILE.clear()
@@ -1473,6 +1476,25 @@ def in_run(path: str) -> bool:
     """path belongs to this run's projects: a file of the command's run, or any file when pylint
     runs without the command (each file's project is its source root)."""
     return _COMMAND_FILES is None or os.path.abspath(path) in _COMMAND_SET
+
+
+def _projects(files: list[str]) -> dict[str, tuple[list[str], Path]]:
+    """The command's files (sorted absolute paths) grouped into projects, each rooted at its
+    files' common folder: one per repository (the nearest folder above with .git or .hg), and one
+    of the files in no repository. Two repositories given to one run are two projects, as they
+    are to pylint; one repository's files are one project however they were named."""
+    groups: dict[Path | None, list[str]] = {}
+    for path in files:
+        groups.setdefault(_repository_of(Path(path).parent), []).append(path)
+    return {path: (members, _common_folder(members)) for members in groups.values() for path in members}
+
+
+@lru_cache(maxsize=4096)
+def _repository_of(folder: Path) -> Path | None:
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in REPOSITORY_MARKERS):
+            return candidate
+    return None
 
 
 def _common_folder(files: list[str]) -> Path:
@@ -1492,8 +1514,8 @@ def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
     cache_root = None
     if _COMMAND_FILES is not None:
         if path in _COMMAND_SET:
-            files, root = _COMMAND_FILES, _COMMAND_ROOT
-        else:  # a notebook's staged copy: one more file of the run
+            files, root = _COMMAND_PROJECTS[path]
+        else:  # a notebook's staged copy: one more file of the run, which sees all the others
             files = [*_COMMAND_FILES, path]
             root = _common_folder(files)
         cache_root = _COMMAND_CACHE
