@@ -145,6 +145,7 @@ class DeviceCode:
         self._effects: dict[nodes.FunctionDef, list[Event] | None] = {}
         self._effects_pending = 0  # helpers whose effect is being worked out (function_events)
         self._events: dict[nodes.NodeNG, list[Event]] = {}
+        self._functions_called: dict[nodes.Call, nodes.FunctionDef | None] = {}
         self._steps: dict[nodes.FunctionDef, bool] = {}
         self._step_scopes: StepScopes | None = None
         self._project: view.ProjectView | None | bool = False  # False: not looked up yet
@@ -649,7 +650,13 @@ class DeviceCode:
     # --- what does a call do? ----------------------------------------------------------------
 
     def function_called(self, call: nodes.Call) -> nodes.FunctionDef | None:
-        """The module's own function or method a call runs, if it is one."""
+        """The module's own function or method a call runs, if it is one (kept per call: the
+        events, the step's work, returned kinds and step scopes all ask)."""
+        if call not in self._functions_called:
+            self._functions_called[call] = self._function_called(call)
+        return self._functions_called[call]
+
+    def _function_called(self, call: nodes.Call) -> nodes.FunctionDef | None:
         func = call.func
         if isinstance(func, nodes.Name):
             try:
