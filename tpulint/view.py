@@ -592,6 +592,8 @@ class ProjectView:
     _active: set = field(default_factory=set)
     _values: dict = field(default_factory=dict)
     _values_at_depth: dict = field(default_factory=dict)
+    _call_sites: dict = field(default_factory=dict)
+    _call_sites_at_depth: dict = field(default_factory=dict)
     _star_origins: dict = field(default_factory=dict)
     _import_index: dict = field(default_factory=dict)
     _exports: dict = field(default_factory=dict)
@@ -1069,9 +1071,25 @@ class ProjectView:
                 found |= self.values(caller_path, caller, expression, depth + 1)
         return found
 
-    def call_sites(self, path: str, function: str, depth: int = 0) -> list[tuple[str, str, list, dict]]:
+    def call_sites(self, path: str, function: str, depth: int = 0) -> tuple[tuple[str, str, list, dict], ...]:
         """Every call of a project function or method in the project: (path, caller qualname,
-        argument refs, keyword refs). A class's `__init__` is called by the class's name."""
+        argument refs, keyword refs). A class's `__init__` is called by the class's name. Kept as
+        values() keeps its answers: for the depth, and for any depth when nothing cut it short
+        (each parameter of a function asks for the same sites)."""
+        key = (path, function)
+        found = self._call_sites.get(key)
+        if found is None:
+            found = self._call_sites_at_depth.get((*key, depth))
+        if found is not None:
+            return found
+        outer, self._truncated = self._truncated, False
+        found = self._call_sites_at_depth[(*key, depth)] = tuple(self._find_call_sites(path, function, depth))
+        if not self._truncated:
+            self._call_sites[key] = found
+        self._truncated = outer or self._truncated
+        return found
+
+    def _find_call_sites(self, path: str, function: str, depth: int) -> list[tuple[str, str, list, dict]]:
         short = function.rpartition(".")[2]
         owner = self.files[path]["functions"][function]["owner"]
         wanted = owner.rpartition(".")[2] if short == "__init__" and owner else short
