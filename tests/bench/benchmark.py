@@ -154,7 +154,8 @@ def main() -> int:
         rcfile = Path(scratch, "empty.toml")
         rcfile.write_text("", encoding="utf-8")
         named = commands(files, options.trees, str(rcfile), options.jobs)
-        seconds(named["command"])  # the project view's cache is warm for every timed run
+        for warming in ("plugin", "command"):  # the project views' caches are warm for every timed run
+            seconds(named[warming])
         timings = timed_runs(named, options.runs)
         hooks, total = checker_share(files, str(rcfile))
         cold, warm = view_build_times(options.trees, files)
@@ -164,6 +165,8 @@ def main() -> int:
         wall, cpu = min(w for w, _ in runs), min(c for _, c in runs)
         print(f"{name:8} {wall:7.2f}s {paired_ratio(runs, floor, 0) * 100:+15.1f}%   "
               f"{cpu:7.2f}s {paired_ratio(runs, floor, 1) * 100:+15.1f}%")
+    print("wall seconds by round: " + "; ".join(f"{name} " + " ".join(f"{wall:.2f}" for wall, _ in runs)
+                                                for name, runs in timings.items()))
     print(f"project view: {cold:.2f}s to build from an empty cache, {warm:.2f}s from the cache of the run before")
     print(f"profiled plugin run: {hooks:.2f}s of {total:.2f}s in tpulint's checkers "
           f"({hooks / total * 100:.1f} % of the run, i.e. +{hooks / (total - hooks) * 100:.1f} % over pylint without them)")
