@@ -68,11 +68,14 @@ def seconds(command: list[str]) -> tuple[float, float]:
 
 def timed_runs(named_commands: dict[str, list[str]], runs: int) -> dict[str, list[tuple[float, float]]]:
     """(wall, CPU) of each of `runs` rounds for each command, the commands interleaved within a
-    round so that drift on the machine (other load, caches, clock) hits all of them alike."""
+    round so that drift on the machine (other load, caches, clock) hits all of them alike, and
+    the order rotated from round to round so that no command always runs after the same one."""
     timings: dict[str, list[tuple[float, float]]] = {name: [] for name in named_commands}
-    for _ in range(runs):
-        for name, command in named_commands.items():
-            timings[name].append(seconds(command))
+    names = list(named_commands)
+    for round_number in range(runs):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            timings[name].append(seconds(named_commands[name]))
     return timings
 
 
