@@ -6,7 +6,6 @@ reporter or CLI code.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tpulint import user_cache
+from tpulint.bounds import content_key
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -408,7 +408,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
         name = f"toml-{path.stem}-py{sys.version_info[0]}{sys.version_info[1]}-"
-        key = name + hashlib.blake2b(data, digest_size=16).hexdigest()
+        key = name + content_key(data)
         kept = user_cache.read(key)
         if isinstance(kept, dict):
             return kept

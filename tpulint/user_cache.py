@@ -35,11 +35,17 @@ def write(name: str, value: object, replaces: str | None = None) -> None:
         payload = marshal.dumps(value)
         place = folder()
         place.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temporary = place / f"{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        temporary.write_bytes(payload)
-        os.replace(temporary, place / f"{name}.bin")
+        write_atomically(place / f"{name}.bin", payload)
         for stale in place.glob(f"{replaces}*.bin") if replaces else ():
             if stale.name != f"{name}.bin":
                 stale.unlink(missing_ok=True)
     except (OSError, ValueError):
         pass
+
+
+def write_atomically(target: Path, payload: bytes) -> None:
+    """Write payload to target through a file of this process and thread, renamed over target: a
+    reader (another run, another job) never sees half a file. Raises OSError."""
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    temporary.write_bytes(payload)
+    os.replace(temporary, target)

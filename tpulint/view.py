@@ -465,9 +465,7 @@ class SummaryCache:
                 if not ignore.exists():
                     ignore.write_text("# Made by tpulint: its cache, safe to delete.\n*\n", encoding="utf-8")
             payload = marshal.dumps(payload_object)
-            temporary = self.folder / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-            temporary.write_bytes(self._mac(payload) + payload)
-            os.replace(temporary, self.folder / f"{key}.bin")
+            user_cache.write_atomically(self.folder / f"{key}.bin", self._mac(payload) + payload)
         except OSError:
             self.folder = None  # read-only tree: keep going without a cache
 
@@ -1442,12 +1440,17 @@ def source_root(path: Path) -> Path:
     return _source_root_of(path.parent)
 
 
-@lru_cache(maxsize=4096)
 def _source_root_of(folder: Path) -> Path:
+    return _nearest_marked(folder, ROOT_MARKERS) or folder
+
+
+@lru_cache(maxsize=4096)
+def _nearest_marked(folder: Path, markers: tuple[str, ...]) -> Path | None:
+    """The nearest folder from folder upwards holding one of markers, or None."""
     for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+        if any((candidate / marker).exists() for marker in markers):
             return candidate
-    return folder
+    return None
 
 
 def python_files(root: Path) -> list[str]:
@@ -1482,7 +1485,7 @@ def use_files(files: list[str] | None, cache_root: Path | None = None) -> None:
     global _COMMAND_FILES, _COMMAND_SET, _COMMAND_PROJECTS, _COMMAND_CACHE
     _COMMAND_FILES = None if files is None else sorted(os.path.abspath(path) for path in files if path.endswith(".py"))
     _COMMAND_SET = frozenset(_COMMAND_FILES or ())
-    _repository_of.cache_clear()
+    _nearest_marked.cache_clear()
     _COMMAND_PROJECTS = _projects(_COMMAND_FILES or [])
     _COMMAND_CACHE = cache_root
     _VIEWS.clear()
@@ -1503,16 +1506,8 @@ def _projects(files: list[str]) -> dict[str, tuple[list[str], Path]]:
     are to pylint; one repository's files are one project however they were named."""
     groups: dict[Path | None, list[str]] = {}
     for path in files:
-        groups.setdefault(_repository_of(Path(path).parent), []).append(path)
+        groups.setdefault(_nearest_marked(Path(path).parent, REPOSITORY_MARKERS), []).append(path)
     return {path: (members, _common_folder(members)) for members in groups.values() for path in members}
-
-
-@lru_cache(maxsize=4096)
-def _repository_of(folder: Path) -> Path | None:
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in REPOSITORY_MARKERS):
-            return candidate
-    return None
 
 
 def _common_folder(files: list[str]) -> Path:
@@ -1561,7 +1556,7 @@ def new_run() -> None:
     against the files on disk before they are used again, and source roots looked up anew."""
     global _EPOCH
     _EPOCH += 1
-    _source_root_of.cache_clear()
+    _nearest_marked.cache_clear()
     _RUN_SUMMARIES.clear()
 
 
