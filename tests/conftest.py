@@ -14,7 +14,7 @@ import pytest
 from tpulint.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-SARIF_DIR = REPO.parent / "shared" / "sarif"
+SARIF_DIR = REPO / "tests" / "sarif"
 SCHEMA_OASIS = SARIF_DIR / "sarif-schema-2.1.0.json"
 SCHEMA_GITHUB = SARIF_DIR / "sarif-schema-2.1.0.codeql-action.json"
 
@@ -42,7 +42,7 @@ def run_tpulint(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
 
 def _validators():
     if not SCHEMA_OASIS.is_file():
-        pytest.fail(f"the SARIF schemas are missing: expected {SARIF_DIR} beside the repository")
+        pytest.fail(f"the SARIF schemas are missing: expected them in {SARIF_DIR}")
     oasis = json.loads(SCHEMA_OASIS.read_text(encoding="utf-8"))
     github = json.loads(SCHEMA_GITHUB.read_text(encoding="utf-8"))
     return (
