@@ -605,6 +605,8 @@ class ProjectView:
     _effects: dict = field(default_factory=dict)
     _named: set | None = None
     _device_files: dict = field(default_factory=dict)
+    _imports_of_file: dict = field(default_factory=dict)
+    _related: dict = field(default_factory=dict)
     cache: SummaryCache | None = None
     stamps: dict = field(default_factory=dict)  # path -> (mtime ns, size) when the view was built
     key: str | None = None  # project_key(): the cache key of the answers that span the project
@@ -1231,6 +1233,11 @@ class ProjectView:
         """The project files whose code can run with this file's: itself, the files it imports
         (three imports deep, not through a package's __init__.py, which re-exports the whole
         package), and the files that import it (its scripts). Test files only for a test file."""
+        if path not in self._related:
+            self._related[path] = self._find_related_files(path)
+        return self._related[path]
+
+    def _find_related_files(self, path: str) -> set[str]:
         found, frontier = {path}, [path]
         for _ in range(3):
             frontier = [target for source in frontier if source == path or not source.endswith("__init__.py")
@@ -1242,6 +1249,11 @@ class ProjectView:
         return found
 
     def _imported_files(self, path: str) -> set[str]:
+        if path not in self._imports_of_file:
+            self._imports_of_file[path] = self._find_imported_files(path)
+        return self._imports_of_file[path]
+
+    def _find_imported_files(self, path: str) -> set[str]:
         targets = set()
         for _, module, member, level in self.files.get(path, {}).get("imports", ()):
             for name in (module, f"{module}.{member}" if member and member != "*" else None):
@@ -1507,7 +1519,11 @@ def _projects(files: list[str]) -> dict[str, tuple[list[str], Path]]:
     groups: dict[Path | None, list[str]] = {}
     for path in files:
         groups.setdefault(_nearest_marked(Path(path).parent, REPOSITORY_MARKERS), []).append(path)
-    return {path: (members, _common_folder(members)) for members in groups.values() for path in members}
+    projects = {}
+    for members in groups.values():
+        project = (members, _common_folder(members))
+        projects.update(dict.fromkeys(members, project))
+    return projects
 
 
 def _common_folder(files: list[str]) -> Path:
