@@ -94,11 +94,23 @@ class CudaChecker(FamilyChecker):
         super().visit_module(node)
         self._in_device_code_only: set[int] = set()  # ids of findings of switches with device_code
         self._torch_bound: frozenset[str] | None = None
+        # `f(**options)`: looking options up costs an astroid lookup per call (timm passes
+        # **kwargs everywhere), so it waits for a "pin_memory" string or keyword in the module.
+        self._unpacked_by_name: list[nodes.Keyword] = []
+        self._mentions_pin_memory = False
         self._cuda_roots = {name for name, bindings in node.locals.items()
                             for binding in bindings if _may_stand_for_cuda(binding, name)}
+        # Bare names worth resolving: those an import from torch or an alias binds (`Optional`,
+        # `partial` or a project helper never resolve to torch.*; a star import may bind anything).
+        self._from_torch = {name for name, bindings in node.locals.items()
+                             for binding in bindings if _may_stand_for_torch(binding, name)}
+        self._star_imported = False
 
     def on_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
-        self._cuda_roots |= {name for name in resolve.imported_names(node) if _may_stand_for_cuda(node, name)}
+        names = resolve.imported_names(node)
+        self._cuda_roots |= {name for name in names if _may_stand_for_cuda(node, name)}
+        self._from_torch |= {name for name in names if _may_stand_for_torch(node, name)}
+        self._star_imported |= "*" in names
 
     # --- literals ---------------------------------------------------------------------------
 
@@ -106,7 +118,9 @@ class CudaChecker(FamilyChecker):
         text = node.value
         if not isinstance(text, str) or len(text) > 40:
             return
-        if resolve.CUDA_DEVICE.match(text):
+        if text == "pin_memory":
+            self._mentions_pin_memory = True
+        elif resolve.CUDA_DEVICE.match(text):
             self._device_value(node)
         elif text.startswith("cuda:"):
             template = resolve.cuda_template_expression(node)
@@ -298,14 +312,27 @@ class CudaChecker(FamilyChecker):
 
     def _keywords(self, node: nodes.Call) -> None:
         for item in node.keywords or ():
-            if item.arg == "pin_memory" and isinstance(item.value, nodes.Const) and item.value.value is True:
-                self.report("pin-memory", item.value, ("pin_memory=True",))
+            if item.arg == "pin_memory":
+                self._mentions_pin_memory = True
+                if isinstance(item.value, nodes.Const) and item.value.value is True:
+                    self.report("pin-memory", item.value, ("pin_memory=True",))
             elif item.arg == VISIBLE_DEVICES:
                 self.report("cuda-visible-devices", item)
-            elif item.arg is None:  # **options: a dict literal bound once, reported at its entry
-                value = resolve.unpacked_mapping(item.value).get("pin_memory")
-                if isinstance(value, nodes.Const) and value.value is True:
-                    self.report("pin-memory", value, ("pin_memory=True",))
+            elif item.arg is None and isinstance(item.value, nodes.Name):
+                self._unpacked_by_name.append(item)
+            elif item.arg is None:
+                self._unpacked_pin_memory(item)
+
+    def _unpacked_pin_memory(self, item: nodes.Keyword) -> None:
+        """`**options` with pin_memory=True in a dict literal (bound once), reported at its entry."""
+        value = resolve.unpacked_mapping(item.value).get("pin_memory")
+        if isinstance(value, nodes.Const) and value.value is True:
+            self.report("pin-memory", value, ("pin_memory=True",))
+
+    def analyse_module(self, node: nodes.Module) -> None:
+        if self._mentions_pin_memory:
+            for item in self._unpacked_by_name:
+                self._unpacked_pin_memory(item)
 
     def _integer_device(self, device: nodes.NodeNG | None) -> None:
         ordinal = resolve.int_value(device)
@@ -498,6 +525,8 @@ class CudaChecker(FamilyChecker):
 
     def visit_name(self, node: nodes.Name) -> None:
         if node.name not in self._resolvable or _continues_chain(node):
+            return
+        if node.name not in self._from_torch and not self._star_imported:
             return
         name = self.qualified(node)
         if name is not None and name.startswith("torch."):
@@ -872,6 +901,13 @@ def _is_environment_dict(mapping: nodes.Dict) -> bool:
     if isinstance(parent, nodes.Keyword):
         return parent.arg == "env"
     return isinstance(parent, nodes.Call) and call_name(parent) == "os.environ.update"
+
+
+def _may_stand_for_torch(binding: nodes.NodeNG, name: str) -> bool:
+    """An import from torch (`from torch.cuda import amp`), or a module-level alias."""
+    if isinstance(binding, (nodes.Import, nodes.ImportFrom)):
+        return resolve.imports_from(binding, name, "torch")
+    return isinstance(binding, nodes.AssignName) and isinstance(resolve.assigned_value(binding), (nodes.Name, nodes.Attribute))
 
 
 def _may_stand_for_cuda(binding: nodes.NodeNG, name: str) -> bool:

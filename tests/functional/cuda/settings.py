@@ -16,3 +16,16 @@ if torch.backends.cudnn.enabled:
 plain = DataLoader(range(8), batch_size=2, pin_memory=False)
 torch.set_float32_matmul_precision("high")  # [cudnn-setting]
 torch_xla.backends.set_mat_mul_precision("high")
+
+
+def make_loader(dataset, **kwargs):
+    return DataLoader(dataset, **kwargs)  # a parameter: what it holds is the caller's business
+
+
+def make_pinned_loader(dataset):
+    return DataLoader(dataset, **LOADER_OPTIONS)
+
+
+LOADER_OPTIONS = {"batch_size": 8, "pin_memory": True}  # [pin-memory]
+unpinned = {"batch_size": 8, "pin_memory": False}
+quiet = DataLoader(range(8), **unpinned)
