@@ -98,19 +98,30 @@ class CudaChecker(FamilyChecker):
         # **kwargs everywhere), so it waits for a "pin_memory" string or keyword in the module.
         self._unpacked_by_name: list[nodes.Keyword] = []
         self._mentions_pin_memory = False
-        self._cuda_roots = {name for name, bindings in node.locals.items()
-                            for binding in bindings if _may_stand_for_cuda(binding, name)}
-        # Bare names worth resolving: those an import from torch or an alias binds (`Optional`,
-        # `partial` or a project helper never resolve to torch.*; a star import may bind anything).
-        self._from_torch = {name for name, bindings in node.locals.items()
-                             for binding in bindings if _may_stand_for_torch(binding, name)}
-        self._star_imported = False
+        # Names worth resolving: those an import from torch (or a CUDA module) or an alias binds;
+        # `Optional`, `partial` or a project helper never resolve to torch.*.
+        self._cuda_roots: set[str] = set()
+        self._from_torch: set[str] = set()
+        self._star_imported = False  # a star import may bind anything
+        for name, bindings in node.locals.items():
+            for binding in bindings:
+                self._note_binding(binding, name)
 
     def on_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
-        names = resolve.imported_names(node)
-        self._cuda_roots |= {name for name in names if _may_stand_for_cuda(node, name)}
-        self._from_torch |= {name for name in names if _may_stand_for_torch(node, name)}
-        self._star_imported |= "*" in names
+        for name in resolve.imported_names(node):
+            self._note_binding(node, name)
+        self._star_imported |= isinstance(node, nodes.ImportFrom) and node.names == [("*", None)]
+
+    def _note_binding(self, binding: nodes.NodeNG, name: str) -> None:
+        if isinstance(binding, (nodes.Import, nodes.ImportFrom)):
+            origin = resolve.binding_origin(binding, name) or ""
+            if origin.startswith("torch"):
+                self._from_torch.add(name)
+                if origin.startswith(CUDA_MODULES):
+                    self._cuda_roots.add(name)
+        elif isinstance(binding, nodes.AssignName) and isinstance(resolve.assigned_value(binding), (nodes.Name, nodes.Attribute)):
+            self._from_torch.add(name)  # a module-level alias: `cuda = torch.cuda`
+            self._cuda_roots.add(name)
 
     # --- literals ---------------------------------------------------------------------------
 
@@ -901,17 +912,3 @@ def _is_environment_dict(mapping: nodes.Dict) -> bool:
     if isinstance(parent, nodes.Keyword):
         return parent.arg == "env"
     return isinstance(parent, nodes.Call) and call_name(parent) == "os.environ.update"
-
-
-def _may_stand_for_torch(binding: nodes.NodeNG, name: str) -> bool:
-    """An import from torch (`from torch.cuda import amp`), or a module-level alias."""
-    if isinstance(binding, (nodes.Import, nodes.ImportFrom)):
-        return resolve.imports_from(binding, name, "torch")
-    return isinstance(binding, nodes.AssignName) and isinstance(resolve.assigned_value(binding), (nodes.Name, nodes.Attribute))
-
-
-def _may_stand_for_cuda(binding: nodes.NodeNG, name: str) -> bool:
-    """An import of a CUDA module (`from torch import cuda`), or a module-level alias (`c = torch.cuda`)."""
-    if isinstance(binding, (nodes.Import, nodes.ImportFrom)):
-        return resolve.imports_from(binding, name, CUDA_MODULES)
-    return isinstance(binding, nodes.AssignName) and isinstance(resolve.assigned_value(binding), (nodes.Name, nodes.Attribute))
