@@ -50,7 +50,9 @@ class DynamicShapeChecker(StepFamilyChecker):
 
     def visit_module(self, node: nodes.Module) -> None:
         super().visit_module(node)
-        self._candidates: list[nodes.NodeNG] = []
+        # In source order: (node, may be unpadded, may be reported), each flag from its syntax alone.
+        self._candidates: list[tuple[nodes.NodeNG, bool, bool]] = []
+        self._test_operands: dict[nodes.NodeNG, list[nodes.NodeNG]] = {}  # a branch's test: _value_operands
 
     # Candidates are kept only when their syntax allows a finding (_may_report, _may_be_unpadded):
     # most calls and subscripts of a module cannot, and nothing is asked about those.
@@ -61,8 +63,9 @@ class DynamicShapeChecker(StepFamilyChecker):
 
     def visit_call(self, node: nodes.Call) -> None:
         super().visit_call(node)
-        if _may_be_unpadded(node) or _may_report(node):
-            self._candidates.append(node)
+        unpadded, reportable = _may_be_unpadded(node), _may_report(node)
+        if unpadded or reportable:
+            self._candidates.append((node, unpadded, reportable))
 
     def visit_subscript(self, node: nodes.Subscript) -> None:
         self._candidate(node)
@@ -79,16 +82,20 @@ class DynamicShapeChecker(StepFamilyChecker):
         self._candidate(node)
 
     def _candidate(self, node: nodes.NodeNG) -> None:
-        if _may_report(node):
-            self._candidates.append(node)
+        if isinstance(node, nodes.Subscript):
+            reportable = _may_report(node)
+        else:  # the test's operands are kept: _judge asks for them again
+            self._test_operands[node] = _value_operands(node.test)
+            reportable = bool(self._test_operands[node])
+        if reportable:
+            self._candidates.append((node, False, True))
 
     def analyse_module(self, node: nodes.Module) -> None:
         code = self.device_code(node) if self._candidates else None
         if code is not None:
             self._steps = step_scopes(code, self._loops)
-            judged = [candidate for candidate in self._candidates
-                      if not (isinstance(candidate, nodes.Call) and _may_be_unpadded(candidate) and self._unpadded(code, candidate))
-                      and _may_report(candidate)]
+            judged = [candidate for candidate, unpadded, reportable in self._candidates
+                      if not (unpadded and self._unpadded(code, candidate)) and reportable]
             self.judge_in_step(judged, lambda candidate: self._judge(code, candidate))
 
     def report(self, symbol, node, args=(), **kwargs):
@@ -122,7 +129,7 @@ class DynamicShapeChecker(StepFamilyChecker):
             self._subscript(code, node)
         elif isinstance(node, (nodes.If, nodes.IfExp, nodes.While, nodes.Assert)):
             test = node.test
-            if _reads_tensor_value(test, code):
+            if any(code.kind(operand) == Kind.TENSOR for operand in self._test_operands[node]):
                 self.report("host-sync-in-step", test, (test.as_string()[:40], "branches on a tensor value"))
 
     def _call(self, code: DeviceCode, call: nodes.Call) -> None:
