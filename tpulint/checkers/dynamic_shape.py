@@ -129,7 +129,7 @@ class DynamicShapeChecker(StepFamilyChecker):
             self._subscript(code, node)
         elif isinstance(node, (nodes.If, nodes.IfExp, nodes.While, nodes.Assert)):
             test = node.test
-            if any(code.kind(operand) == Kind.TENSOR for operand in self._test_operands[node]):
+            if _any_tensor(self._test_operands[node], code):
                 self.report("host-sync-in-step", test, (test.as_string()[:40], "branches on a tensor value"))
 
     def _call(self, code: DeviceCode, call: nodes.Call) -> None:
@@ -315,19 +315,23 @@ def _may_be_unpadded(call: nodes.Call) -> bool:
     return short == "DataLoader" or (short == "generate" and isinstance(call.func, nodes.Attribute)) or _tokenizing(call)
 
 
-def _may_report(candidate: nodes.NodeNG) -> bool:
-    """Whether _judge could report anything on a candidate, from its syntax alone (what _judge
-    rules out first thing): so that the rest never asks whether it runs in the step."""
+def _may_report(candidate: nodes.Call | nodes.Subscript) -> bool:
+    """Whether _judge could report anything on a call or subscript, from its syntax alone (what
+    _judge rules out first thing): so that the rest never asks whether it runs in the step. (A
+    branch can be reported only when its test has _value_operands.)"""
     if isinstance(candidate, nodes.Call):
         return resolve.short_name(candidate.func) in SHORT_NAMES
-    if isinstance(candidate, nodes.Subscript):  # a mask or a loop-varying index needs a name or a call
-        return any(True for _ in candidate.slice.nodes_of_class((nodes.Name, nodes.Call)))
-    return bool(_value_operands(candidate.test))
+    # a mask or a loop-varying index needs a name or a call
+    return any(True for _ in candidate.slice.nodes_of_class((nodes.Name, nodes.Call)))
 
 
 def _reads_tensor_value(test: nodes.NodeNG, code: DeviceCode) -> bool:
     """An `if`/`while` test or a bool()/int()/float() argument whose value comes from a tensor."""
-    return any(code.kind(operand) == Kind.TENSOR for operand in _value_operands(test))
+    return _any_tensor(_value_operands(test), code)
+
+
+def _any_tensor(operands: list[nodes.NodeNG], code: DeviceCode) -> bool:
+    return any(code.kind(operand) == Kind.TENSOR for operand in operands)
 
 
 # What DeviceCode.kind can find to be a tensor (a constant, a string, a lambda never is).
