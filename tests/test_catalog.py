@@ -121,6 +121,7 @@ def test_a_second_target_changes_severity_and_applicability(tmp_path):
     meta = rules / "catalog.toml"
     meta.write_text(meta.read_text(encoding="utf-8") + '\n[targets.other]\ntitle = "Other"\nruntime = "x"\ndefault = false\n',
                     encoding="utf-8")
+    shutil.copy(rules / "targets" / "torch_xla.toml", rules / "targets" / "other.toml")  # every target has a profile
     cuda = rules / "cuda.toml"
     cuda.write_text(cuda.read_text(encoding="utf-8").replace(
         '[rule.targets.torch_xla]\nseverity = "perf"\nfix = \'torch.autocast("xla", dtype=torch.bfloat16)\'',
@@ -132,3 +133,32 @@ def test_a_second_target_changes_severity_and_applicability(tmp_path):
     assert catalog.severity_of(autocast, "other").name == "advice"
     assert catalog.severity_of(autocast, "torch_xla").name == "perf"
     assert catalog.severity_of(catalog.rule("cuda-device"), "other") is None
+
+
+@pytest.mark.parametrize(("file", "edit", "error"), [
+    ("non_xla_op.toml", lambda text: text.replace('module = "xformers"', 'module = "xformers"\nurl = "x"', 1),
+     "library xformers: unknown key url"),
+    ("non_xla_op.toml", lambda text: text.replace('checked = ["xformers-on-xla", "sdpa-default-on-xla"]\n', "", 1),
+     "library xformers: missing key checked"),
+    ("dynamic_shape.toml", lambda text: text.replace('counter = "aten::nonzero"', "counter = 1", 1),
+     r"dynamic_ops.nonzero: counter must be a string"),
+    ("cuda.toml", lambda text: text.replace('tpu_quantization = ["fp8"', 'tpu_quantization = [8, "fp8"', 1),
+     "vllm: tpu_quantization must be a list of strings"),
+    ("cuda.toml", lambda text: text + '\n[vlm]\ntpu_quantization = ["fp8"]\n', r"unknown table\(s\) \['vlm'\]"),
+])
+def test_the_small_tables_beside_the_rules_are_validated(tmp_path, file, edit, error):
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    path = tmp_path / "rules" / file
+    edited = edit(path.read_text(encoding="utf-8"))
+    assert edited != path.read_text(encoding="utf-8")
+    path.write_text(edited, encoding="utf-8")
+    with pytest.raises(CatalogError, match=error):
+        load_catalog.__wrapped__(tmp_path / "rules")
+
+
+def test_the_small_tables_are_typed():
+    assert CATALOG.dynamic_ops["nonzero"].counter == "aten::nonzero"
+    apex = next(library for library in CATALOG.cuda_libraries if library.module == "apex")
+    assert apex.owns("apex.amp") and not apex.owns("apexx") and apex.checked
+    assert apex.replacement("apex.optimizers.FusedAdam").startswith("the torch.optim original")
+    assert "fp8" in CATALOG.vllm_tpu_quantization

@@ -7,6 +7,7 @@ reporter or CLI code.
 from __future__ import annotations
 
 import re
+import string
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,6 +51,190 @@ class Target:
 
 
 @dataclass(frozen=True)
+class CudaLibrary:
+    """A CUDA-only library (rules/non_xla_op.toml [[library]]): its import and uses are reported
+    with its replacement; `checked` names the evidence lines that back the claim."""
+
+    module: str
+    title: str
+    reason: str
+    fix: str
+    checked: tuple[str, ...] = ()
+    uses: dict[str, str] = field(default_factory=dict)  # member prefix -> its own replacement
+
+    def owns(self, name: str) -> bool:
+        return name == self.module or name.startswith(self.module + ".")
+
+    def replacement(self, name: str) -> str:
+        """The replacement of a member: the longest `uses` prefix that matches, else the library's."""
+        matches = [prefix for prefix in self.uses if name == prefix or name.startswith(prefix + ".")]
+        return self.uses[max(matches, key=len)] if matches else self.fix
+
+
+@dataclass(frozen=True)
+class DynamicOp:
+    """An op with a data-dependent output shape (rules/dynamic_shape.toml [dynamic_ops.<op>]):
+    the aten:: counter it was measured to produce, and the static form to use instead."""
+
+    counter: str
+    fix: str
+
+
+# The small tables of the family files, beside their rules: (file's table -> its schema), each
+# key -> its TOML type (`list` means a list of strings, `dict` a table of strings). Keys in
+# OPTIONAL_KEYS may be left out.
+_TABLE_SCHEMAS: dict[str, dict[str, type]] = {
+    "library": {"module": str, "title": str, "reason": str, "fix": str, "checked": list, "uses": dict},
+    "dynamic_ops": {"counter": str, "fix": str},
+    "vllm": {"tpu_quantization": list},
+}
+_OPTIONAL_KEYS = {"library": {"uses"}}
+
+
+def _checked_table(path: Path, table: str, where: str, raw: Any) -> dict[str, Any]:
+    """raw, validated against _TABLE_SCHEMAS[table]. Raises CatalogError naming the file, the
+    entry and each unknown, missing or mistyped key."""
+    schema = _TABLE_SCHEMAS[table]
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path}: {where} must be a table")
+    problems = [f"unknown key {key}" for key in raw.keys() - schema.keys()]
+    problems += [f"missing key {key}" for key in schema.keys() - raw.keys() - _OPTIONAL_KEYS.get(table, set())]
+    for key, kind in schema.items():
+        value = raw.get(key)
+        if value is None:
+            continue
+        items = value if kind is list else value.values() if kind is dict and isinstance(value, dict) else ()
+        if not isinstance(value, kind) or not all(isinstance(item, str) for item in items) or (
+                kind is dict and not all(isinstance(name, str) for name in value)):
+            problems.append(f"{key} must be {_TYPE_NAMES[kind]}")
+    if problems:
+        raise CatalogError(f"{path}: {where}: {'; '.join(sorted(problems))}")
+    return raw
+
+
+_TYPE_NAMES = {str: "a string", list: "a list of strings", dict: "a table of strings"}
+
+
+def _family_tables(path: Path, data: dict[str, Any]) -> tuple[tuple[CudaLibrary, ...], dict[str, DynamicOp], tuple[str, ...]]:
+    """The [[library]], [dynamic_ops.*] and [vllm] tables of one family file, validated; any other
+    table beside the rule tables is a CatalogError."""
+    unknown = data.keys() - _RULE_TABLES - _TABLE_SCHEMAS.keys()
+    if unknown:
+        raise CatalogError(f"{path}: unknown table(s) {sorted(unknown)}")
+    libraries = tuple(
+        CudaLibrary(raw["module"], raw["title"], raw["reason"], raw["fix"], tuple(raw["checked"]), dict(raw.get("uses", {})))
+        for raw in (_checked_table(path, "library", f"library {raw.get('module', '?')}", raw)
+                    for raw in data.get("library", [])))
+    dynamic = {op: DynamicOp(raw["counter"], raw["fix"])
+               for op, raw in ((op, _checked_table(path, "dynamic_ops", f"dynamic_ops.{op}", raw))
+                               for op, raw in data.get("dynamic_ops", {}).items())}
+    vllm = data.get("vllm")
+    quantization = tuple(_checked_table(path, "vllm", "vllm", vllm)["tpu_quantization"]) if vllm is not None else ()
+    return libraries, dynamic, quantization
+
+
+@dataclass(frozen=True)
+class TargetProfile:
+    """What one runtime calls each thing tpulint looks for: rules/targets/<target>.toml, whose
+    comments give the source of every name (for torch_xla: the 2.9.0 wheel, as
+    ../shared/research/xla-facts.md records it). Names are fully qualified as tpulint.resolve
+    spells them; an empty string or set means the runtime has no such thing (TorchTPU has no
+    barrier). resolve, loops, the project view and the checkers read these, never their own copy.
+    """
+
+    target: str
+    read_from: str
+    package: str  # the top-level package: importing it means a file already runs on the runtime
+    device_expression: str  # what a CUDA device becomes where it places tensors (`torch_xla.device()`)
+    device_type_string: str  # ... where a device type string is needed (`"xla"`)
+    device_import: str  # the import device_expression needs (`import torch_xla`)
+    device_calls: frozenset[str]  # calls that return the runtime's device
+    device_strings: frozenset[str]  # device type strings of the runtime (`xla`, matched with `:N`)
+    barriers: frozenset[str]  # calls that cut the lazy graph
+    barrier_call: str  # the barrier to write (`torch_xla.sync()`)
+    deprecated_barrier: str  # a barrier that still works but is deprecated (`xm.mark_step`)
+    optimizer_step: str  # an optimizer step that is a barrier when called with barrier=True
+    step_contexts: frozenset[str]  # context managers / decorators that trace and cut one step
+    step_closure: str  # runs a callable once the step's graph has executed
+    syncing_loaders: frozenset[str]  # loaders that call the barrier before each batch
+    optimizer_modules: tuple[str, ...]  # module prefixes whose classes are optimizers
+    compile_wrappers: frozenset[str]  # calls whose result runs as one compiled graph
+    compile_backends: frozenset[str]  # torch.compile backends of the runtime
+    autocast_device_type: str
+    autocast_dtypes: tuple[str, ...]  # dtype names autocast runs with on the runtime
+    distributed_backend: str
+    distributed_backend_import: str  # the import that registers the backend ("" if none is needed)
+    init_method: str
+    launcher: str
+    vllm_package: str
+
+    def is_device_string(self, text: str) -> bool:
+        """`xla`, `xla:0`: one of device_strings with an optional `:N` index."""
+        kind, colon, index = text.partition(":")
+        return kind in self.device_strings and (not colon or index.isdigit())
+
+
+# (table, key) in rules/targets/<target>.toml -> (TargetProfile field, the value's TOML type).
+_PROFILE_SCHEMA: dict[tuple[str, str], tuple[str, type]] = {
+    ("", "read_from"): ("read_from", str),
+    ("", "package"): ("package", str),
+    ("device", "expression"): ("device_expression", str),
+    ("device", "type_string"): ("device_type_string", str),
+    ("device", "import"): ("device_import", str),
+    ("device", "calls"): ("device_calls", list),
+    ("device", "strings"): ("device_strings", list),
+    ("step", "barriers"): ("barriers", list),
+    ("step", "barrier_call"): ("barrier_call", str),
+    ("step", "deprecated_barrier"): ("deprecated_barrier", str),
+    ("step", "optimizer_step"): ("optimizer_step", str),
+    ("step", "contexts"): ("step_contexts", list),
+    ("step", "closure"): ("step_closure", str),
+    ("step", "syncing_loaders"): ("syncing_loaders", list),
+    ("step", "optimizer_modules"): ("optimizer_modules", list),
+    ("compile", "wrappers"): ("compile_wrappers", list),
+    ("compile", "backends"): ("compile_backends", list),
+    ("autocast", "device_type"): ("autocast_device_type", str),
+    ("autocast", "dtypes"): ("autocast_dtypes", list),
+    ("distributed", "backend"): ("distributed_backend", str),
+    ("distributed", "backend_import"): ("distributed_backend_import", str),
+    ("distributed", "init_method"): ("init_method", str),
+    ("distributed", "launcher"): ("launcher", str),
+    ("vllm", "package"): ("vllm_package", str),
+}
+_TUPLE_FIELDS = frozenset({"optimizer_modules", "autocast_dtypes"})  # ordered (prefix tests, messages)
+
+
+def _load_profile(path: Path, target: str) -> TargetProfile:
+    """Read and validate one runtime profile against _PROFILE_SCHEMA.
+
+    Raises CatalogError naming the file and key for a missing file, an unknown or missing key,
+    or a value of the wrong type (lists must hold strings)."""
+    if not path.is_file():
+        raise CatalogError(f"{path}: no profile for target {target!r}")
+    data = _read_toml(path)
+    found: dict[tuple[str, str], Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            found.update({(key, inner): item for inner, item in value.items()})
+        else:
+            found[("", key)] = value
+    problems = [f"unknown key {'.'.join(filter(None, key))}" for key in found.keys() - _PROFILE_SCHEMA.keys()]
+    problems += [f"missing key {'.'.join(filter(None, key))}" for key in _PROFILE_SCHEMA.keys() - found.keys()]
+    fields: dict[str, Any] = {}
+    for key, (name, kind) in _PROFILE_SCHEMA.items():
+        value = found.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, kind) or (kind is list and not all(isinstance(item, str) for item in value)):
+            problems.append(f"{'.'.join(filter(None, key))} must be {'a list of strings' if kind is list else 'a string'}")
+            continue
+        fields[name] = (tuple(value) if name in _TUPLE_FIELDS else frozenset(value)) if kind is list else value
+    if problems:
+        raise CatalogError(f"{path}: {'; '.join(sorted(problems))}")
+    return TargetProfile(target=target, **fields)
+
+
+@dataclass(frozen=True)
 class Family:
     name: str
     checker_id: int
@@ -66,6 +251,26 @@ class TargetRule:
     fix: str
     evidence: str
     checked: tuple[str, ...]
+    # Named fix texts for the cases a checker tells apart (`[rule.targets.<target>.fixes]`), with
+    # `{field}` slots the checker fills (fix_for); a slot may name another variant.
+    fixes: dict[str, str] = field(default_factory=dict)
+
+    def fix_for(self, variant: str, **fields: object) -> str:
+        """The variant's fix text with its `{field}` slots filled from fields, or from the variant
+        of that name. Raises KeyError for an unknown variant or an unfilled slot."""
+        values = _FixFields(self, fields)
+        return self.fixes[variant].format_map(values)
+
+
+class _FixFields(dict):
+    """Slots of a fix template: the checker's fields, else another variant of the same rule."""
+
+    def __init__(self, rule: TargetRule, fields: dict[str, object]) -> None:
+        super().__init__(fields)
+        self._rule, self._fields = rule, fields
+
+    def __missing__(self, key: str) -> str:
+        return self._rule.fix_for(key, **self._fields)
 
 
 @dataclass(frozen=True)
@@ -274,12 +479,15 @@ class Catalog:
     api_default: dict[str, ApiEntry]  # module -> entry for members not listed
     docs_base_url: str
     source_dir: Path
-    extras: dict[str, Any]
+    cuda_libraries: tuple[CudaLibrary, ...]  # rules/non_xla_op.toml [[library]]
+    dynamic_ops: dict[str, DynamicOp]  # rules/dynamic_shape.toml [dynamic_ops.<op>]
+    vllm_tpu_quantization: tuple[str, ...]  # rules/cuda.toml [vllm]: quantization methods vLLM's TPU platform runs
     ops: dict[str, tuple[OpEntry, ...]]  # torch_xla version -> measured calls
     ops_provenance: dict[str, dict[str, Any]]
     op_tables: dict[str, dict[str, tuple[OpEntry, ...]]] = field(default_factory=dict)  # runtime -> version -> calls
     frameworks: Frameworks = field(default_factory=Frameworks)
     switches: tuple[Switch, ...] = ()
+    profiles: dict[str, TargetProfile] = field(default_factory=dict)  # target -> its runtime profile
     _by_symbol: dict[str, Rule] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -289,9 +497,22 @@ class Catalog:
     def newest_torch_xla(self) -> str:
         return max(self.ops, key=lambda version: tuple(int(part) for part in version.split(".")))
 
+    def runtime_versions(self, target: str) -> list[str]:
+        """The versions of target's runtime that rules/ops has op data for, oldest first."""
+        return sorted(self.op_tables.get(target, {}), key=_version_key)
+
+    def newest_runtime_version(self, target: str) -> str | None:
+        versions = self.runtime_versions(target)
+        return versions[-1] if versions else None
+
     @property
     def default_target(self) -> str:
         return next(name for name, target in self.targets.items() if target.default)
+
+    def profile(self, target: str | None = None) -> TargetProfile:
+        """The runtime profile of target (default: the default target). Raises KeyError for an
+        unknown target (the command and config check target names first)."""
+        return self.profiles[target or self.default_target]
 
     def rule(self, symbol: str) -> Rule:
         return self._by_symbol[symbol]
@@ -317,6 +538,10 @@ class Catalog:
         }
 
 
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
 def default_rules_dir() -> Path:
     """rules/ as shipped in the wheel (tpulint/rules), else the source checkout's top-level rules/."""
     package_dir = Path(__file__).resolve().parent
@@ -336,7 +561,9 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     rules: list[Rule] = []
     api: dict[str, dict[str, ApiEntry]] = {}
     api_default: dict[str, ApiEntry] = {}
-    extras: dict[str, Any] = {}
+    cuda_libraries: list[CudaLibrary] = []
+    dynamic_ops: dict[str, DynamicOp] = {}
+    vllm_quantization: list[str] = []
     switches: list[Switch] = []
     for family_name, data in meta["families"].items():
         families[family_name] = Family(
@@ -351,7 +578,10 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         for raw in family_data.get("api_default", []):
             api_default[raw["module"]] = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
         switches.extend(_parse_switch(raw, path) for raw in family_data.get("switch", []))
-        extras.update({key: value for key, value in family_data.items() if key not in _RULE_TABLES})
+        libraries, dynamic, quantization = _family_tables(path, family_data)
+        cuda_libraries.extend(libraries)
+        dynamic_ops.update(dynamic)
+        vllm_quantization.extend(quantization)
     op_tables, provenance = _load_ops(rules_dir / "ops")
     ops = op_tables.get("torch_xla", {})
     catalog = Catalog(
@@ -364,11 +594,14 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         docs_base_url=meta["docs_base_url"],
         source_dir=rules_dir,
         op_tables=op_tables,
-        extras=extras,
+        cuda_libraries=tuple(cuda_libraries),
+        dynamic_ops=dynamic_ops,
+        vllm_tpu_quantization=tuple(vllm_quantization),
         ops=ops,
         ops_provenance=provenance,
         frameworks=_load_frameworks(rules_dir / "frameworks.toml"),
         switches=tuple(switches),
+        profiles={name: _load_profile(rules_dir / "targets" / f"{name}.toml", name) for name in targets},
     )
     _validate(catalog)
     return catalog
@@ -419,8 +652,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return parsed
 
 
-# Tables of a family file that load_catalog parses itself; any other table is a family's data,
-# handed out as Catalog.extras (e.g. [vllm] of cuda.toml).
+# The rule tables of a family file; beside them only the tables of _TABLE_SCHEMAS may stand.
 _RULE_TABLES = {"rule", "api", "api_default", "switch"}
 
 _RULE_KEYS = {
@@ -434,7 +666,8 @@ def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
     if missing:
         raise CatalogError(f"{path}: rule {raw.get('symbol', '?')} lacks {sorted(missing)}")
     targets = {
-        name: TargetRule(data["severity"], data["fix"], data["evidence"], tuple(data["checked"]))
+        name: TargetRule(data["severity"], data["fix"], data["evidence"], tuple(data["checked"]),
+                         _fix_variants(data.get("fixes", {}), raw.get("symbol", "?"), path))
         for name, data in raw["targets"].items()
     }
     return Rule(
@@ -452,6 +685,19 @@ def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
         inserts_line=bool(raw.get("inserts_line", False)),
         targets=targets,
     )
+
+
+def _fix_variants(raw: Any, symbol: str, path: Path) -> dict[str, str]:
+    """A rule's `fixes` table: variant name -> template. Raises CatalogError unless every value is
+    a string whose `{slots}` parse."""
+    if not isinstance(raw, dict) or not all(isinstance(text, str) for text in raw.values()):
+        raise CatalogError(f"{path}: rule {symbol}: `fixes` must map names to strings")
+    for name, text in raw.items():
+        try:
+            list(string.Formatter().parse(text))
+        except ValueError as error:
+            raise CatalogError(f"{path}: rule {symbol}: fix {name!r}: {error}") from error
+    return dict(raw)
 
 
 def _validate(catalog: Catalog) -> None:

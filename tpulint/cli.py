@@ -99,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="processes to lint with (0: one per CPU)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="pyproject.toml or tpulint.toml to read instead of the nearest pyproject.toml")
     parser.add_argument("--target", help="TPU runtime to port to (default: torch_xla)")
-    parser.add_argument("--torch-xla", metavar="VERSION", help="torch_xla version whose measured op lowerings to use (default: the newest)")
+    parser.add_argument("--runtime-version", "--torch-xla", dest="runtime_version", metavar="VERSION",
+                        help="version of the target runtime whose measured op data to use (default: the newest); "
+                        "--torch-xla is its older name")
     parser.add_argument("--families", help=f"comma-separated rule families to run (default: all of {', '.join(FAMILIES)})")
     parser.add_argument("--force-exclude", action="store_true",
                         help="apply `ignore` from [tool.tpulint] to files named on the command line too (for pre-commit)")
@@ -137,10 +139,13 @@ def _configure(options: argparse.Namespace, catalog: Catalog) -> Config:
         if options.target not in catalog.targets:
             raise ConfigError(f"--target {options.target!r}: known targets are {', '.join(sorted(catalog.targets))}")
         overrides["target"] = options.target
-    if options.torch_xla is not None:
-        if options.torch_xla not in catalog.ops:
-            raise ConfigError(f"--torch-xla {options.torch_xla!r}: op data exists for {', '.join(sorted(catalog.ops))}")
-        overrides["torch_xla"] = options.torch_xla
+    if options.runtime_version is not None:
+        target = overrides.get("target", config.target)
+        versions = catalog.runtime_versions(target)
+        if options.runtime_version not in versions:
+            raise ConfigError(f"--runtime-version {options.runtime_version!r}: op data exists for "
+                              f"{', '.join(versions) or 'no version'} of {target}")
+        overrides["runtime_version"] = options.runtime_version
     if options.families is not None:
         families = tuple(name.strip() for name in options.families.split(",") if name.strip())
         unknown = [name for name in families if name not in FAMILIES]
@@ -264,7 +269,7 @@ def pylint_arguments(files: list[str], config: Config, catalog: Catalog, rcfile:
         "--reports=n",
         f"--jobs={config.jobs}",
         f"--tpulint-target={config.target}",
-        f"--tpulint-torch-xla={config.torch_xla or catalog.newest_torch_xla}",
+        f"--tpulint-runtime-version={config.runtime_version or catalog.newest_runtime_version(config.target) or ''}",
         *files,
     ]
 

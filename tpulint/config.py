@@ -24,7 +24,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Config:
     target: str
-    torch_xla: str | None = None  # op data version; None: the newest in rules/ops
+    runtime_version: str | None = None  # the target runtime's op data version; None: the newest in rules/ops
     families: tuple[str, ...] = FAMILIES
     ignore: tuple[str, ...] = ()
     fail_under: float | None = None
@@ -34,7 +34,8 @@ class Config:
     source: Path | None = None
 
 
-_KEYS = {"target", "torch-xla", "families", "ignore", "fail-under", "jobs", "max-file-size"}
+# `torch-xla` is the older name of `runtime-version` (torch_xla was the only runtime), still read.
+_KEYS = {"target", "runtime-version", "torch-xla", "families", "ignore", "fail-under", "jobs", "max-file-size"}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -73,16 +74,19 @@ def _from_table(catalog: Catalog, table: dict[str, Any], source: Path) -> Config
     target = table.get("target", catalog.default_target)
     families = tuple(table.get("families", FAMILIES))
     _check_choice(source, "target", [target], catalog.targets)
-    torch_xla = table.get("torch-xla")
-    if torch_xla is not None:
-        _check_choice(source, "torch-xla", [str(torch_xla)], catalog.ops)
+    if "runtime-version" in table and "torch-xla" in table:
+        raise ConfigError(f"{source}: give runtime-version or its old name torch-xla, not both")
+    key = "torch-xla" if "torch-xla" in table else "runtime-version"
+    runtime_version = table.get(key)
+    if runtime_version is not None:
+        _check_choice(source, key, [str(runtime_version)], catalog.runtime_versions(target))
     _check_choice(source, "families", families, FAMILIES)
     ignore = table.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
         raise ConfigError(f"{source}: ignore must be a list of glob patterns")
     return Config(
         target=target,
-        torch_xla=None if torch_xla is None else str(torch_xla),
+        runtime_version=None if runtime_version is None else str(runtime_version),
         families=families,
         ignore=tuple(ignore),
         fail_under=_number(source, table, "fail-under", None),

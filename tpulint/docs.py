@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
         "",
         f"Family: `{rule.family}` · Mechanically fixable: {'yes' if rule.fixable else 'no'} · "
         f"Cost: {rule.cost} edit{'s' if rule.cost != 1 else ''}"
-        + (" · Needs `import torch_xla` in the file" if rule.requires_import else ""),
+        + (f" · Needs `{catalog.profile().device_import}` in the file" if rule.requires_import else ""),
         "",
         "## Why",
         "",
@@ -105,10 +106,16 @@ def _target_section(rule: Rule, catalog: Catalog, target_name: str, title: str) 
         "",
         f"- Severity: **{severity.name}**: {severity.meaning} (SARIF level `{severity.sarif}`)",
         f"- Fix: {data.fix}",
+        *(f"  - {name.replace('_', ' ')}: {_with_slots_shown(text)}" for name, text in data.fixes.items()),
         f"- What you see at run time: {data.evidence}",
         f"- Checks run: {checked}",
         "",
     ]
+
+
+def _with_slots_shown(template: str) -> str:
+    """A fix variant as the page shows it: `{line}` -> `<line>`, what the checker fills in."""
+    return re.sub(r"\{(\w+)\}", lambda match: f"<{match.group(1).replace('_', ' ')}>", template)
 
 
 def render_index(catalog: Catalog) -> str:

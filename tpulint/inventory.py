@@ -8,11 +8,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-DEVICE_LIBRARIES = ("torch_xla", "torch", "transformers", "vllm", "accelerate", "lightning", "pytorch_lightning",
+from tpulint.catalog import load_catalog
+
+# The target runtimes' packages (rules/targets/) and the libraries that run PyTorch on a device.
+DEVICE_LIBRARIES = (*sorted({profile.package for profile in load_catalog().profiles.values()}),
+                    "torch", "transformers", "vllm", "accelerate", "lightning", "pytorch_lightning",
                     "diffusers", "deepspeed")
 _IMPORT = re.compile(rf"^[ \t]*(?:from|import)[ \t]+({'|'.join(DEVICE_LIBRARIES)})\b", re.MULTILINE)
-# vLLM's TPU support is a platform plugin it picks up by itself, per target runtime.
-VLLM_PLUGIN = {"torch_xla": "vllm-tpu", "torchtpu": "vllm-torchtpu"}
 
 
 def imported_libraries(path: str) -> frozenset[str]:
@@ -25,9 +27,11 @@ def imported_libraries(path: str) -> frozenset[str]:
 
 
 def notes_for(target: str, libraries: set[str]) -> tuple[str, ...]:
+    """What the run should be told about the libraries its files import (vLLM's TPU plugin for
+    the target, from its profile). Raises KeyError for an unknown target."""
     notes = []
     if "vllm" in libraries:
-        plugin = VLLM_PLUGIN.get(target, VLLM_PLUGIN["torch_xla"])
+        plugin = load_catalog().profile(target).vllm_package  # vLLM picks its TPU platform plugin up by itself
         notes.append(f"vLLM runs on TPU through its TPU platform plugin: `pip install {plugin}` "
                      "(no code change beyond the GPU-only options reported)")
     return tuple(notes)

@@ -32,14 +32,13 @@ MAX_KIND_DEPTH = 6
 # the `is_*` flags: is_cuda, is_leaf, ...).
 HOST_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "layout", "names", "requires_grad", "grad_fn",
                              "itemsize", "nbytes"})
-MARK_STEP = "torch_xla.core.xla_model.mark_step"
+PROFILE = view.PROFILE  # the runtime's names (rules/targets/)
+MARK_STEP = PROFILE.deprecated_barrier
 OPTIMIZER_STEP = view.OPTIMIZER_STEP
-STEP_CONTEXTS = frozenset({"torch_xla.step", "torch_xla.torch_xla.step", "torch_xla.compile", "torch_xla.torch_xla.compile"})
-XLA_COMPILE = frozenset({"torch_xla.compile", "torch_xla.torch_xla.compile"})
-SYNCING_LOADERS = frozenset({
-    "torch_xla.distributed.parallel_loader.MpDeviceLoader",
-    "torch_xla.distributed.parallel_loader.ParallelLoader",
-})
+STEP_CONTEXTS = PROFILE.step_contexts
+XLA_COMPILE = PROFILE.compile_wrappers
+SYNCING_LOADERS = PROFILE.syncing_loaders
+RUNTIME_PREFIX = PROFILE.package + "."
 DATA_LOADER = "torch.utils.data.DataLoader"
 FRAMEWORKS = load_catalog().frameworks  # rules/frameworks.toml: library models, factories, wrappers
 MODULE_WRAPPERS = FRAMEWORKS.wrappers | FRAMEWORKS.factories | {"torch.nn.parallel.distributed.DistributedDataParallel"}
@@ -47,7 +46,7 @@ NN_MODULE = FRAMEWORKS.model_bases  # torch.nn.Module and the library model base
 OPTIMIZER_BASES = frozenset({"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"})
 # Learning-rate schedulers set Python floats on the optimizer: their step() is host bookkeeping.
 HOST_SIDE_OPTIM = ("torch.optim.lr_scheduler.", "transformers.optimization.get_")
-OPTIMIZER_MODULES = ("torch.optim.", "torch_xla.amp.syncfree.", "transformers.optimization.", "bitsandbytes.optim.")
+OPTIMIZER_MODULES = ("torch.optim.", *PROFILE.optimizer_modules, "transformers.optimization.", "bitsandbytes.optim.")
 # Methods that return the module they are called on.
 MODULE_SELF_METHODS = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float", "bfloat16", "requires_grad_"})
 # Methods only a module has: calling one says the receiver is a model, whatever built it.
@@ -169,10 +168,10 @@ class DeviceCode:
         if isinstance(func, nodes.Attribute) and func.attrname == "to" and call.args:
             return self._is_device_argument(call.args[0])
         device = resolve.keyword(call, "device")
-        if device is None and not _may_be_torch_xla(func):
-            return False  # cheap: most calls pass no device and name nothing imported from torch_xla
+        if device is None and not _may_be_runtime(func):
+            return False  # cheap: most calls pass no device and name nothing imported from the runtime
         name = self.qualified(func) or ""
-        if name.startswith("torch_xla."):
+        if name.startswith(RUNTIME_PREFIX):
             return True
         return device is not None and name.startswith(("torch.", "transformers.")) and self._is_device_argument(device.value)
 
@@ -201,7 +200,7 @@ class DeviceCode:
         if isinstance(node, nodes.Attribute) and node.attrname == "device":
             return False  # `device=x.device` keeps a tensor where another already is: not a move
         name = self.qualified(node) or ""
-        return not (name.startswith("torch.") and not name.startswith(("torch.device", "torch_xla")))
+        return not (name.startswith("torch.") and not name.startswith(("torch.device", PROFILE.package)))
 
     # --- what is this value? ----------------------------------------------------------------
 
@@ -835,7 +834,7 @@ class DeviceCode:
         side = resolve.switch_side(statement.test)
         if side is None or not self.has_xla_path:
             return [statement.body, statement.orelse]
-        return [statement.body if side == "xla" else statement.orelse]
+        return [statement.body if side == "tpu" else statement.orelse]
 
     @property
     def has_xla_path(self) -> bool:
@@ -1220,7 +1219,7 @@ def _expression_nodes(statement: nodes.NodeNG) -> Iterator[nodes.NodeNG]:
 
 
 def _openxla_backend(call: nodes.Call) -> bool:
-    return resolve.string_value(resolve.argument(call, None, "backend")) in ("openxla", "openxla_eval")
+    return resolve.string_value(resolve.argument(call, None, "backend")) in PROFILE.compile_backends
 
 
 def _is_xla_compiled(function: nodes.FunctionDef, qualified) -> bool:
@@ -1564,11 +1563,11 @@ def _inside(node: nodes.NodeNG, container: nodes.NodeNG) -> bool:
     return any(parent is container for parent in node.node_ancestors())
 
 
-def _may_be_torch_xla(func: nodes.NodeNG) -> bool:
-    """The chain starts at a name an import from torch_xla binds, in the call's function or module."""
+def _may_be_runtime(func: nodes.NodeNG) -> bool:
+    """The chain starts at a name an import from the runtime's package binds, in the call's function or module."""
     root = resolve.root_name(func)
     if root is None:
         return False
     frame = func.frame()
     bindings = frame.locals.get(root) or frame.root().locals.get(root, ())
-    return any(resolve.imports_from(binding, root, "torch_xla") for binding in bindings)
+    return any(resolve.imports_from(binding, root, PROFILE.package) for binding in bindings)

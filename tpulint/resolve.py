@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from astroid import nodes
 
 from tpulint import syntax_index
+from tpulint.catalog import load_catalog
 
 _MAX_ALIAS_DEPTH = 4
 
@@ -24,12 +25,11 @@ CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
 # Literal pieces that become a CUDA device once formatted: "cuda:" + rank, "cuda:%d" % rank,
 # "cuda:{}".format(rank), f"cuda:{rank}".
 _CUDA_TEMPLATE = re.compile(r"^cuda:(%[ds]|\{\w*\}|)$")
-XLA_DEVICE = re.compile(r"^xla(:\d+)?$")
-XLA_DEVICE_CALLS = frozenset({
-    "torch_xla.device",
-    "torch_xla.core.xla_model.xla_device",
-    "torch_xla.torch_xla.device",
-})
+PROFILE = load_catalog().profile()  # the runtime's names (rules/targets/), for the default target
+XLA_DEVICE_CALLS = PROFILE.device_calls
+# Device type strings that mean "the TPU side" in a switch: every target runtime's.
+TPU_DEVICE_STRINGS = frozenset({"tpu", *(string for profile in load_catalog().profiles.values()
+                                         for string in profile.device_strings)})
 TORCH_DEVICE = "torch.device"
 
 
@@ -282,7 +282,7 @@ def is_xla_device_expression(node: nodes.NodeNG | None) -> bool:
         return False
     text = string_value(node)
     if text is not None:
-        return bool(XLA_DEVICE.match(text))
+        return PROFILE.is_device_string(text)
     if isinstance(node, nodes.Call):
         name = call_name(node)
         if name in XLA_DEVICE_CALLS:
@@ -348,7 +348,7 @@ _GPU_SWITCH = re.compile(r"cuda|gpu", re.IGNORECASE)
 
 
 def switch_side(test: nodes.NodeNG) -> str | None:
-    """Which platform a branch test's true side means: "xla" (`is_torch_xla_available()`,
+    """Which platform a branch test's true side means: "tpu" (`is_torch_xla_available()`,
     `USE_TPU`, `device.type == "xla"`), "gpu" (`USE_CUDA`, `args.gpu`, `device.type == "cuda"`,
     but not `torch.cuda.is_available()`, which cuda-availability-fallback reports), or None."""
     negated = False
@@ -358,25 +358,26 @@ def switch_side(test: nodes.NodeNG) -> str | None:
     if isinstance(test, nodes.Compare) and len(test.ops) == 1 and test.ops[0][0] in ("==", "!="):
         operator, right = test.ops[0]
         value = next((node.value for node in (test.left, right) if isinstance(node, nodes.Const)), None)
-        side = ("gpu" if value.startswith("cuda") else "xla" if value in ("xla", "tpu") else None) if isinstance(value, str) else None
+        side = ("gpu" if value.startswith("cuda") else "tpu" if value in TPU_DEVICE_STRINGS else None) if isinstance(value, str) else None
         negated ^= operator == "!="
     else:
         name = test.func if isinstance(test, nodes.Call) else test
         text = name.attrname if isinstance(name, nodes.Attribute) else getattr(name, "name", "")
         if text and _XLA_SWITCH.search(text):
-            side = "xla"
+            side = "tpu"
         elif text and _GPU_SWITCH.search(text) and text != "is_available":
             side = "gpu"
     if side is not None and negated:
-        side = "gpu" if side == "xla" else "xla"
+        side = "gpu" if side == "tpu" else "tpu"
     return side
 
 
 def imports_torch_xla(module: nodes.Module) -> bool:
-    """The module imports torch_xla or one of its modules, anywhere in it."""
+    """The module imports the runtime's package (torch_xla) or one of its modules, anywhere in it."""
+    package, prefix = PROFILE.package, PROFILE.package + "."
     for node in syntax_index.of(module).imports:
         modules = [name for name, _ in node.names] if isinstance(node, nodes.Import) else [node.modname]
-        if any(name == "torch_xla" or name.startswith("torch_xla.") for name in modules):
+        if any(name == package or name.startswith(prefix) for name in modules):
             return True
     return False
 
@@ -385,7 +386,7 @@ def _beside_xla(branch: nodes.If | nodes.IfExp, side: str, in_true_side: bool) -
     """An XLA switch always puts the GPU path beside XLA's. A GPU switch (`if USE_CUDA:`) does
     unless it is the availability idiom (`use_cuda = torch.cuda.is_available()`) or its other
     side picks the CPU (`"cuda" if args.gpu else "cpu"`): those choose the CPU on a TPU host."""
-    if side == "xla":
+    if side == "tpu":
         return True
     test = branch.test
     while isinstance(test, nodes.UnaryOp):
@@ -459,7 +460,7 @@ def _checks_gpu_at_run_time(test: nodes.NodeNG) -> bool:
 
 def has_xla_switch(module: nodes.Module) -> bool:
     """Some branch of the module is taken only on XLA (see switch_side)."""
-    return any(switch_side(branch.test) == "xla" for branch in syntax_index.of(module).branches)
+    return any(switch_side(branch.test) == "tpu" for branch in syntax_index.of(module).branches)
 
 
 def in_gpu_only_branch(node: nodes.NodeNG) -> bool:

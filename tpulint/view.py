@@ -57,17 +57,21 @@ SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", "__p
 SELF_RETURNING = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float", "bfloat16", "double",
                             "requires_grad_", "to_empty", "xpu"})
 STEP_METHODS = frozenset({"backward", "generate"})
-BARRIERS = frozenset({"torch_xla.sync", "torch_xla.torch_xla.sync", "torch_xla.core.xla_model.mark_step"})
-OPTIMIZER_STEP = "torch_xla.core.xla_model.optimizer_step"
+# The runtime's names come from its profile (rules/targets/); summaries are made once for every
+# target, so the view reads the default target's.
+PROFILE = load_catalog().profile()
+BARRIERS = PROFILE.barriers
+OPTIMIZER_STEP = PROFILE.optimizer_step
 _BARRIER_SHORT_NAMES = frozenset(name.rpartition(".")[2] for name in (*BARRIERS, OPTIMIZER_STEP))
 TUPLE_SEPARATOR = "\x1f"  # between the refs of a tuple's elements ("t:" refs): no source text has it
 ITERATION_WRAPPERS = frozenset({"enumerate", "iter", "tqdm", "islice", "cycle", "zip", "chain", "reversed"})
 DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
 # Loaders that wrap another and keep its batches' shapes (the loader facts travel through them).
-LOADER_WRAPPERS = frozenset({"torch_xla.distributed.parallel_loader.MpDeviceLoader",
-                             "torch_xla.distributed.parallel_loader.ParallelLoader",
-                             "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
+LOADER_WRAPPERS = frozenset({*PROFILE.syncing_loaders, "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
                              "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
+# Device type strings that name an accelerator: CUDA's, Apple's, and every target runtime's.
+ACCELERATOR_TYPES = frozenset({"cuda", "mps", "tpu", *(string for profile in load_catalog().profiles.values()
+                                                       for string in profile.device_strings)})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
 
 
@@ -361,7 +365,7 @@ def _places_on_accelerator(call: ast.Call) -> bool:
     func = call.func
     texts = [arg.value for arg in (*call.args, *(k.value for k in call.keywords if k.arg == "device"))
              if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
-    if any(text.split(":")[0] in ("cuda", "xla", "tpu", "mps") for text in texts):
+    if any(text.split(":")[0] in ACCELERATOR_TYPES for text in texts):
         return True
     if isinstance(func, ast.Attribute) and func.attr == "cuda" and not call.args[1:]:
         return True
@@ -373,7 +377,9 @@ def _places_on_accelerator(call: ast.Call) -> bool:
 
 @lru_cache(maxsize=1)
 def _device_libraries() -> frozenset[str]:
-    return frozenset({"torch_xla", "torch_tpu", *load_catalog().frameworks.places_tensors})
+    catalog = load_catalog()
+    return frozenset({"torch_tpu", *(profile.package for profile in catalog.profiles.values()),
+                      *catalog.frameworks.places_tensors})
 
 
 # --- the cache -----------------------------------------------------------------------------
@@ -1218,7 +1224,7 @@ class ProjectView:
 
     def process_group_inits(self) -> tuple[tuple[str, int, str | None], ...]:
         """Each `torch.distributed.init_process_group(...)` call of the project, as (path, line,
-        backend): the backend string it passes ("gloo"; "xla" also for init_method="xla://"), ""
+        backend): the backend string it passes ("gloo"; the runtime's also for its init_method), ""
         when it passes none (torch then picks nccl for CUDA tensors), None when it passes one
         the summary cannot read (a setting, an expression)."""
         if self._process_groups is None:
@@ -1263,8 +1269,8 @@ class ProjectView:
         return targets
 
     def _backend(self, path: str, function: str, arguments: tuple, keywords: dict) -> str | None:
-        if keywords.get("init_method") == "v:'xla://'":
-            return "xla"
+        if keywords.get("init_method") == f"v:{PROFILE.init_method!r}":
+            return PROFILE.distributed_backend
         backend = keywords["backend"] if "backend" in keywords else arguments[0] if arguments else None
         if backend is None:
             return ""

@@ -23,10 +23,11 @@ from pylint.interfaces import HIGH, INFERENCE, Confidence
 
 from tpulint import isolation, loops, resolve, syntax_index, view
 from tpulint.bounds import MAX_DEPTH
-from tpulint.catalog import Rule, load_catalog
+from tpulint.catalog import Rule, TargetProfile, load_catalog
 
 TARGET_OPTION = "tpulint-target"
-TORCH_XLA_OPTION = "tpulint-torch-xla"
+RUNTIME_VERSION_OPTION = "tpulint-runtime-version"
+TORCH_XLA_OPTION = "tpulint-torch-xla"  # RUNTIME_VERSION_OPTION's older name, still read
 IMPORT_RULE = "missing-torch-xla-import"
 PARTIAL = "partially-analysed"  # a notification of the run, not a rule: see tpulint.bounds
 # Modules whose missing torch_xla import has been reported by one family's checker already:
@@ -68,13 +69,24 @@ class TpulintOptions(BaseChecker):
             },
         ),
         (
+            RUNTIME_VERSION_OPTION,
+            {
+                "default": "",
+                "type": "choice",
+                "choices": sorted({version for tables in load_catalog().op_tables.values() for version in tables}),
+                "metavar": "<version>",
+                "help": "Version of the target runtime whose measured op data the non-xla-op family uses "
+                        "(default: the newest in rules/ops).",
+            },
+        ),
+        (
             TORCH_XLA_OPTION,
             {
-                "default": load_catalog().newest_torch_xla,
+                "default": "",
                 "type": "choice",
                 "choices": sorted(load_catalog().ops),
                 "metavar": "<version>",
-                "help": "torch_xla version whose measured op lowerings the non-xla-op family uses.",
+                "help": f"The older name of --{RUNTIME_VERSION_OPTION}.",
             },
         ),
     )
@@ -115,6 +127,11 @@ class FamilyChecker(BaseChecker):
     @property
     def target(self) -> str:
         return option(self.linter, TARGET_OPTION, self.catalog.default_target)
+
+    @property
+    def profile(self) -> TargetProfile:
+        """The selected target's runtime profile (rules/targets/<target>.toml)."""
+        return self.catalog.profile(self.target)
 
     def visit_module(self, node: nodes.Module) -> None:
         self._findings = []
@@ -182,6 +199,14 @@ class FamilyChecker(BaseChecker):
     def analyse_module(self, node: nodes.Module) -> None:
         """A family's look at the whole module once pylint has walked it, before its findings
         are emitted (default: none; the hooks found everything)."""
+
+    def fix_for(self, symbol: str, variant: str, **fields: object) -> str | None:
+        """A rule's fix variant for the selected target, from rules/ (TargetRule.fix_for), or
+        None when the rule does not apply to the target or has no such variant there."""
+        target_rule = self.catalog.rule(symbol).for_target(self.target)
+        if target_rule is None or variant not in target_rule.fixes:
+            return None
+        return target_rule.fix_for(variant, **fields)
 
     def report(self, symbol: str, node: nodes.NodeNG, args: tuple[Any, ...] = (), *, fix: str | None = None,
                confidence: Confidence = HIGH) -> Finding | None:

@@ -73,7 +73,9 @@ CUDA_MODULES = ("torch.cuda", "torch.accelerator", "torch.backends.cudnn", "torc
 
 # Strings other than CUDA devices that name a backend: a container holding one of these next to
 # "cuda" enumerates backends (`choices=["cuda", "cpu"]`, `for d in ("cuda", "mps")`).
-OTHER_BACKENDS = frozenset({"cpu", "mps", "xla", "tpu", "xpu", "hip", "npu", "meta", "gloo", "mpi", "ucc", "auto"})
+OTHER_BACKENDS = frozenset({"cpu", "mps", "xpu", "hip", "npu", "meta", "gloo", "mpi", "ucc", "auto",
+                            *resolve.TPU_DEVICE_STRINGS,
+                            *(profile.distributed_backend for profile in load_catalog().profiles.values())})
 # Calls whose string arguments are text or lookup keys, not a device: print, logging, errors,
 # string and mapping methods.
 NAMING_FUNCTIONS = frozenset({"print", "isinstance", "getattr", "hasattr", "setattr", "str", "repr", "len"})
@@ -220,16 +222,17 @@ class CudaChecker(FamilyChecker):
     def _device_fix(self, symbol: str, uses: tuple[nodes.Name, ...]) -> str | None:
         """The fix of a device value, by how it is used: where it goes into a parameter that takes
         a device *type* string (`torch.autocast(device_type=...)`, `GradScaler(device)`, a
-        comparison with "cpu"), `torch_xla.device()` does not run: the string "xla" does."""
+        comparison with "cpu"), the device expression does not run: the device type string does
+        (rules/cuda.toml, cuda-device's fix variants)."""
         if symbol != "cuda-device":
             return None
         as_string = sorted({use.lineno for use in uses if self._takes_device_type(use)})
         if not as_string:
             return None
         if len(as_string) == len({use.lineno for use in uses}):
-            return '"xla" (it is used as a device type string)'
-        lines = ", ".join(map(str, as_string))
-        return f'torch_xla.device() where it places tensors, and "xla" where it is a device type string (line{"s" if len(as_string) > 1 else ""} {lines})'
+            return self.fix_for(symbol, "used_as_type_string")
+        lines = f'line{"s" if len(as_string) > 1 else ""} {", ".join(map(str, as_string))}'
+        return self.fix_for(symbol, "used_both_ways", lines=lines)
 
     def _takes_device_type(self, use: nodes.Name) -> bool:
         parent = use.parent
@@ -374,7 +377,7 @@ class CudaChecker(FamilyChecker):
             self.claim(device_node)
             what = f"{node.func.as_string()}()" if implied_device else f'{node.func.as_string()}("{device}"{dtype_text})'
             self.report("cuda-autocast", node, (f"{what} is CUDA autocast (fp16 unless told otherwise)",))
-        elif device == "xla" and _is_fp16(dtype):
+        elif device == self.profile.autocast_device_type and _is_fp16(dtype):
             self.report("xla-autocast-half", node, (f"dtype={dtype.as_string()}",))
 
     def _grad_scaler(self, node: nodes.Call, implied_device: str | None = None) -> None:
@@ -411,7 +414,7 @@ class CudaChecker(FamilyChecker):
         every = project.process_group_inits()
         related = project.related_files(os.path.abspath(path))
         inits = [init for init in every if init[0] in related]
-        if any(backend == "xla" for _, _, backend in every):
+        if any(backend == self.profile.distributed_backend for _, _, backend in every):
             return
         shown = f"{node.func.as_string()}(...)"
         other = next(((where, line, backend) for where, line, backend in inits
@@ -476,10 +479,11 @@ class CudaChecker(FamilyChecker):
     def _device_map(self, device_map: nodes.Keyword) -> None:
         value = device_map.value
         text = string_value(value)
-        if isinstance(value, nodes.Const) and value.value is None or text in {"cpu", "xla"}:
+        host_or_runtime = {"cpu", *self.profile.device_strings}
+        if isinstance(value, nodes.Const) and value.value is None or text in host_or_runtime:
             return
         if isinstance(value, nodes.Dict) and value.items and all(
-                string_value(placed) in {"cpu", "xla", "disk"} for _, placed in value.items):
+                string_value(placed) in {*host_or_runtime, "disk"} for _, placed in value.items):
             return  # `device_map={"": "cpu"}`: every module on the host
         self.claim(value)
         behaviour = "puts every weight on the CPU" if text in DEVICE_MAP_TO_CPU else "places weights on GPUs (raises)"
@@ -491,7 +495,7 @@ class CudaChecker(FamilyChecker):
             self.report("vllm-gpu-option", device, ("device", device.value.as_string(), "selects a GPU"))
         quantization = keyword(node, "quantization")
         method = string_value(quantization.value) if quantization else None
-        supported = self.catalog.extras["vllm"]["tpu_quantization"]
+        supported = self.catalog.vllm_tpu_quantization
         if method is not None and method not in supported:
             what = f"is a GPU kernel; the TPU platform supports {', '.join(supported)}"
             self.report("vllm-gpu-option", quantization, ("quantization", f'"{method}"', what))
@@ -586,7 +590,7 @@ class CudaChecker(FamilyChecker):
 
     def _cuda_amp(self, site: nodes.NodeNG, member: str) -> None:
         if member in ("amp.custom_fwd", "amp.custom_bwd"):
-            replacement = f'torch.amp.{member[4:]}(device_type="xla")'
+            replacement = self.fix_for("cuda-autocast", "custom_decorator", decorator=member[4:])
             self.report("cuda-autocast", site, (f"torch.cuda.{member} is CUDA autocast",), fix=replacement)
         elif not isinstance(site, nodes.Call):
             return
@@ -709,7 +713,7 @@ def _enclosing_ifs(node: nodes.NodeNG):
 
 def _holds_xla_string(statement: nodes.NodeNG) -> bool:
     return any(
-        isinstance(const.value, str) and resolve.XLA_DEVICE.match(const.value)
+        isinstance(const.value, str) and resolve.PROFILE.is_device_string(const.value)
         for const in statement.nodes_of_class(nodes.Const)
     )
 

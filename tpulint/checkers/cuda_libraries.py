@@ -3,11 +3,10 @@ definitions are code for NVIDIA GPUs, from the [[library]] tables of rules/non_x
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from astroid import nodes
 
 from tpulint import resolve
+from tpulint.catalog import CudaLibrary
 
 KERNEL_DECORATORS = frozenset({"triton.jit", "triton.autotune", "triton.heuristics", "numba.cuda.jit"})
 CUDA_EXTENSION = "torch.utils.cpp_extension.CUDAExtension"
@@ -26,31 +25,7 @@ IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "B
 GUARD_WORDS = ("available", "find_spec", "has_", "HAS_", "installed")
 
 
-@dataclass(frozen=True)
-class Library:
-    module: str
-    title: str
-    reason: str
-    fix: str
-    uses: dict[str, str] = field(default_factory=dict)
-
-    def owns(self, name: str) -> bool:
-        return name == self.module or name.startswith(self.module + ".")
-
-    def replacement(self, name: str) -> str:
-        """The replacement of a member: the longest `uses` prefix that matches, else the library's."""
-        matches = [prefix for prefix in self.uses if name == prefix or name.startswith(prefix + ".")]
-        return self.uses[max(matches, key=len)] if matches else self.fix
-
-
-def libraries(tables: list[dict]) -> tuple[Library, ...]:
-    return tuple(
-        Library(table["module"], table["title"], table["reason"], table["fix"], dict(table.get("uses", {})))
-        for table in tables
-    )
-
-
-def library_of(name: str | None, known: tuple[Library, ...]) -> Library | None:
+def library_of(name: str | None, known: tuple[CudaLibrary, ...]) -> CudaLibrary | None:
     if not name:
         return None
     return next((library for library in known if library.owns(name)), None)

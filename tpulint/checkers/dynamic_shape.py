@@ -30,7 +30,6 @@ COMPARING_FUNCTIONS = frozenset({"torch.allclose"})
 ONE_HOT = frozenset({"torch.nn.functional.one_hot"})
 PADS_OWN_LENGTH = "pads each call only to its own length"
 GROWS_CACHE = "grows a dynamic KV cache every token"
-STEP_CLOSURE = "torch_xla.core.xla_model.add_step_closure"
 GROWING = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack"})
 MASK_FUNCTIONS = frozenset({"torch.isnan", "torch.isinf", "torch.isfinite", "torch.logical_and",
                             "torch.logical_or", "torch.logical_not", "torch.eq", "torch.gt", "torch.lt"})
@@ -101,7 +100,7 @@ class DynamicShapeChecker(StepFamilyChecker):
     def report(self, symbol, node, args=(), **kwargs):
         """Hazards found in the step, minus those that do not run as part of every step's trace:
         inside xm.add_step_closure, inside logging (the mark-step family's), every N steps or once."""
-        if _inside_step_closure(node, self.qualified) or _inside_logging(node, self.qualified):
+        if _inside_step_closure(node, self.qualified, self.profile.step_closure) or _inside_logging(node, self.qualified):
             return None
         loop = enclosing_loop(node)
         if loop is not None and conditional_on_iteration(node, loop):
@@ -226,16 +225,16 @@ class DynamicShapeChecker(StepFamilyChecker):
         return None
 
     def _dynamic(self, call: nodes.Call, op: str) -> None:
-        data = self.catalog.extras["dynamic_ops"][op]
-        self.report("data-dependent-shape", call, (call.as_string()[:40], data["counter"]), fix=data["fix"])
+        data = self.catalog.dynamic_ops[op]
+        self.report("data-dependent-shape", call, (call.as_string()[:40], data.counter), fix=data.fix)
 
     def _subscript(self, code: DeviceCode, node: nodes.Subscript) -> None:
         if code.kind(node.value) != Kind.TENSOR:
             return
         if _is_bool_mask(node.slice, code, self.qualified):
             op = "mask-assign" if isinstance(node.parent, nodes.Assign) and node in node.parent.targets else "mask-index"
-            data = self.catalog.extras["dynamic_ops"][op]
-            self.report("data-dependent-shape", node, (node.as_string()[:40], data["counter"]), fix=data["fix"])
+            data = self.catalog.dynamic_ops[op]
+            self.report("data-dependent-shape", node, (node.as_string()[:40], data.counter), fix=data.fix)
             return
         loop = enclosing_loop(node)
         # Only where every iteration is its own graph; a loop unrolled into one graph (over layers
@@ -447,10 +446,10 @@ def _is_store(node: nodes.Subscript) -> bool:
     return isinstance(parent, nodes.Assign) and node in parent.targets
 
 
-def _inside_step_closure(node: nodes.NodeNG, qualified) -> bool:
+def _inside_step_closure(node: nodes.NodeNG, qualified, closure: str) -> bool:
     parent = node.parent
     while parent is not None and not isinstance(parent, nodes.Module):
-        if isinstance(parent, nodes.Call) and qualified(parent.func) == STEP_CLOSURE:
+        if isinstance(parent, nodes.Call) and qualified(parent.func) == closure:
             return True
         parent = parent.parent
     return False

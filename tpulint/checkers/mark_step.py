@@ -42,7 +42,7 @@ class MarkStepChecker(StepFamilyChecker):
             self._logging_in_step(code, verdict.loop)
         if verdict.missing and verdict.steps:
             finding = self.report("missing-graph-barrier", verdict.loop, (_work(verdict), _why(verdict)),
-                                  fix=_fix(code, verdict))
+                                  fix=self._fix(code, verdict))
             if finding is not None:
                 finding.end = header_end(verdict.loop)
         elif verdict.barrier_first and verdict.steps:
@@ -52,6 +52,13 @@ class MarkStepChecker(StepFamilyChecker):
                 (f"on line {first.lineno}" if first.lineno != verdict.loop.lineno else "", _work(verdict)),
             )
 
+    def _fix(self, code: DeviceCode, verdict: LoopVerdict) -> str | None:
+        """missing-graph-barrier's fix variant (rules/mark_step.toml) by what the loop has: an
+        optimizer step that could take barrier=True, a data loader a syncing loader could wrap."""
+        last = verdict.loop.body[-1]
+        variant = ("optimizer_step_without_barrier" if verdict.unsynced_optimizer_step is not None
+                   else "data_loader" if code.iterates_data_loader(verdict.loop) else "at_end")
+        return self.fix_for("missing-graph-barrier", variant, line=last.end_lineno or last.lineno)
 
     def _logging_in_step(self, code: DeviceCode, loop: nodes.For | nodes.While) -> None:
         for call in _own_calls(loop):
@@ -121,18 +128,11 @@ def _work(verdict: LoopVerdict) -> str:
 
 def _why(verdict: LoopVerdict) -> str:
     if verdict.unsynced_optimizer_step is not None and not verdict.barriers:
-        return f"xm.optimizer_step() on line {verdict.unsynced_optimizer_step.lineno} does not sync without barrier=True"
+        step = verdict.unsynced_optimizer_step
+        return f"{step.func.as_string()}() on line {step.lineno} does not sync without barrier=True"
     if verdict.barriers:
         lines = ", ".join(sorted({str(node.lineno) for node in verdict.barriers}))
         return f"the barrier on line {lines} is not reached on every path through the body"
     return "nothing in it cuts the graph"
 
 
-def _fix(code: DeviceCode, verdict: LoopVerdict) -> str:
-    last = verdict.loop.body[-1]
-    where = f"add torch_xla.sync() as the last statement of the loop body (after line {last.end_lineno or last.lineno})"
-    if verdict.unsynced_optimizer_step is not None:
-        return f"pass barrier=True to xm.optimizer_step(), or {where}"
-    if code.iterates_data_loader(verdict.loop):
-        return f"iterate pl.MpDeviceLoader(loader, device), which syncs every batch, or {where}"
-    return where

@@ -11,7 +11,7 @@ from pylint.interfaces import HIGH, INFERENCE, Confidence
 from tpulint import resolve, syntax_index
 from tpulint.catalog import OpEntry, load_catalog
 from tpulint.checkers import cuda_libraries as libs
-from tpulint.checkers.base import TORCH_XLA_OPTION, StepFamilyChecker, option
+from tpulint.checkers.base import RUNTIME_VERSION_OPTION, TORCH_XLA_OPTION, StepFamilyChecker, option
 from tpulint.loops import DeviceCode, Kind, step_scopes
 
 HOST_READ = "aten::_local_scalar_dense"
@@ -26,7 +26,7 @@ class NonXlaOpChecker(StepFamilyChecker):
     family = "non-xla-op"
     msgs = load_catalog().pylint_msgs("non-xla-op")
 
-    libraries = libs.libraries(load_catalog().extras.get("library", []))
+    libraries = load_catalog().cuda_libraries
 
     def visit_module(self, node: nodes.Module) -> None:
         super().visit_module(node)
@@ -140,11 +140,11 @@ class NonXlaOpChecker(StepFamilyChecker):
 
     def _entries_of_target(self) -> tuple[OpEntry, ...]:
         """The op table of the selected runtime and version (rules/ops/<runtime>-<version>.toml)."""
-        if self.target == "torchtpu":
-            tables = self.catalog.op_tables.get("torchtpu", {})
-            return tables[max(tables, key=_version)] if tables else ()
-        version = option(self.linter, TORCH_XLA_OPTION, self.catalog.newest_torch_xla)
-        return self.catalog.ops[version]
+        tables = self.catalog.op_tables.get(self.target, {})
+        version = option(self.linter, RUNTIME_VERSION_OPTION, "") or option(self.linter, TORCH_XLA_OPTION, "")
+        if version not in tables:  # not given, or given for another target's runtime
+            version = self.catalog.newest_runtime_version(self.target)
+        return tables[version] if version is not None else ()
 
     def _table(self) -> dict[str, list[OpEntry]]:
         """{spelling: entries} of the target's table, built once per table."""
@@ -261,10 +261,6 @@ def _holding_clause(entry: OpEntry, call: nodes.Call, is_method: bool) -> tuple[
         if holds is None:
             return part, part["text"], False
     return entry.when, entry.condition, entry.certain
-
-
-def _version(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def _holds(when: dict[str, Any], call: nodes.Call, is_method: bool) -> tuple[bool | None, nodes.NodeNG | None]:

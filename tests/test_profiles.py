@@ -1,0 +1,108 @@
+"""Runtimes are data: each target's names live in rules/targets/<target>.toml, are validated when
+the catalog loads, and are never spelled again in the code that looks for them."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from tpulint.catalog import CatalogError, TargetProfile, load_catalog
+
+REPO = Path(__file__).resolve().parent.parent
+CATALOG = load_catalog()
+# The code that recognises runtime calls: resolve, loops, the project view and every checker.
+READERS = [REPO / "tpulint" / name for name in ("resolve.py", "loops.py", "view.py")] + sorted(
+    (REPO / "tpulint" / "checkers").glob("*.py"))
+
+
+def _profile_strings(profile: TargetProfile) -> set[str]:
+    """Every name a profile holds (a qualified name, a device string, a backend...)."""
+    found: set[str] = set()
+    for item in fields(profile):
+        value = getattr(profile, item.name)
+        if item.name in ("target", "read_from", "autocast_dtypes"):  # dtypes are torch's words (`.bfloat16()`)
+            continue
+        found.update(value if isinstance(value, (frozenset, tuple)) else {value})
+    return {text for text in found if text}
+
+
+def _code_strings(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of each string constant of the module that is not a docstring."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and (body := node.body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def test_every_target_has_a_profile_that_names_its_runtime():
+    assert set(CATALOG.profiles) == set(CATALOG.targets)
+    profile = CATALOG.profile()
+    assert profile.target == CATALOG.default_target
+    assert profile.barriers and profile.device_calls and profile.syncing_loaders
+    assert profile.read_from
+
+
+def test_no_runtime_name_is_spelled_in_the_code_that_recognises_it():
+    names = set().union(*(_profile_strings(profile) for profile in CATALOG.profiles.values()))
+    packages = tuple(f"{profile.package}." for profile in CATALOG.profiles.values())
+    spelled = [f"{path.relative_to(REPO)}:{line}: {text!r}" for path in READERS for line, text in _code_strings(path)
+               if text in names or text.startswith(packages)]
+    assert spelled == []
+
+
+def test_the_check_above_can_fail(tmp_path):
+    module = tmp_path / "spelled.py"
+    module.write_text('"""Docstrings may name torch_xla.sync."""\nBARRIER = "torch_xla.sync"\n', encoding="utf-8")
+    assert _code_strings(module) == [(2, "torch_xla.sync")]
+
+
+def test_device_strings_take_an_index_but_nothing_else():
+    profile = CATALOG.profile("torch_xla")
+    assert profile.is_device_string("xla") and profile.is_device_string("xla:3")
+    assert not profile.is_device_string("xla:") and not profile.is_device_string("xla:a")
+    assert not profile.is_device_string("cuda")
+
+
+@pytest.mark.parametrize(("edit", "error"), [
+    (lambda text: text + '\n[vllm2]\npackage = "x"\n', "unknown key vllm2.package"),
+    (lambda text: text.replace('closure = "torch_xla.core.xla_model.add_step_closure"\n', ""), "missing key step.closure"),
+    (lambda text: text.replace('backend = "xla"', "backend = 3"), "distributed.backend must be a string"),
+    (lambda text: text.replace('strings = ["xla"]', "strings = [1]"), "device.strings must be a list of strings"),
+])
+def test_a_malformed_profile_is_a_catalog_error_naming_the_key(tmp_path, edit, error):
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    path = tmp_path / "rules" / "targets" / "torch_xla.toml"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(CatalogError, match=error):
+        load_catalog.__wrapped__(tmp_path / "rules")
+
+
+def test_a_target_without_a_profile_is_a_catalog_error(tmp_path):
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    (tmp_path / "rules" / "targets" / "torch_xla.toml").unlink()
+    with pytest.raises(CatalogError, match="no profile for target 'torch_xla'"):
+        load_catalog.__wrapped__(tmp_path / "rules")
+
+
+def test_fix_variants_fill_their_slots_and_name_each_other():
+    rule = CATALOG.rule("missing-graph-barrier").for_target("torch_xla")
+    assert rule.fix_for("at_end", line=12).endswith("(after line 12)")
+    loader = rule.fix_for("data_loader", line=12)
+    assert loader.endswith(rule.fix_for("at_end", line=12)) and "MpDeviceLoader" in loader
+    with pytest.raises(KeyError):
+        rule.fix_for("at_end")  # the checker must give the line
+
+
+def test_a_fix_variant_that_does_not_parse_is_a_catalog_error(tmp_path):
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    path = tmp_path / "rules" / "mark_step.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("(after line {line})", "(after line {line)"), encoding="utf-8")
+    with pytest.raises(CatalogError, match="missing-graph-barrier: fix 'at_end'"):
+        load_catalog.__wrapped__(tmp_path / "rules")
