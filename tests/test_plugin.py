@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 GPU_SCRIPT = 'import torch\nmodel = torch.nn.Linear(2, 2).to("cuda")\n'
 
 
@@ -47,6 +49,14 @@ def test_target_option_is_a_pylint_option(tmp_path, write):
     done = _pylint("--load-plugins=tpulint", "--tpulint-target=nowhere", "gpu.py", cwd=tmp_path)
     assert done.returncode == 2 and "invalid choice: 'nowhere'" in done.stderr
     assert "tpulint-target" in _pylint("--load-plugins=tpulint", "--help", cwd=tmp_path).stdout
+
+
+@pytest.mark.parametrize("option", ["--tpulint-runtime-version", "--tpulint-torch-xla"])
+def test_runtime_version_option_and_its_older_name_are_pylint_options(tmp_path, write, option):
+    write("gpu.py", GPU_SCRIPT)
+    assert _pylint("--load-plugins=tpulint", f"{option}=2.9", "gpu.py", cwd=tmp_path).returncode != 2
+    done = _pylint("--load-plugins=tpulint", f"{option}=0.0", "gpu.py", cwd=tmp_path)
+    assert done.returncode == 2 and "invalid choice: '0.0'" in done.stderr
 
 
 def test_the_torch_xla_import_is_asked_for_only_by_an_edit_the_report_asks_for(tmp_path, write):

@@ -105,6 +105,7 @@ def test_pylint_reporter_writes_the_same_results_as_the_command(tmp_path, write)
     assert_valid_sarif(reporter)
     assert reporter["runs"][0]["results"] == command["runs"][0]["results"]
     assert reporter["runs"][0]["properties"]["estimatedChanges"] == 2
+    assert reporter["runs"][0]["properties"] == command["runs"][0]["properties"]  # one pipeline (tpulint.pipeline)
 
 
 def test_pylint_reporter_also_says_a_project_without_device_code_needs_no_port(tmp_path, write):

@@ -22,11 +22,12 @@ from pathlib import Path
 from pylint.lint import Run
 from pylint.reporters import CollectingReporter
 
-from tpulint import __version__, baseline, inventory, isolation, staging, view
+from tpulint import __version__, baseline, isolation, staging, view
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
 from tpulint.config import Config, ConfigError, load
-from tpulint.estimate import Notification, Summary, summarize
-from tpulint.findings import NOTIFYING, convert
+from tpulint.estimate import Notification, Summary
+from tpulint.findings import NOTIFYING
+from tpulint.pipeline import summarise_run
 from tpulint.render import FORMATS, render, render_explanation, render_markdown
 from tpulint.sources import discover
 
@@ -166,12 +167,12 @@ def _configure(options: argparse.Namespace, catalog: Catalog) -> Config:
 
 def analyse(files: list[str], notifications: list[Notification], config: Config, catalog: Catalog,
             progress: bool = False, known: baseline.Baseline | None = None) -> Summary:
-    """Lint the files (notebooks through tpulint.staging), then fingerprint the findings and,
-    given a baseline, keep only the new ones."""
+    """Lint the files (notebooks through tpulint.staging), then summarise the run through the
+    pipeline the pylint reporter uses too (tpulint.pipeline): given a baseline, only the new
+    findings are kept."""
     collector = ProgressReporter(len(files)) if progress and len(files) >= PROGRESS_MIN_FILES else CollectingReporter()
     with tempfile.TemporaryDirectory() as scratch:
         linted, notebooks, staging_notes = staging.stage(files, Path(scratch), config.root, config.max_file_bytes)
-        device_files, notes = inventory.survey(config.target, linted)
         if linted:
             view.use_files(linted, config.root)  # the project is this run's files (tpulint.view)
             try:
@@ -180,13 +181,8 @@ def analyse(files: list[str], notifications: list[Notification], config: Config,
                 view.use_files(None)
         if isinstance(collector, ProgressReporter):
             collector.finish()
-        findings, problems = convert(collector.messages, catalog, config.target, config.root)
-        findings, problems = staging.restore(findings, problems, notebooks, config.root)
-    findings, baseline_notes = baseline.apply(findings, known)
-    return summarize(
-        catalog, config.target, findings, len(files), [*notifications, *staging_notes, *problems],
-        device_files=device_files, notes=(*notes, *baseline_notes),
-    )
+        return summarise_run(collector.messages, catalog, config.target, config.root, linted, file_count=len(files),
+                             notifications=[*notifications, *staging_notes], notebooks=notebooks, known=known)
 
 
 # --- running pylint --------------------------------------------------------------------------

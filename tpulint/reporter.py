@@ -11,11 +11,9 @@ from pathlib import Path
 from pylint.message import Message
 from pylint.reporters import BaseReporter
 
-from tpulint import baseline, inventory
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import TARGET_OPTION, option
-from tpulint.estimate import summarize
-from tpulint.findings import convert
+from tpulint.pipeline import summarise_run
 
 
 class SarifReporter(BaseReporter):
@@ -39,11 +37,7 @@ class SarifReporter(BaseReporter):
         catalog = load_catalog()
         target = option(self.linter, TARGET_OPTION, catalog.default_target)
         root = Path.cwd()
-        findings, notifications = convert(self.messages, catalog, target, root)
-        findings, _ = baseline.apply(findings, None)
-        device_files, notes = inventory.survey(target, sorted(self._files_checked))
-        summary = summarize(catalog, target, findings, len(self._files_checked), notifications,
-                            device_files=device_files, notes=notes)
+        summary = summarise_run(self.messages, catalog, target, root, sorted(self._files_checked))
         self.out.write(sarif.dumps(summary, catalog, root))
         self.out.flush()
 
