@@ -25,7 +25,7 @@ def test_every_rule_is_complete_and_in_its_family_block():
         assert rule.family in FAMILIES
         assert int(rule.id[1:3]) == CATALOG.families[rule.family].checker_id
         assert rule.summary and rule.rationale and rule.example and rule.example_fixed
-        assert rule.message.count("%s") >= 1, rule.symbol
+        assert rule.fields[-1] == "fix" and "%s" not in rule.message, rule.symbol
         assert rule.for_target(CATALOG.default_target) is not None
 
 
@@ -162,3 +162,24 @@ def test_the_small_tables_are_typed():
     assert apex.owns("apex.amp") and not apex.owns("apexx") and apex.checked
     assert apex.replacement("apex.optimizers.FusedAdam").startswith("the torch.optim original")
     assert "fp8" in CATALOG.vllm_tpu_quantization
+
+
+def test_findings_carry_their_arguments_by_field_name():
+    rule = CATALOG.rule("cuda-move-method")
+    assert rule.fields == ("call", "fix")
+    assert rule.arguments(("x.cuda()",), "f") == rule.arguments({"call": "x.cuda()"}, "f") == {"call": "x.cuda()", "fix": "f"}
+    assert rule.message % rule.arguments(("x.cuda()",), "f") == "x.cuda() moves to the GPU; use f"
+    with pytest.raises(ValueError, match="do not fill"):
+        rule.arguments(("x.cuda()", "extra"), "f")
+    with pytest.raises(ValueError, match="do not fill"):
+        rule.arguments({"cal": "x.cuda()"}, "f")
+
+
+def test_a_message_with_a_positional_field_is_a_catalog_error(tmp_path):
+    rules = _copy_rules(tmp_path)
+    cuda = rules / "cuda.toml"
+    cuda.write_text(cuda.read_text(encoding="utf-8").replace(
+        'message = "%(call)s moves to the GPU; use %(fix)s"', 'message = "%s moves to the GPU; use %(fix)s"', 1),
+        encoding="utf-8")
+    with pytest.raises(CatalogError, match="rule cuda-move-method: message fields must be distinct"):
+        load_catalog(rules)

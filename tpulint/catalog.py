@@ -299,6 +299,21 @@ class Rule:
     def for_target(self, target: str) -> TargetRule | None:
         return self.targets.get(target)
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The named fields of the message template (`%(call)s moves to the GPU; use %(fix)s` ->
+        ('call', 'fix')), in order; the last is always `fix`."""
+        return tuple(_FIELD.findall(self.message))
+
+    def arguments(self, values: tuple[Any, ...] | dict[str, Any], fix: str) -> dict[str, str]:
+        """A finding's structured arguments: values (a mapping, or a tuple in the template's field
+        order) as strings by field name, and fix. Raises ValueError when they do not fill the
+        template's fields exactly."""
+        named = dict(values) if isinstance(values, dict) else dict(zip(self.fields[:-1], values))
+        if isinstance(values, tuple) and len(values) != len(self.fields) - 1 or set(named) != set(self.fields[:-1]):
+            raise ValueError(f"{self.symbol}: arguments {sorted(named)} do not fill {list(self.fields[:-1])}")
+        return {**{name: str(value) for name, value in named.items()}, "fix": fix}
+
 
 @dataclass(frozen=True)
 class ApiEntry:
@@ -700,6 +715,11 @@ def _fix_variants(raw: Any, symbol: str, path: Path) -> dict[str, str]:
     return dict(raw)
 
 
+_FIELD = re.compile(r"%\((\w+)\)s")
+_SWITCH_FIELDS = ("setting", "behaviour", "fix")  # [[switch]] rules: what is set, what it does, the fix
+_API_FIELDS = ("member", "behaviour", "fix")  # [[api]] rules: the member, what it does, the fix
+
+
 def _validate(catalog: Catalog) -> None:
     problems: list[str] = []
     default_targets = [name for name, target in catalog.targets.items() if target.default]
@@ -718,8 +738,13 @@ def _validate(catalog: Catalog) -> None:
     for switch in catalog.switches:
         if not catalog.has_rule(switch.rule):
             problems.append(f"switch {sorted(switch.calls | switch.methods | switch.names)}: unknown rule {switch.rule}")
-        elif catalog.rule(switch.rule).message.count("%s") != 3:  # what is set, what it does, the fix
-            problems.append(f"switch rule {switch.rule}: its message must have three %s fields")
+        elif catalog.rule(switch.rule).fields != _SWITCH_FIELDS:
+            problems.append(f"switch rule {switch.rule}: its message's fields must be {_SWITCH_FIELDS}")
+    api_rules = {entry.rule for entries in (*catalog.api.values(), catalog.api_default)
+                 for entry in entries.values() if catalog.has_rule(entry.rule)}
+    for symbol in sorted(api_rules):
+        if catalog.rule(symbol).fields != _API_FIELDS:
+            problems.append(f"api rule {symbol}: its message's fields must be {_API_FIELDS}")
     if len(catalog._by_symbol) != len(catalog.rules):
         problems.append("duplicate rule symbols")
     if problems:
@@ -743,6 +768,9 @@ def _rule_problems(catalog: Catalog, rule: Rule, seen_ids: set[str]) -> list[str
         problems.append(f"{where}: symbol must be lower-case letters and '-'")
     if rule.cost < 0:
         problems.append(f"{where}: cost must not be negative")
+    bare = rule.message.replace("%%", "").count("%") - len(rule.fields)
+    if bare or not rule.fields or rule.fields[-1] != "fix" or len(set(rule.fields)) != len(rule.fields):
+        problems.append(f"{where}: message fields must be distinct %(name)s fields ending with %(fix)s")
     default = rule.for_target(catalog.default_target) if catalog.targets else None
     if default is None:
         problems.append(f"{where}: no entry for the default target")

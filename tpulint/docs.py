@@ -57,7 +57,7 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
         f"and `PJRT_DEVICE=CPU`, by {_listed(family.evidence)}; the recorded output, which the checks above "
         f"name, is in {_listed(family.evidence_output)}.",
         "",
-        f"Message: `{rule.message}` (pylint fills the `%s` fields).",
+        f"Message: `{rule.message}` (each `%(name)s` field is filled per finding; `fix` with the fix above).",
         "",
     ]
     return "\n".join(lines)

@@ -37,9 +37,12 @@ _IMPORT_REPORTED: weakref.WeakSet = weakref.WeakSet()
 
 @dataclass
 class Finding:
+    """A finding while its module is checked: the rule, the node it is reported at, the message's
+    arguments by field name (Rule.fields; `fix` among them), and pylint's confidence."""
+
     rule: Rule
     node: nodes.NodeNG
-    args: tuple[Any, ...]
+    args: dict[str, str]
     confidence: Confidence
     end: tuple[int, int] | None = None  # where the highlighted span ends, if not at node's end
 
@@ -208,12 +211,13 @@ class FamilyChecker(BaseChecker):
             return None
         return target_rule.fix_for(variant, **fields)
 
-    def report(self, symbol: str, node: nodes.NodeNG, args: tuple[Any, ...] = (), *, fix: str | None = None,
-               confidence: Confidence = HIGH) -> Finding | None:
-        """Record a finding; the fix (the message's last field) defaults to the target's fix.
+    def report(self, symbol: str, node: nodes.NodeNG, args: tuple[Any, ...] | dict[str, Any] = (), *,
+               fix: str | None = None, confidence: Confidence = HIGH) -> Finding | None:
+        """Record a finding. args fill the rule's message fields but `fix` (Rule.fields), by name
+        or in order; the fix defaults to the target's fix.
 
-        Returns None when the rule does not apply to the selected target.
-        """
+        Returns None when the rule does not apply to the selected target. Raises ValueError when
+        args do not fill the message's fields."""
         rule = self.catalog.rule(symbol)
         target_rule = rule.for_target(self.target)
         if target_rule is None or self._in_gpu_fallback(node):
@@ -224,7 +228,7 @@ class FamilyChecker(BaseChecker):
         reach = self.step_context(node)
         if reach is not None:
             fix = f"{fix} ({reach.describe()})"
-        finding = Finding(rule, node, (*args, fix), confidence)
+        finding = Finding(rule, node, rule.arguments(args, fix), confidence)
         self._findings.append(finding)
         return finding
 

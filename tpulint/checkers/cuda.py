@@ -663,7 +663,7 @@ def _launchers_only_in_gpu_code(findings: list) -> list:
     """`mp.spawn` is plain multiprocessing too (CPU RPC workers, data workers): it is a GPU
     launcher only in a module that also has GPU code, or when sized by torch.cuda.device_count()."""
     launchers = [f for f in findings if f.rule.symbol == "gpu-process-launcher"]
-    if not launchers or len(launchers) < len(findings) or any(f.args[1] for f in launchers):
+    if not launchers or len(launchers) < len(findings) or any(f.args["detail"] for f in launchers):
         return findings
     return []
 

@@ -117,8 +117,7 @@ class DynamicShapeChecker(StepFamilyChecker):
             if tokenizer is None:
                 kept.append(finding)
                 continue
-            *head, fix = tokenizer.args
-            tokenizer.args = (*head, f"{fix}; and {finding.args[-1]} to {finding.args[0]} on line {finding.node.lineno}")
+            tokenizer.args["fix"] += f"; and {finding.args['fix']} to {finding.args['call']} on line {finding.node.lineno}"
         return kept
 
     def _judge(self, code: DeviceCode, node: nodes.NodeNG) -> None:
@@ -403,7 +402,7 @@ def _in_checked_code(function: nodes.NodeNG) -> bool:
 
 
 def _unpadded_because(finding: Finding, reason: str) -> bool:
-    return finding.rule.symbol == "unpadded-input" and finding.args[1] == reason
+    return finding.rule.symbol == "unpadded-input" and finding.args["reason"] == reason
 
 
 def _loop_varying_index(index: nodes.NodeNG, loop: nodes.For | nodes.While) -> str | None:
