@@ -1174,7 +1174,7 @@ class ProjectView:
                         periodic = [(first, last) for first, last in record["periodic"] if body <= first and last <= end]
                         every_step = [call for call in calls
                                       if not any(first <= call[1] <= last for first, last in periodic)]
-                        for target in self._targets(path, function, every_step):
+                        for target in sorted(self._targets(path, function, every_step)):
                             if target not in reach:
                                 reach[target] = Reach(origin, target[1])
                                 frontier.append((target, reach[target]))
@@ -1185,7 +1185,7 @@ class ProjectView:
             record = self.files[path]["functions"].get(function)
             if record is None:
                 continue
-            for target in self._targets(path, function, record["calls"]):
+            for target in sorted(self._targets(path, function, record["calls"])):  # sorted: the same path every run
                 if target not in reach:
                     reach[target] = how
                     frontier.append((target, how))
