@@ -213,7 +213,7 @@ def test_torch_xla_version_selects_the_op_data(tmp_path, write):
     write("gpu.py", GPU_SCRIPT)
     assert run_tpulint("--torch-xla", "2.9", "gpu.py", cwd=tmp_path)[0] == 1
     code, _, err = run_tpulint("--torch-xla", "1.0", "gpu.py", cwd=tmp_path)
-    assert code == 2 and "op data exists for 2.9" in err
+    assert code == 2 and "tpulint has op data for torch_xla 2.9" in err
     write("pyproject.toml", '[tool.tpulint]\ntorch-xla = "3.0"\n')
     code, _, err = run_tpulint("gpu.py", cwd=tmp_path)
     assert code == 2 and "torch-xla ['3.0'] not among ['2.9']" in err
@@ -223,7 +223,7 @@ def test_runtime_version_is_the_new_name_of_torch_xla(tmp_path, write):
     write("gpu.py", GPU_SCRIPT)
     assert run_tpulint("--runtime-version", "2.9", "gpu.py", cwd=tmp_path)[0] == 1
     code, _, err = run_tpulint("--runtime-version", "0.2", "gpu.py", cwd=tmp_path)
-    assert code == 2 and "--runtime-version '0.2': op data exists for 2.9 of torch_xla" in err
+    assert code == 2 and "--runtime-version (or --torch-xla) '0.2': tpulint has op data for torch_xla 2.9" in err
     write("pyproject.toml", '[tool.tpulint]\nruntime-version = "2.9"\n')
     assert run_tpulint("gpu.py", cwd=tmp_path)[0] == 1
     write("pyproject.toml", '[tool.tpulint]\nruntime-version = "2.9"\ntorch-xla = "2.9"\n')

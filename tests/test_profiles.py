@@ -90,13 +90,24 @@ def test_a_target_without_a_profile_is_a_catalog_error(tmp_path):
         load_catalog.__wrapped__(tmp_path / "rules")
 
 
-def test_fix_variants_fill_their_slots_and_name_each_other():
+def test_fix_variants_fill_their_slots_from_the_checker_the_profile_and_each_other():
     rule = CATALOG.rule("missing-graph-barrier").for_target("torch_xla")
-    assert rule.fix_for("at_end", line=12).endswith("(after line 12)")
-    loader = rule.fix_for("data_loader", line=12)
-    assert loader.endswith(rule.fix_for("at_end", line=12)) and "MpDeviceLoader" in loader
+    slots = CATALOG.profile("torch_xla").fix_slots()
+    at_end = rule.fix_for("at_end", line=12, **slots)
+    assert at_end == f"add {slots['barrier_call']} as the last statement of the loop body (after line 12)"
+    step = rule.fix_for("optimizer_step_without_barrier", line=12, call="xla_model.optimizer_step", **slots)
+    assert step == f"pass barrier=True to xla_model.optimizer_step(), or {at_end}"
+    assert rule.fixes["data_loader"].when and "MpDeviceLoader" in rule.fix_for("data_loader", line=12, **slots)
     with pytest.raises(KeyError):
-        rule.fix_for("at_end")  # the checker must give the line
+        rule.fix_for("at_end", **slots)  # the checker must give the line
+
+
+def test_a_fix_variant_needs_when_and_text(tmp_path):
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    path = tmp_path / "rules" / "mark_step.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('when = "By default"\n', "", 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match="fix 'at_end' must have exactly `when` and `text`"):
+        load_catalog.__wrapped__(tmp_path / "rules")
 
 
 def test_a_fix_variant_that_does_not_parse_is_a_catalog_error(tmp_path):

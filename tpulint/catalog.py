@@ -154,6 +154,7 @@ class TargetProfile:
     barrier_call: str  # the barrier to write (`torch_xla.sync()`)
     deprecated_barrier: str  # a barrier that still works but is deprecated (`xm.mark_step`)
     optimizer_step: str  # an optimizer step that is a barrier when called with barrier=True
+    barrier_keyword: str  # ... that keyword (its second positional parameter)
     step_contexts: frozenset[str]  # context managers / decorators that trace and cut one step
     step_closure: str  # runs a callable once the step's graph has executed
     syncing_loaders: frozenset[str]  # loaders that call the barrier before each batch
@@ -167,6 +168,14 @@ class TargetProfile:
     init_method: str
     launcher: str
     vllm_package: str
+
+    def fix_slots(self) -> dict[str, str]:
+        """The profile's names a fix template may use as `{slots}` (rules/*.toml `fixes`):
+        device_expression, device_type_string, device_import, barrier_call, autocast_device_type,
+        distributed_backend, init_method, launcher."""
+        return {name: getattr(self, name) for name in (
+            "device_expression", "device_type_string", "device_import", "barrier_call", "autocast_device_type",
+            "distributed_backend", "init_method", "launcher")}
 
     def is_device_string(self, text: str) -> bool:
         """`xla`, `xla:0`: one of device_strings with an optional `:N` index."""
@@ -187,6 +196,7 @@ _PROFILE_SCHEMA: dict[tuple[str, str], tuple[str, type]] = {
     ("step", "barrier_call"): ("barrier_call", str),
     ("step", "deprecated_barrier"): ("deprecated_barrier", str),
     ("step", "optimizer_step"): ("optimizer_step", str),
+    ("step", "barrier_keyword"): ("barrier_keyword", str),
     ("step", "contexts"): ("step_contexts", list),
     ("step", "closure"): ("step_closure", str),
     ("step", "syncing_loaders"): ("syncing_loaders", list),
@@ -251,15 +261,23 @@ class TargetRule:
     fix: str
     evidence: str
     checked: tuple[str, ...]
-    # Named fix texts for the cases a checker tells apart (`[rule.targets.<target>.fixes]`), with
-    # `{field}` slots the checker fills (fix_for); a slot may name another variant.
-    fixes: dict[str, str] = field(default_factory=dict)
+    # The fix texts for the cases a checker tells apart (`[rule.targets.<target>.fixes.<name>]`),
+    # with `{slot}`s the checker fills (fix_for); a slot may name another fix of the rule.
+    fixes: dict[str, FixVariant] = field(default_factory=dict)
 
     def fix_for(self, variant: str, **fields: object) -> str:
-        """The variant's fix text with its `{field}` slots filled from fields, or from the variant
-        of that name. Raises KeyError for an unknown variant or an unfilled slot."""
+        """The variant's fix text with its `{slot}`s filled from fields, or from the variant of
+        that name. Raises KeyError for an unknown variant or an unfilled slot."""
         values = _FixFields(self, fields)
-        return self.fixes[variant].format_map(values)
+        return self.fixes[variant].text.format_map(values)
+
+
+@dataclass(frozen=True)
+class FixVariant:
+    """One case of a rule's fix: when it applies (for the rule's page) and its text template."""
+
+    when: str
+    text: str
 
 
 class _FixFields(dict):
@@ -702,17 +720,22 @@ def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
     )
 
 
-def _fix_variants(raw: Any, symbol: str, path: Path) -> dict[str, str]:
-    """A rule's `fixes` table: variant name -> template. Raises CatalogError unless every value is
-    a string whose `{slots}` parse."""
-    if not isinstance(raw, dict) or not all(isinstance(text, str) for text in raw.values()):
-        raise CatalogError(f"{path}: rule {symbol}: `fixes` must map names to strings")
-    for name, text in raw.items():
+def _fix_variants(raw: Any, symbol: str, path: Path) -> dict[str, FixVariant]:
+    """A rule's `fixes` tables: name -> FixVariant. Raises CatalogError unless each is a table of
+    exactly `when` and `text` strings whose `{slots}` parse."""
+    variants = {}
+    for name, table in (raw.items() if isinstance(raw, dict) else ()):
+        if not isinstance(table, dict) or set(table) != {"when", "text"} or not all(
+                isinstance(value, str) for value in table.values()):
+            raise CatalogError(f"{path}: rule {symbol}: fix {name!r} must have exactly `when` and `text` strings")
         try:
-            list(string.Formatter().parse(text))
+            list(string.Formatter().parse(table["text"]))
         except ValueError as error:
             raise CatalogError(f"{path}: rule {symbol}: fix {name!r}: {error}") from error
-    return dict(raw)
+        variants[name] = FixVariant(table["when"], table["text"])
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path}: rule {symbol}: `fixes` must be a table of fix tables")
+    return variants
 
 
 _FIELD = re.compile(r"%\((\w+)\)s")

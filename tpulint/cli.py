@@ -144,8 +144,8 @@ def _configure(options: argparse.Namespace, catalog: Catalog) -> Config:
         target = overrides.get("target", config.target)
         versions = catalog.runtime_versions(target)
         if options.runtime_version not in versions:
-            raise ConfigError(f"--runtime-version {options.runtime_version!r}: op data exists for "
-                              f"{', '.join(versions) or 'no version'} of {target}")
+            raise ConfigError(f"--runtime-version (or --torch-xla) {options.runtime_version!r}: tpulint has op data "
+                              f"for {target} {', '.join(versions) or '(none)'}")
         overrides["runtime_version"] = options.runtime_version
     if options.families is not None:
         families = tuple(name.strip() for name in options.families.split(",") if name.strip())

@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from tpulint.catalog import Catalog, Rule, load_catalog
+from tpulint.catalog import Catalog, Rule, TargetProfile, TargetRule, load_catalog
 
 GENERATED = "<!-- Generated from rules/ by `python -m tpulint.docs`; edit the catalog, not this page. -->"
 
@@ -57,7 +57,7 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
         f"and `PJRT_DEVICE=CPU`, by {_listed(family.evidence)}; the recorded output, which the checks above "
         f"name, is in {_listed(family.evidence_output)}.",
         "",
-        f"Message: `{rule.message}` (each `%(name)s` field is filled per finding; `fix` with the fix above).",
+        f"Message: `{_fields_shown(rule.message)}`, where <fix> is the fix above (or the case of it that applies).",
         "",
     ]
     return "\n".join(lines)
@@ -106,16 +106,28 @@ def _target_section(rule: Rule, catalog: Catalog, target_name: str, title: str) 
         "",
         f"- Severity: **{severity.name}**: {severity.meaning} (SARIF level `{severity.sarif}`)",
         f"- Fix: {data.fix}",
-        *(f"  - {name.replace('_', ' ')}: {_with_slots_shown(text)}" for name, text in data.fixes.items()),
+        *(f"  - {variant.when}: {_with_slots_shown(variant.text, data, catalog.profiles[target_name])}"
+          for variant in data.fixes.values()),
         f"- What you see at run time: {data.evidence}",
         f"- Checks run: {checked}",
         "",
     ]
 
 
-def _with_slots_shown(template: str) -> str:
-    """A fix variant as the page shows it: `{line}` -> `<line>`, what the checker fills in."""
-    return re.sub(r"\{(\w+)\}", lambda match: f"<{match.group(1).replace('_', ' ')}>", template)
+def _with_slots_shown(template: str, rule: TargetRule, profile: TargetProfile) -> str:
+    """A fix variant as the page shows it: another variant's text and the profile's names filled
+    in, what the checker fills per finding as `<line>`."""
+    def slot(match: re.Match) -> str:
+        name = match.group(1)
+        if name in rule.fixes:
+            return _with_slots_shown(rule.fixes[name].text, rule, profile)
+        return profile.fix_slots().get(name) or f"<{name.replace('_', ' ')}>"
+    return re.sub(r"\{(\w+)\}", slot, template)
+
+
+def _fields_shown(message: str) -> str:
+    """`%(call)s moves to the GPU; use %(fix)s` -> `<call> moves to the GPU; use <fix>`."""
+    return re.sub(r"%\((\w+)\)s", lambda match: f"<{match.group(1).replace('_', ' ')}>", message)
 
 
 def render_index(catalog: Catalog) -> str:

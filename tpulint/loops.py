@@ -39,6 +39,7 @@ STEP_CONTEXTS = PROFILE.step_contexts
 XLA_COMPILE = PROFILE.compile_wrappers
 SYNCING_LOADERS = PROFILE.syncing_loaders
 RUNTIME_PREFIX = PROFILE.package + "."
+_OPTIMIZER_STEP_NAME = OPTIMIZER_STEP.rpartition(".")[2]
 DATA_LOADER = "torch.utils.data.DataLoader"
 FRAMEWORKS = load_catalog().frameworks  # rules/frameworks.toml: library models, factories, wrappers
 MODULE_WRAPPERS = FRAMEWORKS.wrappers | FRAMEWORKS.factories | {"torch.nn.parallel.distributed.DistributedDataParallel"}
@@ -701,7 +702,7 @@ class DeviceCode:
         if name in BARRIERS:
             return [Event(barrier=call)]
         if name == OPTIMIZER_STEP:
-            barrier = resolve.argument(call, 1, "barrier")
+            barrier = resolve.argument(call, 1, PROFILE.barrier_keyword)
             synced = isinstance(barrier, nodes.Const) and barrier.value is True
             return [Event(work=call), Event(barrier=call)] if synced else [Event(work=call)]
         if self.kind(call.func) == Kind.COMPILED:
@@ -893,7 +894,7 @@ class DeviceCode:
 
     def _steps_optimizer(self, node: nodes.NodeNG) -> bool:
         """optimizer.step(), scaler.step(optimizer) or xm.optimizer_step(optimizer)."""
-        if not isinstance(node, nodes.Call) or resolve.short_name(node.func) not in ("step", "optimizer_step"):
+        if not isinstance(node, nodes.Call) or resolve.short_name(node.func) not in ("step", _OPTIMIZER_STEP_NAME):
             return False
         func = node.func
         if self.qualified(func) == OPTIMIZER_STEP:

@@ -1357,7 +1357,7 @@ class ProjectView:
         names = {value[1] for value in self.values(path, function, call[0]) if value[0] == "lib"}
         if names & BARRIERS:
             return True
-        return OPTIMIZER_STEP in names and keyword_refs(call).get("barrier") == "v:True"
+        return OPTIMIZER_STEP in names and keyword_refs(call).get(PROFILE.barrier_keyword) == "v:True"
 
     def _may_name_project_code(self, callee: str) -> bool:
         """Whether a callee ref may stand for a project function or a model (a cheap, exact filter

@@ -76,7 +76,8 @@ class TpulintOptions(BaseChecker):
             {
                 "default": "",
                 "type": "choice",
-                "choices": sorted({version for tables in load_catalog().op_tables.values() for version in tables}),
+                "choices": sorted({version for target in load_catalog().targets
+                                   for version in load_catalog().runtime_versions(target)}),
                 "metavar": "<version>",
                 "help": "Version of the target runtime whose measured op data the non-xla-op family uses "
                         "(default: the newest in rules/ops).",
@@ -209,7 +210,7 @@ class FamilyChecker(BaseChecker):
         target_rule = self.catalog.rule(symbol).for_target(self.target)
         if target_rule is None or variant not in target_rule.fixes:
             return None
-        return target_rule.fix_for(variant, **fields)
+        return target_rule.fix_for(variant, **{**self.profile.fix_slots(), **fields})
 
     def report(self, symbol: str, node: nodes.NodeNG, args: tuple[Any, ...] | dict[str, Any] = (), *,
                fix: str | None = None, confidence: Confidence = HIGH) -> Finding | None:

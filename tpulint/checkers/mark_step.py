@@ -12,12 +12,14 @@ from pylint.interfaces import INFERENCE
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import StepFamilyChecker, header_end
-from tpulint.loops import (MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging,
+from tpulint.loops import (MARK_STEP, PROFILE, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging,
                            read_after_barrier, variable_interval)
 
 SHOWN_WORK = 3
 READ_METHODS = frozenset({"item", "tolist"})
 
+
+_MARK_STEP_NAME = MARK_STEP.rpartition(".")[2]
 
 class MarkStepChecker(StepFamilyChecker):
     name = "tpulint-mark-step"
@@ -26,7 +28,7 @@ class MarkStepChecker(StepFamilyChecker):
 
     def visit_call(self, node: nodes.Call) -> None:
         super().visit_call(node)
-        if resolve.short_name(node.func) == "mark_step" and self.qualified(node.func) == MARK_STEP:
+        if resolve.short_name(node.func) == _MARK_STEP_NAME and self.qualified(node.func) == MARK_STEP:
             self.report("deprecated-mark-step", node, (f"{node.func.as_string()}()",))
 
     def analyse_module(self, node: nodes.Module) -> None:
@@ -58,7 +60,9 @@ class MarkStepChecker(StepFamilyChecker):
         last = verdict.loop.body[-1]
         variant = ("optimizer_step_without_barrier" if verdict.unsynced_optimizer_step is not None
                    else "data_loader" if code.iterates_data_loader(verdict.loop) else "at_end")
-        return self.fix_for("missing-graph-barrier", variant, line=last.end_lineno or last.lineno)
+        step = verdict.unsynced_optimizer_step
+        return self.fix_for("missing-graph-barrier", variant, line=last.end_lineno or last.lineno,
+                            call=step.func.as_string() if step is not None else "")
 
     def _logging_in_step(self, code: DeviceCode, loop: nodes.For | nodes.While) -> None:
         for call in _own_calls(loop):
@@ -129,7 +133,7 @@ def _work(verdict: LoopVerdict) -> str:
 def _why(verdict: LoopVerdict) -> str:
     if verdict.unsynced_optimizer_step is not None and not verdict.barriers:
         step = verdict.unsynced_optimizer_step
-        return f"{step.func.as_string()}() on line {step.lineno} does not sync without barrier=True"
+        return f"{step.func.as_string()}() on line {step.lineno} does not sync without {PROFILE.barrier_keyword}=True"
     if verdict.barriers:
         lines = ", ".join(sorted({str(node.lineno) for node in verdict.barriers}))
         return f"the barrier on line {lines} is not reached on every path through the body"
