@@ -260,6 +260,28 @@ def test_a_recursive_function_passing_its_own_parameter_does_not_loop(tmp_path):
     assert project.values(_path(tmp_path, "r.py"), "walk", "d:node") == set()
 
 
+def test_an_effect_cut_by_the_depth_bound_does_not_answer_a_shallower_question(tmp_path):
+    """effect() asked at the depth bound first must not decide what a shallower question gets
+    (it did: cold and warm runs asked in different orders and disagreed on diffusers)."""
+    project = _project(tmp_path, {"chain.py": "def f4(loss):\n    loss.backward()\n\ndef f3(loss):\n    f4(loss)\n"})
+    chain = _path(tmp_path, "chain.py")
+    assert not project.effect(chain, "f3", 3).steps  # at the bound f4 is not followed
+    assert project.effect(chain, "f3", 0).steps
+
+
+def test_checks_start_from_the_same_memos_whether_a_project_answer_was_computed_or_read(tmp_path):
+    files = {"pipe.py": "import torch\ndef sample(latents, loader):\n    unet = torch.nn.Linear(4, 4)\n"
+                        "    for batch in loader:\n        latents = unet(batch)\n"}
+    computed = _project(tmp_path, files)
+    computed.loader_loops()
+    computed.reach(_path(tmp_path, "pipe.py"), "sample")
+    read = view.build(tmp_path, view.python_files(tmp_path))
+    read.loader_loops()
+    read.reach(_path(tmp_path, "pipe.py"), "sample")
+    memos = ("_values", "_values_at_depth", "_call_sites", "_call_sites_at_depth", "_effects", "_device_files")
+    assert [getattr(computed, memo) for memo in memos] == [getattr(read, memo) for memo in memos] == [{}] * len(memos)
+
+
 def test_the_step_reaches_a_scheduler_method_in_another_file(tmp_path):
     project = _project(tmp_path, {
         "samplers.py": "class Sampler:\n    def step(self, out):\n        return self.helper(out)\n"

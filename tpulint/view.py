@@ -605,6 +605,9 @@ class ProjectView:
     _bound_names: frozenset | None = None
     _module_paths: dict = field(default_factory=dict)
     _truncated: bool = False  # the values() search in progress was cut by the depth bound or a cycle
+    # ... by a cycle: its answer depends on which question came first, so it is kept by no memo
+    # (cold and warm runs asked in different orders and disagreed on 26 diffusers findings).
+    _cycle_cut: bool = False
     _device_project: bool | None = None
     _loader_loops: dict | None = None
     _process_groups: tuple | None = None
@@ -749,12 +752,14 @@ class ProjectView:
             return set(found)
         # Every answer is kept for its depth (which bounds the work); one that no depth bound or
         # cycle cut short is true at any depth and is kept for all.
-        outer, self._truncated = self._truncated, False
+        outer = self._truncated, self._cycle_cut
+        self._truncated = self._cycle_cut = False
         found = tuple(set(self._evaluate(path, function, expression, depth)))  # a tuple: see _frozen
-        self._values_at_depth[(*key, depth)] = found
-        if not self._truncated:
-            self._values[key] = found
-        self._truncated = outer or self._truncated
+        if not self._cycle_cut:
+            self._values_at_depth[(*key, depth)] = found
+            if not self._truncated:
+                self._values[key] = found
+        self._truncated, self._cycle_cut = outer[0] or self._truncated, outer[1] or self._cycle_cut
         return set(found)
 
     def _evaluate(self, path: str, function: str, expression: str, depth: int) -> set[tuple]:
@@ -1043,7 +1048,7 @@ class ProjectView:
             return {("instance", path, owner)}  # self (and a classmethod's cls, taken alike)
         key = (path, function, name)
         if key in self._active:
-            self._truncated = True  # the answer in progress is partial: not kept
+            self._truncated = self._cycle_cut = True  # the answer in progress is partial: not kept
             return set()  # a parameter passed back to its own function: what the other calls pass decides
         self._active.add(key)
         try:
@@ -1088,11 +1093,14 @@ class ProjectView:
             found = self._call_sites_at_depth.get((*key, depth))
         if found is not None:
             return found
-        outer, self._truncated = self._truncated, False
-        found = self._call_sites_at_depth[(*key, depth)] = tuple(self._find_call_sites(path, function, depth))
-        if not self._truncated:
-            self._call_sites[key] = found
-        self._truncated = outer or self._truncated
+        outer = self._truncated, self._cycle_cut
+        self._truncated = self._cycle_cut = False
+        found = tuple(self._find_call_sites(path, function, depth))
+        if not self._cycle_cut:
+            self._call_sites_at_depth[(*key, depth)] = found
+            if not self._truncated:
+                self._call_sites[key] = found
+        self._truncated, self._cycle_cut = outer[0] or self._truncated, outer[1] or self._cycle_cut
         return found
 
     def _find_call_sites(self, path: str, function: str, depth: int) -> list[tuple[str, str, list, dict]]:
@@ -1144,14 +1152,23 @@ class ProjectView:
     def _kept_answer(self, name: str, compute, encode=lambda answer: answer) -> dict:
         """A project-wide answer from the cache of an earlier run on the same files, else computed
         and kept there (encoded as plain tuples for the cache)."""
-        if self.cache is None or self.key is None:
-            return compute()
-        kept = self.cache.answer(name, self.key)
+        kept = self.cache.answer(name, self.key) if self.cache is not None and self.key is not None else None
         if kept is not None:
             return kept
         answer = compute()
-        self.cache.keep_answer(name, self.key, encode(answer))
+        self._forget_queries()
+        if self.cache is not None and self.key is not None:
+            self.cache.keep_answer(name, self.key, encode(answer))
         return answer
+
+    def _forget_queries(self) -> None:
+        """Drop what the queries of a project-wide computation left in the memos, so the checks
+        that follow start from the same state whether that answer was computed in this run or read
+        from the cache. (Some memo answers depend on the order of the questions; with the
+        computation's questions first, diffusers lost 27 findings cold that a warm run had.)"""
+        for memo in (self._values, self._values_at_depth, self._call_sites, self._call_sites_at_depth,
+                     self._effects, self._device_files, self._model_classes):
+            memo.clear()
 
     def _compute_reach(self) -> dict:
         reach: dict = {}
@@ -1334,8 +1351,10 @@ class ProjectView:
         return False
 
     def effect(self, path: str, function: str, depth: int = 0) -> Effect:
-        """What calling a project function does to the caller's graph (see Effect)."""
-        key = (path, function)
+        """What calling a project function does to the caller's graph (see Effect). Kept per
+        depth: an answer cut short by the depth bound must not stand for a shallower question
+        (it did, and which one was asked first decided whether a loop was a step loop)."""
+        key = (path, function, depth)
         if key not in self._effects:
             self._effects[key] = Effect()  # recursion guard: a cycle adds nothing
             self._effects[key] = self._effect(path, function, depth)
