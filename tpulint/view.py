@@ -608,6 +608,10 @@ class ProjectView:
     # ... by a cycle: its answer depends on which question came first, so it is kept by no memo
     # (cold and warm runs asked in different orders and disagreed on 26 diffusers findings).
     _cycle_cut: bool = False
+    # Answers cut by a cycle are kept only while the question that met the cycle is being
+    # answered (recomputing them in every later question made runs 2.5x slower).
+    _provisional: dict = field(default_factory=dict)
+    _nesting: int = 0  # values()/call_sites() calls in progress
     _device_project: bool | None = None
     _loader_loops: dict | None = None
     _process_groups: tuple | None = None
@@ -747,19 +751,27 @@ class ProjectView:
         key = (path, function, expression)
         found = self._values.get(key)
         if found is None:
-            found = self._values_at_depth.get((*key, depth))
+            found = self._values_at_depth.get((*key, depth), self._provisional.get(("values", *key, depth)))
         if found is not None:
             return set(found)
         # Every answer is kept for its depth (which bounds the work); one that no depth bound or
         # cycle cut short is true at any depth and is kept for all.
         outer = self._truncated, self._cycle_cut
         self._truncated = self._cycle_cut = False
-        found = tuple(set(self._evaluate(path, function, expression, depth)))  # a tuple: see _frozen
-        if not self._cycle_cut:
+        self._nesting += 1
+        try:
+            found = tuple(set(self._evaluate(path, function, expression, depth)))  # a tuple: see _frozen
+        finally:
+            self._nesting -= 1
+        if self._cycle_cut:
+            self._provisional[("values", *key, depth)] = found
+        else:
             self._values_at_depth[(*key, depth)] = found
             if not self._truncated:
                 self._values[key] = found
         self._truncated, self._cycle_cut = outer[0] or self._truncated, outer[1] or self._cycle_cut
+        if not self._nesting:
+            self._provisional.clear()
         return set(found)
 
     def _evaluate(self, path: str, function: str, expression: str, depth: int) -> set[tuple]:
@@ -1090,17 +1102,25 @@ class ProjectView:
         key = (path, function)
         found = self._call_sites.get(key)
         if found is None:
-            found = self._call_sites_at_depth.get((*key, depth))
+            found = self._call_sites_at_depth.get((*key, depth), self._provisional.get(("sites", *key, depth)))
         if found is not None:
             return found
         outer = self._truncated, self._cycle_cut
         self._truncated = self._cycle_cut = False
-        found = tuple(self._find_call_sites(path, function, depth))
-        if not self._cycle_cut:
+        self._nesting += 1
+        try:
+            found = tuple(self._find_call_sites(path, function, depth))
+        finally:
+            self._nesting -= 1
+        if self._cycle_cut:
+            self._provisional[("sites", *key, depth)] = found
+        else:
             self._call_sites_at_depth[(*key, depth)] = found
             if not self._truncated:
                 self._call_sites[key] = found
         self._truncated, self._cycle_cut = outer[0] or self._truncated, outer[1] or self._cycle_cut
+        if not self._nesting:
+            self._provisional.clear()
         return found
 
     def _find_call_sites(self, path: str, function: str, depth: int) -> list[tuple[str, str, list, dict]]:
