@@ -10,7 +10,7 @@ import re
 import string
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -99,20 +99,24 @@ def _checked_table(path: Path, table: str, where: str, raw: Any) -> dict[str, An
         raise CatalogError(f"{path}: {where} must be a table")
     problems = [f"unknown key {key}" for key in raw.keys() - schema.keys()]
     problems += [f"missing key {key}" for key in schema.keys() - raw.keys() - _OPTIONAL_KEYS.get(table, set())]
-    for key, kind in schema.items():
-        value = raw.get(key)
-        if value is None:
-            continue
-        items = value if kind is list else value.values() if kind is dict and isinstance(value, dict) else ()
-        if not isinstance(value, kind) or not all(isinstance(item, str) for item in items) or (
-                kind is dict and not all(isinstance(name, str) for name in value)):
-            problems.append(f"{key} must be {_TYPE_NAMES[kind]}")
+    problems += [problem for key, kind in schema.items() if key in raw
+                 if (problem := _type_problem(key, raw[key], kind)) is not None]
     if problems:
         raise CatalogError(f"{path}: {where}: {'; '.join(sorted(problems))}")
     return raw
 
 
 _TYPE_NAMES = {str: "a string", list: "a list of strings", dict: "a table of strings"}
+
+
+def _type_problem(key: str, value: Any, kind: type) -> str | None:
+    """"<key> must be ..." when value is not of kind (str; list: of strings; dict: a table of
+    strings), else None."""
+    if isinstance(value, kind):
+        strings = (*value, *value.values()) if kind is dict else value if kind is list else ()
+        if all(isinstance(item, str) for item in strings):
+            return None
+    return f"{key} must be {_TYPE_NAMES[kind]}"
 
 
 def _family_tables(path: Path, data: dict[str, Any]) -> tuple[tuple[CudaLibrary, ...], dict[str, DynamicOp], tuple[str, ...]]:
@@ -232,11 +236,12 @@ def _load_profile(path: Path, target: str) -> TargetProfile:
     problems += [f"missing key {'.'.join(filter(None, key))}" for key in _PROFILE_SCHEMA.keys() - found.keys()]
     fields: dict[str, Any] = {}
     for key, (name, kind) in _PROFILE_SCHEMA.items():
-        value = found.get(key)
-        if value is None:
+        if key not in found:
             continue
-        if not isinstance(value, kind) or (kind is list and not all(isinstance(item, str) for item in value)):
-            problems.append(f"{'.'.join(filter(None, key))} must be {'a list of strings' if kind is list else 'a string'}")
+        value = found[key]
+        problem = _type_problem(".".join(filter(None, key)), value, kind)
+        if problem is not None:
+            problems.append(problem)
             continue
         fields[name] = (tuple(value) if name in _TUPLE_FIELDS else frozenset(value)) if kind is list else value
     if problems:
@@ -317,7 +322,7 @@ class Rule:
     def for_target(self, target: str) -> TargetRule | None:
         return self.targets.get(target)
 
-    @property
+    @cached_property
     def fields(self) -> tuple[str, ...]:
         """The named fields of the message template (`%(call)s moves to the GPU; use %(fix)s` ->
         ('call', 'fix')), in order; the last is always `fix`."""
@@ -528,7 +533,7 @@ class Catalog:
 
     @property
     def newest_torch_xla(self) -> str:
-        return max(self.ops, key=lambda version: tuple(int(part) for part in version.split(".")))
+        return max(self.ops, key=_version_key)
 
     def runtime_versions(self, target: str) -> list[str]:
         """The versions of target's runtime that rules/ops has op data for, oldest first."""
@@ -537,6 +542,11 @@ class Catalog:
     def newest_runtime_version(self, target: str) -> str | None:
         versions = self.runtime_versions(target)
         return versions[-1] if versions else None
+
+    @property
+    def tpu_device_strings(self) -> frozenset[str]:
+        """Device type strings that mean a TPU: "tpu" and every target runtime's (`xla`)."""
+        return frozenset({"tpu", *(string for profile in self.profiles.values() for string in profile.device_strings)})
 
     @property
     def default_target(self) -> str:
@@ -723,8 +733,10 @@ def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
 def _fix_variants(raw: Any, symbol: str, path: Path) -> dict[str, FixVariant]:
     """A rule's `fixes` tables: name -> FixVariant. Raises CatalogError unless each is a table of
     exactly `when` and `text` strings whose `{slots}` parse."""
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path}: rule {symbol}: `fixes` must be a table of fix tables")
     variants = {}
-    for name, table in (raw.items() if isinstance(raw, dict) else ()):
+    for name, table in raw.items():
         if not isinstance(table, dict) or set(table) != {"when", "text"} or not all(
                 isinstance(value, str) for value in table.values()):
             raise CatalogError(f"{path}: rule {symbol}: fix {name!r} must have exactly `when` and `text` strings")
@@ -733,8 +745,6 @@ def _fix_variants(raw: Any, symbol: str, path: Path) -> dict[str, FixVariant]:
         except ValueError as error:
             raise CatalogError(f"{path}: rule {symbol}: fix {name!r}: {error}") from error
         variants[name] = FixVariant(table["when"], table["text"])
-    if not isinstance(raw, dict):
-        raise CatalogError(f"{path}: rule {symbol}: `fixes` must be a table of fix tables")
     return variants
 
 

@@ -28,8 +28,7 @@ _CUDA_TEMPLATE = re.compile(r"^cuda:(%[ds]|\{\w*\}|)$")
 PROFILE = load_catalog().profile()  # the runtime's names (rules/targets/), for the default target
 XLA_DEVICE_CALLS = PROFILE.device_calls
 # Device type strings that mean "the TPU side" in a switch: every target runtime's.
-TPU_DEVICE_STRINGS = frozenset({"tpu", *(string for profile in load_catalog().profiles.values()
-                                         for string in profile.device_strings)})
+TPU_DEVICE_STRINGS = load_catalog().tpu_device_strings
 TORCH_DEVICE = "torch.device"
 
 

@@ -70,8 +70,7 @@ DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.datal
 LOADER_WRAPPERS = frozenset({*PROFILE.syncing_loaders, "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
                              "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
 # Device type strings that name an accelerator: CUDA's, Apple's, and every target runtime's.
-ACCELERATOR_TYPES = frozenset({"cuda", "mps", "tpu", *(string for profile in load_catalog().profiles.values()
-                                                       for string in profile.device_strings)})
+ACCELERATOR_TYPES = frozenset({"cuda", "mps", *load_catalog().tpu_device_strings})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
 
 
@@ -748,31 +747,38 @@ class ProjectView:
         if depth > MAX_DEPTH:
             self._truncated = True
             return set()
-        key = (path, function, expression)
-        found = self._values.get(key)
+        found = self._kept_answer_at(  # a tuple: see _frozen
+            "values", (path, function, expression), depth, self._values, self._values_at_depth,
+            lambda: tuple(set(self._evaluate(path, function, expression, depth))))
+        return set(found)
+
+    def _kept_answer_at(self, name: str, key: tuple, depth: int, complete: dict, at_depth: dict, compute) -> tuple:
+        """A values()/call_sites() answer, computed once: kept for its depth (which bounds the
+        work), and for every depth when neither the depth bound nor a cycle cut it short. One cut
+        by a parameter cycle depends on the question that met the cycle: it is kept only until
+        the outermost question returns."""
+        found = complete.get(key)
         if found is None:
-            found = self._values_at_depth.get((*key, depth), self._provisional.get(("values", *key, depth)))
+            found = at_depth.get((*key, depth), self._provisional.get((name, *key, depth)))
         if found is not None:
-            return set(found)
-        # Every answer is kept for its depth (which bounds the work); one that no depth bound or
-        # cycle cut short is true at any depth and is kept for all.
+            return found
         outer = self._truncated, self._cycle_cut
         self._truncated = self._cycle_cut = False
         self._nesting += 1
         try:
-            found = tuple(set(self._evaluate(path, function, expression, depth)))  # a tuple: see _frozen
+            found = compute()
         finally:
             self._nesting -= 1
         if self._cycle_cut:
-            self._provisional[("values", *key, depth)] = found
+            self._provisional[(name, *key, depth)] = found
         else:
-            self._values_at_depth[(*key, depth)] = found
+            at_depth[(*key, depth)] = found
             if not self._truncated:
-                self._values[key] = found
+                complete[key] = found
         self._truncated, self._cycle_cut = outer[0] or self._truncated, outer[1] or self._cycle_cut
         if not self._nesting:
             self._provisional.clear()
-        return set(found)
+        return found
 
     def _evaluate(self, path: str, function: str, expression: str, depth: int) -> set[tuple]:
         kind, _, rest = expression.partition(":")
@@ -1099,29 +1105,8 @@ class ProjectView:
         argument refs, keyword refs). A class's `__init__` is called by the class's name. Kept as
         values() keeps its answers: for the depth, and for any depth when nothing cut it short
         (each parameter of a function asks for the same sites)."""
-        key = (path, function)
-        found = self._call_sites.get(key)
-        if found is None:
-            found = self._call_sites_at_depth.get((*key, depth), self._provisional.get(("sites", *key, depth)))
-        if found is not None:
-            return found
-        outer = self._truncated, self._cycle_cut
-        self._truncated = self._cycle_cut = False
-        self._nesting += 1
-        try:
-            found = tuple(self._find_call_sites(path, function, depth))
-        finally:
-            self._nesting -= 1
-        if self._cycle_cut:
-            self._provisional[("sites", *key, depth)] = found
-        else:
-            self._call_sites_at_depth[(*key, depth)] = found
-            if not self._truncated:
-                self._call_sites[key] = found
-        self._truncated, self._cycle_cut = outer[0] or self._truncated, outer[1] or self._cycle_cut
-        if not self._nesting:
-            self._provisional.clear()
-        return found
+        return self._kept_answer_at("sites", (path, function), depth, self._call_sites, self._call_sites_at_depth,
+                                    lambda: tuple(self._find_call_sites(path, function, depth)))
 
     def _find_call_sites(self, path: str, function: str, depth: int) -> list[tuple[str, str, list, dict]]:
         short = function.rpartition(".")[2]

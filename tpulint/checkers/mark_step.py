@@ -12,14 +12,13 @@ from pylint.interfaces import INFERENCE
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import StepFamilyChecker, header_end
-from tpulint.loops import (MARK_STEP, PROFILE, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging,
+from tpulint.loops import (MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging,
                            read_after_barrier, variable_interval)
 
 SHOWN_WORK = 3
 READ_METHODS = frozenset({"item", "tolist"})
-
-
 _MARK_STEP_NAME = MARK_STEP.rpartition(".")[2]
+
 
 class MarkStepChecker(StepFamilyChecker):
     name = "tpulint-mark-step"
@@ -43,7 +42,8 @@ class MarkStepChecker(StepFamilyChecker):
         if verdict.steps:
             self._logging_in_step(code, verdict.loop)
         if verdict.missing and verdict.steps:
-            finding = self.report("missing-graph-barrier", verdict.loop, (_work(verdict), _why(verdict)),
+            finding = self.report("missing-graph-barrier", verdict.loop,
+                                  (_work(verdict), _why(verdict, self.profile.barrier_keyword)),
                                   fix=self._fix(code, verdict))
             if finding is not None:
                 finding.end = header_end(verdict.loop)
@@ -57,10 +57,9 @@ class MarkStepChecker(StepFamilyChecker):
     def _fix(self, code: DeviceCode, verdict: LoopVerdict) -> str | None:
         """missing-graph-barrier's fix variant (rules/mark_step.toml) by what the loop has: an
         optimizer step that could take barrier=True, a data loader a syncing loader could wrap."""
-        last = verdict.loop.body[-1]
-        variant = ("optimizer_step_without_barrier" if verdict.unsynced_optimizer_step is not None
+        last, step = verdict.loop.body[-1], verdict.unsynced_optimizer_step
+        variant = ("optimizer_step_without_barrier" if step is not None
                    else "data_loader" if code.iterates_data_loader(verdict.loop) else "at_end")
-        step = verdict.unsynced_optimizer_step
         return self.fix_for("missing-graph-barrier", variant, line=last.end_lineno or last.lineno,
                             call=step.func.as_string() if step is not None else "")
 
@@ -130,10 +129,10 @@ def _work(verdict: LoopVerdict) -> str:
     return ", ".join(shown[:SHOWN_WORK]) + (f" and {more} more" if more > 0 else "")
 
 
-def _why(verdict: LoopVerdict) -> str:
+def _why(verdict: LoopVerdict, barrier_keyword: str) -> str:
     if verdict.unsynced_optimizer_step is not None and not verdict.barriers:
         step = verdict.unsynced_optimizer_step
-        return f"{step.func.as_string()}() on line {step.lineno} does not sync without {PROFILE.barrier_keyword}=True"
+        return f"{step.func.as_string()}() on line {step.lineno} does not sync without {barrier_keyword}=True"
     if verdict.barriers:
         lines = ", ".join(sorted({str(node.lineno) for node in verdict.barriers}))
         return f"the barrier on line {lines} is not reached on every path through the body"
