@@ -26,7 +26,9 @@ def test_every_rule_is_complete_and_in_its_family_block():
         assert int(rule.id[1:3]) == CATALOG.families[rule.family].checker_id
         assert rule.summary and rule.rationale and rule.example and rule.example_fixed
         assert rule.fields[-1] == "fix" and "%s" not in rule.message, rule.symbol
-        assert rule.for_target(CATALOG.default_target) is not None
+        # every target: what the rule finds there, or why it finds nothing (shown on its page)
+        for target in CATALOG.targets:
+            assert (rule.for_target(target) is not None) != (target in rule.not_for), (rule.symbol, target)
 
 
 def test_ids_do_not_collide_with_pylint_or_its_extensions():
@@ -73,12 +75,14 @@ def test_a_switch_table_needs_a_call_method_or_name_and_a_known_rule(tmp_path):
         load_catalog.__wrapped__(tmp_path / "rules")
 
 
-def test_every_rule_has_a_functional_test_that_expects_it():
-    expected = set()
-    for path in (REPO / "tests" / "functional").glob("*/*.py"):
-        for marks in re.findall(r"#\s*(?:[+-]?\d+:)?\s*\[([a-z\-, ]+)\]", path.read_text(encoding="utf-8")):
-            expected.update(mark.strip() for mark in marks.split(","))
-    assert {rule.symbol for rule in CATALOG.rules} <= expected
+def test_every_rule_has_a_functional_test_that_expects_it_on_each_target_it_has():
+    """pylint's marks (`# [symbol]`) are the default target's; `# <target>: [symbol]` another's."""
+    sources = [path.read_text(encoding="utf-8") for path in (REPO / "tests" / "functional").glob("*/*.py")]
+    for target in CATALOG.targets:
+        prefix = "" if target == CATALOG.default_target else rf"{re.escape(target)}:\s*"
+        mark = re.compile(rf"#\s*{prefix}(?:[+-]?\d+:)?\s*\[([a-z\-, ]+)\]")
+        expected = {symbol.strip() for text in sources for marks in mark.findall(text) for symbol in marks.split(",")}
+        assert {rule.symbol for rule in CATALOG.rules if rule.for_target(target)} <= expected, target
 
 
 def test_docs_pages_are_generated_from_the_catalog():
@@ -115,24 +119,46 @@ def test_a_rule_without_recorded_checks_is_rejected(tmp_path):
         load_catalog(rules)
 
 
-def test_a_second_target_changes_severity_and_applicability(tmp_path):
+def test_a_second_target_changes_severity_and_applicability():
     """The catalog is keyed by target: a rule may differ per runtime or not apply at all."""
+    scaler = CATALOG.rule("cuda-grad-scaler")
+    assert CATALOG.severity_of(scaler, "torch_xla").name == "perf"
+    assert CATALOG.severity_of(scaler, "torchtpu").name == "blocker"  # its kernels are missing there
+    assert CATALOG.severity_of(CATALOG.rule("missing-torch-xla-import"), "torchtpu") is None
+    assert "import torch" in CATALOG.rule("missing-torch-xla-import").not_for["torchtpu"]
+
+
+def test_a_new_target_must_decide_every_rule(tmp_path):
     rules = _copy_rules(tmp_path)
     meta = rules / "catalog.toml"
     meta.write_text(meta.read_text(encoding="utf-8") + '\n[targets.other]\ntitle = "Other"\nruntime = "x"\ndefault = false\n',
                     encoding="utf-8")
     shutil.copy(rules / "targets" / "torch_xla.toml", rules / "targets" / "other.toml")  # every target has a profile
-    cuda = rules / "cuda.toml"
-    cuda.write_text(cuda.read_text(encoding="utf-8").replace(
-        '[rule.targets.torch_xla]\nseverity = "perf"\nfix = \'torch.autocast("xla", dtype=torch.bfloat16)\'',
-        '[rule.targets.other]\nseverity = "advice"\nfix = "other fix"\nevidence = "e"\nchecked = ["c"]\n\n'
-        '[rule.targets.torch_xla]\nseverity = "perf"\nfix = \'torch.autocast("xla", dtype=torch.bfloat16)\'',
-    ), encoding="utf-8")
-    catalog = load_catalog(rules)
-    autocast = catalog.rule("cuda-autocast")
-    assert catalog.severity_of(autocast, "other").name == "advice"
-    assert catalog.severity_of(autocast, "torch_xla").name == "perf"
-    assert catalog.severity_of(catalog.rule("cuda-device"), "other") is None
+    with pytest.raises(CatalogError, match=r"rule cuda-device: says neither what it finds nor why it finds nothing for \['other'\]"):
+        load_catalog.__wrapped__(rules)
+
+
+@pytest.mark.parametrize(("edit", "error"), [
+    # a TorchTPU fix in torch_xla's words
+    (lambda text: text.replace("fix = 'torch.device(\"tpu\")'", "fix = 'torch_xla.device()'", 1),
+     r"rule cuda-device \(torchtpu\): 'torch_xla.device\(\)' uses 'torch_xla', another runtime's word"),
+    # a claim of a runtime tpulint cannot run, with no source
+    (lambda text: text.replace('source = ["torch_tpu-0.2.0.dist-info/METADATA', 'sources = ["torch_tpu-0.2.0.dist-info/METADATA', 1),
+     r"rule torch-xla-api: target torchtpu has unknown key\(s\) \['sources'\]"),
+    (lambda text: text.replace("evidence = \"Not run: tpulint's machines have no TPU. torch-tpu 0.2.0", 'evidence = "torch-tpu 0.2.0', 1),
+     r"rule torch-xla-api \(torchtpu\): cites no source, or its evidence does not say it was not run"),
+    # a switch that applies to TorchTPU must say what it does there in TorchTPU's words
+    (lambda text: text.replace('behaviour.torchtpu = "offloads to a CUDA device by default"', 'behaviour.torchtpu = "fails on XLA"', 1),
+     r"switch enable_model_cpu_offload behaviour: 'fails on XLA' uses 'XLA'"),
+])
+def test_target_texts_are_validated(tmp_path, edit, error):
+    rules = _copy_rules(tmp_path)
+    path = rules / "cuda.toml"
+    edited = edit(path.read_text(encoding="utf-8"))
+    assert edited != path.read_text(encoding="utf-8")
+    path.write_text(edited, encoding="utf-8")
+    with pytest.raises(CatalogError, match=error):
+        load_catalog.__wrapped__(rules)
 
 
 @pytest.mark.parametrize(("file", "edit", "error"), [
@@ -160,7 +186,8 @@ def test_the_small_tables_are_typed():
     assert CATALOG.dynamic_ops["nonzero"].counter == "aten::nonzero"
     apex = next(library for library in CATALOG.cuda_libraries if library.module == "apex")
     assert apex.owns("apex.amp") and not apex.owns("apexx") and apex.checked
-    assert apex.replacement("apex.optimizers.FusedAdam").startswith("the torch.optim original")
+    assert apex.replacement("apex.optimizers.FusedAdam", "torch_xla").startswith("the torch.optim original")
+    assert '"tpu"' in apex.replacement("apex.amp.initialize", "torchtpu")  # per target where the text differs
     assert "fp8" in CATALOG.vllm_tpu_quantization
 
 

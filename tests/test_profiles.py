@@ -24,7 +24,8 @@ def _profile_strings(profile: TargetProfile) -> set[str]:
     found: set[str] = set()
     for item in fields(profile):
         value = getattr(profile, item.name)
-        if item.name in ("target", "read_from", "autocast_dtypes"):  # dtypes are torch's words (`.bfloat16()`)
+        if item.name in ("target", "read_from", "autocast_dtypes", "autocast_default_dtype", "patched_calls",
+                         "availability_checks"):  # torch's words (`.bfloat16()`, torch.compile)
             continue
         found.update(value if isinstance(value, (frozenset, tuple)) else {value})
     return {text for text in found if text}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import string
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -44,10 +45,17 @@ class Severity:
 
 @dataclass(frozen=True)
 class Target:
+    """A runtime tpulint ports to (rules/catalog.toml [targets.<name>]). `runnable`: the runtime
+    runs on tpulint's CPU build machines, so every claim of its rules names a run-time check
+    (`checked`); TorchTPU cannot run an op without a TPU, so its claims cite the wheel or the docs
+    (`source`) and say so in their evidence."""
+
     name: str
     title: str
     runtime: str
     default: bool
+    runnable: bool = True
+    words: tuple[str, ...] = ()  # names that mark text as this runtime's (no other target's text may use them)
 
 
 @dataclass(frozen=True)
@@ -57,18 +65,19 @@ class CudaLibrary:
 
     module: str
     title: str
-    reason: str
-    fix: str
+    reason: dict[str, str]  # target -> why it does not run there (a TOML string: the same for every target)
+    fix: dict[str, str]  # target -> the library's replacement (a TOML string: the same for every target)
     checked: tuple[str, ...] = ()
-    uses: dict[str, str] = field(default_factory=dict)  # member prefix -> its own replacement
+    uses: dict[str, dict[str, str]] = field(default_factory=dict)  # member prefix -> target -> its replacement
 
     def owns(self, name: str) -> bool:
         return name == self.module or name.startswith(self.module + ".")
 
-    def replacement(self, name: str) -> str:
-        """The replacement of a member: the longest `uses` prefix that matches, else the library's."""
+    def replacement(self, name: str, target: str) -> str | None:
+        """The replacement of a member on target: the longest `uses` prefix that matches, else the
+        library's; None when rules/ names none for target."""
         matches = [prefix for prefix in self.uses if name == prefix or name.startswith(prefix + ".")]
-        return self.uses[max(matches, key=len)] if matches else self.fix
+        return by_target(self.uses[max(matches, key=len)] if matches else self.fix, target)
 
 
 @dataclass(frozen=True)
@@ -84,11 +93,22 @@ class DynamicOp:
 # key -> its TOML type (`list` means a list of strings, `dict` a table of strings). Keys in
 # OPTIONAL_KEYS may be left out.
 _TABLE_SCHEMAS: dict[str, dict[str, type]] = {
-    "library": {"module": str, "title": str, "reason": str, "fix": str, "checked": list, "uses": dict},
+    "library": {"module": str, "title": str, "reason": (str, dict), "fix": (str, dict), "checked": list, "uses": dict},
     "dynamic_ops": {"counter": str, "fix": str},
     "vllm": {"tpu_quantization": list},
 }
 _OPTIONAL_KEYS = {"library": {"uses"}}
+
+
+def _per_target(value: str | dict[str, str]) -> dict[str, str]:
+    """A text that may differ per target: a TOML string is the same for every target ("*"), a
+    table maps target names to their own text."""
+    return {"*": value} if isinstance(value, str) else dict(value)
+
+
+def by_target(texts: dict[str, str], target: str) -> str | None:
+    """The text of a _per_target table for target: its own, else the one for every target."""
+    return texts.get(target, texts.get("*"))
 
 
 def _checked_table(path: Path, table: str, where: str, raw: Any) -> dict[str, Any]:
@@ -106,14 +126,19 @@ def _checked_table(path: Path, table: str, where: str, raw: Any) -> dict[str, An
     return raw
 
 
-_TYPE_NAMES = {str: "a string", list: "a list of strings", dict: "a table of strings"}
+_TYPE_NAMES = {str: "a string", list: "a list of strings", dict: "a table of strings (or of tables of strings)"}
 
 
-def _type_problem(key: str, value: Any, kind: type) -> str | None:
+def _type_problem(key: str, value: Any, kind: type | tuple[type, ...]) -> str | None:
     """"<key> must be ..." when value is not of kind (str; list: of strings; dict: a table of
-    strings), else None."""
+    strings; a tuple: any of these), else None."""
+    if isinstance(kind, tuple):
+        problems = [_type_problem(key, value, one) for one in kind]
+        return None if None in problems else f"{key} must be " + " or ".join(_TYPE_NAMES[one] for one in kind)
     if isinstance(value, kind):
-        strings = (*value, *value.values()) if kind is dict else value if kind is list else ()
+        # a table's values may be tables of strings themselves (texts per target)
+        strings = ((*value, *(item for inner in value.values() for item in (inner.values() if isinstance(inner, dict) else [inner])))
+                   if kind is dict else value if kind is list else ())
         if all(isinstance(item, str) for item in strings):
             return None
     return f"{key} must be {_TYPE_NAMES[kind]}"
@@ -126,7 +151,8 @@ def _family_tables(path: Path, data: dict[str, Any]) -> tuple[tuple[CudaLibrary,
     if unknown:
         raise CatalogError(f"{path}: unknown table(s) {sorted(unknown)}")
     libraries = tuple(
-        CudaLibrary(raw["module"], raw["title"], raw["reason"], raw["fix"], tuple(raw["checked"]), dict(raw.get("uses", {})))
+        CudaLibrary(raw["module"], raw["title"], _per_target(raw["reason"]), _per_target(raw["fix"]), tuple(raw["checked"]),
+                    {prefix: _per_target(text) for prefix, text in raw.get("uses", {}).items()})
         for raw in (_checked_table(path, "library", f"library {raw.get('module', '?')}", raw)
                     for raw in data.get("library", [])))
     dynamic = {op: DynamicOp(raw["counter"], raw["fix"])
@@ -154,6 +180,7 @@ class TargetProfile:
     device_import: str  # the import device_expression needs (`import torch_xla`)
     device_calls: frozenset[str]  # calls that return the runtime's device
     device_strings: frozenset[str]  # device type strings of the runtime (`xla`, matched with `:N`)
+    availability_checks: frozenset[str]  # torch's availability checks that see this runtime's device
     barriers: frozenset[str]  # calls that cut the lazy graph
     barrier_call: str  # the barrier to write (`torch_xla.sync()`)
     deprecated_barrier: str  # a barrier that still works but is deprecated (`xm.mark_step`)
@@ -165,8 +192,10 @@ class TargetProfile:
     optimizer_modules: tuple[str, ...]  # module prefixes whose classes are optimizers
     compile_wrappers: frozenset[str]  # calls whose result runs as one compiled graph
     compile_backends: frozenset[str]  # torch.compile backends of the runtime
+    patched_calls: frozenset[str]  # torch calls the runtime patches to serve its device (torch.compile's default backend)
     autocast_device_type: str
     autocast_dtypes: tuple[str, ...]  # dtype names autocast runs with on the runtime
+    autocast_default_dtype: str  # what autocast on the runtime's device uses when no dtype is given
     distributed_backend: str
     distributed_backend_import: str  # the import that registers the backend ("" if none is needed)
     init_method: str
@@ -196,6 +225,7 @@ _PROFILE_SCHEMA: dict[tuple[str, str], tuple[str, type]] = {
     ("device", "import"): ("device_import", str),
     ("device", "calls"): ("device_calls", list),
     ("device", "strings"): ("device_strings", list),
+    ("device", "availability_checks"): ("availability_checks", list),
     ("step", "barriers"): ("barriers", list),
     ("step", "barrier_call"): ("barrier_call", str),
     ("step", "deprecated_barrier"): ("deprecated_barrier", str),
@@ -207,8 +237,10 @@ _PROFILE_SCHEMA: dict[tuple[str, str], tuple[str, type]] = {
     ("step", "optimizer_modules"): ("optimizer_modules", list),
     ("compile", "wrappers"): ("compile_wrappers", list),
     ("compile", "backends"): ("compile_backends", list),
+    ("patches", "calls"): ("patched_calls", list),
     ("autocast", "device_type"): ("autocast_device_type", str),
     ("autocast", "dtypes"): ("autocast_dtypes", list),
+    ("autocast", "default_dtype"): ("autocast_default_dtype", str),
     ("distributed", "backend"): ("distributed_backend", str),
     ("distributed", "backend_import"): ("distributed_backend_import", str),
     ("distributed", "init_method"): ("init_method", str),
@@ -269,6 +301,11 @@ class TargetRule:
     # The fix texts for the cases a checker tells apart (`[rule.targets.<target>.fixes.<name>]`),
     # with `{slot}`s the checker fills (fix_for); a slot may name another fix of the rule.
     fixes: dict[str, FixVariant] = field(default_factory=dict)
+    # Message fields whose text depends only on the target (`[rule.targets.<target>.phrases]`:
+    # cuda-grad-scaler's `problem`), filled in before the checker's own fields.
+    phrases: dict[str, str] = field(default_factory=dict)
+    source: tuple[str, ...] = ()  # where a claim not checked at run time was read (wheel file, docs page)
+    example_fixed: str = ""  # the rule's example as the port to this target writes it (default: the rule's)
 
     def fix_for(self, variant: str, **fields: object) -> str:
         """The variant's fix text with its `{slot}`s filled from fields, or from the variant of
@@ -310,6 +347,12 @@ class Rule:
     cost: int
     requires_import: bool
     targets: dict[str, TargetRule]
+    # target -> why the rule does not apply to it (`[rule.not_for]`), shown on the rule's page:
+    # every rule says, for every target, what it finds there or why it finds nothing.
+    not_for: dict[str, str] = field(default_factory=dict)
+    # The runtime whose code the rule reports (torch-xla-api: torch_xla): its words may appear in
+    # the rule's texts for other targets.
+    about_runtime: str = ""
     # The fix inserts a line elsewhere (the import at the top, a barrier at the end of a loop
     # body) instead of changing the reported line: the estimate never merges it with others there.
     inserts_line: bool = False
@@ -322,20 +365,28 @@ class Rule:
     def for_target(self, target: str) -> TargetRule | None:
         return self.targets.get(target)
 
+    def example_fixed_for(self, target: str) -> str:
+        """The example as a port to target writes it (the target's own, else the rule's)."""
+        data = self.targets.get(target)
+        return data.example_fixed if data and data.example_fixed else self.example_fixed
+
     @cached_property
     def fields(self) -> tuple[str, ...]:
         """The named fields of the message template (`%(call)s moves to the GPU; use %(fix)s` ->
         ('call', 'fix')), in order; the last is always `fix`."""
         return tuple(_FIELD.findall(self.message))
 
-    def arguments(self, values: tuple[Any, ...] | dict[str, Any], fix: str) -> dict[str, str]:
-        """A finding's structured arguments: values (a mapping, or a tuple in the template's field
-        order) as strings by field name, and fix. Raises ValueError when they do not fill the
-        template's fields exactly."""
-        named = dict(values) if isinstance(values, dict) else dict(zip(self.fields[:-1], values))
-        if isinstance(values, tuple) and len(values) != len(self.fields) - 1 or set(named) != set(self.fields[:-1]):
-            raise ValueError(f"{self.symbol}: arguments {sorted(named)} do not fill {list(self.fields[:-1])}")
-        return {**{name: str(value) for name, value in named.items()}, "fix": fix}
+    def arguments(self, values: tuple[Any, ...] | dict[str, Any], fix: str,
+                  phrases: dict[str, str] | None = None) -> dict[str, str]:
+        """A finding's structured arguments: the target's phrases (TargetRule.phrases), values (a
+        mapping, or a tuple in the template's order of the fields phrases leave) as strings by
+        field name, and fix. Raises ValueError when they do not fill the template's fields exactly."""
+        phrases = phrases or {}
+        open_fields = [name for name in self.fields[:-1] if name not in phrases]
+        named = dict(values) if isinstance(values, dict) else dict(zip(open_fields, values))
+        if isinstance(values, tuple) and len(values) != len(open_fields) or set(named) != set(open_fields):
+            raise ValueError(f"{self.symbol}: arguments {sorted(named)} do not fill {open_fields}")
+        return {**phrases, **{name: str(value) for name, value in named.items()}, "fix": fix}
 
 
 @dataclass(frozen=True)
@@ -406,9 +457,15 @@ class Switch:
     uncertain: bool
     unless: dict[str, tuple[Any, ...]]
     device_code: bool
-    behaviour: str
-    fix: str
+    behaviour: dict[str, str]  # target -> what it does there (a TOML string: the same for every target)
+    # target -> fix; a TOML string is the fix on every target, a table names the targets the
+    # switch is GPU-only on (by_target gives None for the others: the switch is not reported).
+    fix: dict[str, str]
     checked: tuple[str, ...]
+
+    def targets(self, known: Iterable[str]) -> list[str]:
+        """The targets among known that the switch is GPU-only on (those its fix names)."""
+        return [target for target in known if by_target(self.fix, target) is not None]
 
     @property
     def is_the_call(self) -> bool:
@@ -427,7 +484,12 @@ def _parse_switch(raw: dict[str, Any], path: Path) -> Switch:
                   frozenset(raw.get("names", ())), raw.get("keyword"), raw.get("position"), tuple(raw.get("values", ())),
                   bool(raw.get("absent", False)), tuple(raw.get("mentions", ())), bool(raw.get("uncertain", False)),
                   {name: tuple(values) for name, values in raw.get("unless", {}).items()},
-                  bool(raw.get("device_code", False)), raw["behaviour"].strip(), raw["fix"], tuple(raw["checked"]))
+                  bool(raw.get("device_code", False)), _per_target(_stripped(raw["behaviour"])), _per_target(raw["fix"]),
+                  tuple(raw["checked"]))
+
+
+def _stripped(text: str | dict[str, str]) -> str | dict[str, str]:
+    return text.strip() if isinstance(text, str) else {name: value.strip() for name, value in text.items()}
 
 
 _FRAMEWORK_KEYS = {"name", "read_from", "model_bases", "pretrained", "not_models", "factories", "factory_prefixes",
@@ -545,8 +607,8 @@ class Catalog:
 
     @property
     def tpu_device_strings(self) -> frozenset[str]:
-        """Device type strings that mean a TPU: "tpu" and every target runtime's (`xla`)."""
-        return frozenset({"tpu", *(string for profile in self.profiles.values() for string in profile.device_strings)})
+        """Device type strings that mean a TPU: every target runtime's (`xla`, `tpu`)."""
+        return frozenset(string for profile in self.profiles.values() for string in profile.device_strings)
 
     @property
     def default_target(self) -> str:
@@ -599,7 +661,8 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     rules_dir = rules_dir or default_rules_dir()
     meta = _read_toml(rules_dir / "catalog.toml")
     severities = {name: Severity(name=name, **data) for name, data in meta["severities"].items()}
-    targets = {name: Target(name=name, **data) for name, data in meta["targets"].items()}
+    targets = {name: Target(name=name, **{**data, "words": tuple(data.get("words", ()))})
+               for name, data in meta["targets"].items()}
     families = {}
     rules: list[Rule] = []
     api: dict[str, dict[str, ApiEntry]] = {}
@@ -702,15 +765,22 @@ _RULE_KEYS = {
     "id", "symbol", "summary", "message", "rationale", "example", "example_fixed",
     "fixable", "cost", "targets",
 }
+_TARGET_RULE_KEYS = {"severity", "fix", "evidence", "checked", "fixes", "phrases", "source", "example_fixed"}
 
 
 def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
     missing = _RULE_KEYS - raw.keys()
     if missing:
         raise CatalogError(f"{path}: rule {raw.get('symbol', '?')} lacks {sorted(missing)}")
+    symbol = raw.get("symbol", "?")
+    for name, data in raw["targets"].items():
+        unknown = data.keys() - _TARGET_RULE_KEYS
+        if unknown:
+            raise CatalogError(f"{path}: rule {symbol}: target {name} has unknown key(s) {sorted(unknown)}")
     targets = {
-        name: TargetRule(data["severity"], data["fix"], data["evidence"], tuple(data["checked"]),
-                         _fix_variants(data.get("fixes", {}), raw.get("symbol", "?"), path))
+        name: TargetRule(data["severity"], data["fix"], data["evidence"], tuple(data.get("checked", ())),
+                         _fix_variants(data.get("fixes", {}), symbol, path), dict(data.get("phrases", {})),
+                         tuple(data.get("source", ())), data.get("example_fixed", "").strip("\n"))
         for name, data in raw["targets"].items()
     }
     return Rule(
@@ -727,6 +797,8 @@ def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
         requires_import=bool(raw.get("requires_import", False)),
         inserts_line=bool(raw.get("inserts_line", False)),
         targets=targets,
+        not_for={name: reason.strip() for name, reason in raw.get("not_for", {}).items()},
+        about_runtime=raw.get("about_runtime", ""),
     )
 
 
@@ -762,10 +834,8 @@ def _validate(catalog: Catalog) -> None:
     for rule in catalog.rules:
         problems.extend(_rule_problems(catalog, rule, seen_ids))
     for module, entries in catalog.api.items():
-        default = catalog.api_default.get(module)
-        if default is None:
-            problems.append(f"api {module}: no [[api_default]] for members it does not list")
-        for name, entry in {**entries, "<default>": default or next(iter(entries.values()))}.items():
+        # a module without an [[api_default]] reports only the members it lists
+        for name, entry in {**entries, "<default>": catalog.api_default.get(module) or next(iter(entries.values()))}.items():
             if not catalog.has_rule(entry.rule):
                 problems.append(f"api {module}.{name}: unknown rule {entry.rule}")
     for switch in catalog.switches:
@@ -780,8 +850,44 @@ def _validate(catalog: Catalog) -> None:
             problems.append(f"api rule {symbol}: its message's fields must be {_API_FIELDS}")
     if len(catalog._by_symbol) != len(catalog.rules):
         problems.append("duplicate rule symbols")
+    problems.extend(_table_text_problems(catalog))
     if problems:
         raise CatalogError("; ".join(problems))
+
+
+def _table_text_problems(catalog: Catalog) -> list[str]:
+    """The texts of the [[api]], [[switch]] and [[library]] tables: each target their rule applies
+    to gets one (a switch may leave a target out: it is not GPU-only there), in its own words."""
+    texts: list[tuple[str, str, dict[str, str], bool]] = []  # (where, rule, target -> text, required)
+    missing: list[str] = []
+    for module, entries in catalog.api.items():
+        for name, entry in {**entries, "<default>": catalog.api_default.get(module)}.items():
+            if entry is not None:
+                texts.append((f"api {module}.{name}", entry.rule, entry.replacement, True))
+    for switch in catalog.switches:
+        where = f"switch {sorted(switch.calls | switch.methods | switch.names)[0]}"
+        applies = switch.targets(catalog.targets)  # the targets its fix names
+        behaviour = {target: text for target in applies if (text := by_target(switch.behaviour, target)) is not None}
+        texts += [(f"{where} fix", switch.rule, {target: by_target(switch.fix, target) for target in applies}, False),
+                  (f"{where} behaviour", switch.rule, behaviour, False)]
+        missing += [f"{where}: no behaviour for target {target}" for target in applies if target not in behaviour]
+    for library in catalog.cuda_libraries:
+        texts += [(f"library {library.module}", "cuda-only-library", library.fix, True),
+                  (f"library {library.module} reason", "cuda-only-library", library.reason, True)]
+        texts.extend((f"library {library.module} use {prefix}", "cuda-library-call", uses, True)
+                     for prefix, uses in library.uses.items())
+    problems = missing
+    for where, symbol, by_name, required in texts:
+        if not catalog.has_rule(symbol):
+            continue
+        for target in catalog.rule(symbol).targets:
+            text = by_target(by_name, target)
+            if text is None and required:
+                problems.append(f"{where}: no text for target {target}")
+            elif text is not None:
+                about = catalog.rule(symbol).about_runtime
+                problems.extend(f"{where}: {problem}" for problem in _foreign_words(catalog, target, [text], about))
+    return problems
 
 
 def _rule_problems(catalog: Catalog, rule: Rule, seen_ids: set[str]) -> list[str]:
@@ -804,18 +910,50 @@ def _rule_problems(catalog: Catalog, rule: Rule, seen_ids: set[str]) -> list[str
     bare = rule.message.replace("%%", "").count("%") - len(rule.fields)
     if bare or not rule.fields or rule.fields[-1] != "fix" or len(set(rule.fields)) != len(rule.fields):
         problems.append(f"{where}: message fields must be distinct %(name)s fields ending with %(fix)s")
-    default = rule.for_target(catalog.default_target) if catalog.targets else None
-    if default is None:
-        problems.append(f"{where}: no entry for the default target")
+    undecided = catalog.targets.keys() - rule.targets.keys() - rule.not_for.keys()
+    if undecided:
+        problems.append(f"{where}: says neither what it finds nor why it finds nothing for {sorted(undecided)}")
+    if rule.targets.keys() & rule.not_for.keys():
+        problems.append(f"{where}: both applies and does not apply to {sorted(rule.targets.keys() & rule.not_for.keys())}")
     for target_name, data in rule.targets.items():
-        if target_name not in catalog.targets:
+        target = catalog.targets.get(target_name)
+        if target is None:
             problems.append(f"{where}: unknown target {target_name!r}")
-        if data.severity not in catalog.severities:
-            problems.append(f"{where}: unknown severity {data.severity!r}")
-        if not data.checked:
-            problems.append(f"{where}: target {target_name} records no run-time check")
-    if default and default.severity in catalog.severities:
-        letter = catalog.severities[default.severity].pylint
+            continue
+        problems.extend(_target_rule_problems(catalog, rule, target, data))
+    # The message id's letter is fixed by the default target's severity (else the first target's),
+    # so ids never change with the selected target.
+    deciding = rule.for_target(catalog.default_target) or next(iter(rule.targets.values()), None)
+    if deciding and deciding.severity in catalog.severities:
+        letter = catalog.severities[deciding.severity].pylint
         if not rule.id.startswith(letter):
-            problems.append(f"{where}: a {default.severity} rule's id starts with {letter}")
+            problems.append(f"{where}: a {deciding.severity} rule's id starts with {letter}")
     return problems
+
+
+def _target_rule_problems(catalog: Catalog, rule: Rule, target: Target, data: TargetRule) -> list[str]:
+    where = f"rule {rule.symbol} ({target.name})"
+    problems = []
+    if data.severity not in catalog.severities:
+        problems.append(f"{where}: unknown severity {data.severity!r}")
+    if target.runnable and not data.checked:
+        problems.append(f"{where}: records no run-time check")
+    if not target.runnable and not (data.source and "no TPU" in data.evidence):
+        problems.append(f"{where}: cites no source, or its evidence does not say it was not run (no TPU)")
+    if not data.phrases.keys() <= set(rule.fields[:-1]):
+        problems.append(f"{where}: phrases {sorted(data.phrases.keys() - set(rule.fields))} are not message fields")
+    texts = [rule.message, data.fix, *data.phrases.values(), *(variant.text for variant in data.fixes.values())]
+    problems.extend(f"{where}: {problem}" for problem in _foreign_words(catalog, target.name, texts, rule.about_runtime))
+    return problems
+
+
+def _foreign_words(catalog: Catalog, target: str, texts: Iterable[str], about: str = "") -> list[str]:
+    """What text shown to users of target says in another runtime's words (Target.words:
+    `torch_xla`, `XLA` in a TorchTPU message), unless the text is about that runtime's code
+    (Rule.about_runtime): one problem per text."""
+    words = [word for name, other in catalog.targets.items() if name not in (target, about) for word in other.words]
+    if not words:
+        return []
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, words)) + r")\b")
+    return [f"{text[:60]!r} uses {match.group(1)!r}, another runtime's word" for text in texts
+            if (match := pattern.search(text))]

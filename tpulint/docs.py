@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from tpulint.catalog import Catalog, Rule, TargetProfile, TargetRule, load_catalog
+from tpulint.catalog import Catalog, Rule, TargetProfile, TargetRule, by_target, load_catalog
 
 GENERATED = "<!-- Generated from rules/ by `python -m tpulint.docs`; edit the catalog, not this page. -->"
 
@@ -24,8 +24,7 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
         f"{rule.summary}.",
         "",
         f"Family: `{rule.family}` · Mechanically fixable: {'yes' if rule.fixable else 'no'} · "
-        f"Cost: {rule.cost} edit{'s' if rule.cost != 1 else ''}"
-        + (f" · Needs `{catalog.profile().device_import}` in the file" if rule.requires_import else ""),
+        f"Cost: {rule.cost} edit{'s' if rule.cost != 1 else ''}",
         "",
         "## Why",
         "",
@@ -39,25 +38,20 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
         "",
         "## Use instead",
         "",
-        "```python",
-        rule.example_fixed,
-        "```",
-        "",
-        "## Per target",
-        "",
     ]
+    for target_name, target in catalog.targets.items():
+        if rule.for_target(target_name):
+            lines += [f"On {target.title}:", "", "```python", rule.example_fixed_for(target_name), "```", ""]
+    lines += ["## Per target", ""]
     for target_name, target in catalog.targets.items():
         lines += _target_section(rule, catalog, target_name, target.title)
     lines += _switch_table(rule, catalog)
-    family = catalog.families[rule.family]
+    lines += ["## How the claims were checked", ""]
+    for target_name, target in catalog.targets.items():
+        if rule.for_target(target_name):
+            lines += [_how_checked(rule, catalog, target_name), ""]
     lines += [
-        "## How the claim was checked",
-        "",
-        "On torch 2.9.0 (PyPI's CUDA build, no NVIDIA driver: what a TPU VM has) with torch_xla 2.9.0 "
-        f"and `PJRT_DEVICE=CPU`, by {_listed(family.evidence)}; the recorded output, which the checks above "
-        f"name, is in {_listed(family.evidence_output)}.",
-        "",
-        f"Message: `{_fields_shown(rule.message)}`, where <fix> is the fix above (or the case of it that applies).",
+        *_message_lines(rule, catalog),
         "",
     ]
     return "\n".join(lines)
@@ -68,10 +62,13 @@ def _switch_table(rule: Rule, catalog: Catalog) -> list[str]:
     switches = [switch for switch in catalog.switches if switch.rule == rule.symbol]
     if not switches:
         return []
-    lines = ["## Switches reported", "", "| switch | on a TPU host | fix | measured with | checks |", "|---|---|---|---|---|"]
+    lines = ["## Switches reported", "", "| switch | target | on a TPU host | fix | measured with | checks |",
+             "|---|---|---|---|---|---|"]
     for switch in switches:
-        lines.append(f"| {_switch_spelling(switch)} | {switch.behaviour} | {switch.fix} | {switch.library} | "
-                     f"{', '.join(f'`{name}`' for name in switch.checked)} |")
+        for target in switch.targets(t for t in catalog.targets if rule.for_target(t)):
+            lines.append(f"| {_switch_spelling(switch)} | {target} | {by_target(switch.behaviour, target)} | "
+                         f"{by_target(switch.fix, target)} | {switch.library} | "
+                         f"{', '.join(f'`{name}`' for name in switch.checked)} |")
     return [*lines, ""]
 
 
@@ -91,6 +88,19 @@ def _switch_spelling(switch) -> str:
     return shown
 
 
+def _how_checked(rule: Rule, catalog: Catalog, target_name: str) -> str:
+    """How a target's claims were established: run (torch_xla on the CPU) or read (TorchTPU)."""
+    target = catalog.targets[target_name]
+    if target.runnable:
+        family = catalog.families[rule.family]
+        return (f"{target.title}: on torch 2.9.0 (PyPI's CUDA build, no NVIDIA driver: what a TPU VM has) with "
+                f"torch_xla 2.9.0 and `PJRT_DEVICE=CPU`, by {_listed(family.evidence)}; the recorded output, which "
+                f"the checks above name, is in {_listed(family.evidence_output)}.")
+    return (f"{target.title}: not run. The runtime cannot execute an op without a TPU, tpulint's machines have "
+            "none, and forcing its device makes libtpu contact Google's metadata server. The claims are read from "
+            f"the wheel and the documentation ({catalog.profiles[target_name].read_from}); the sources above say where.")
+
+
 def _listed(paths: tuple[str, ...]) -> str:
     return " and ".join(f"`rules/{path}`" for path in paths)
 
@@ -98,20 +108,25 @@ def _listed(paths: tuple[str, ...]) -> str:
 def _target_section(rule: Rule, catalog: Catalog, target_name: str, title: str) -> list[str]:
     data = rule.for_target(target_name)
     if data is None:
-        return [f"### {title}", "", "Does not apply.", ""]
+        return [f"### {title}", "", f"Does not apply: {rule.not_for[target_name]}", ""]
     severity = catalog.severities[data.severity]
-    checked = ", ".join(f"`{name}`" for name in data.checked)
-    return [
+    profile = catalog.profiles[target_name]
+    lines = [
         f"### {title}",
         "",
         f"- Severity: **{severity.name}**: {severity.meaning} (SARIF level `{severity.sarif}`)",
         f"- Fix: {data.fix}",
-        *(f"  - {variant.when}: {_with_slots_shown(variant.text, data, catalog.profiles[target_name])}"
-          for variant in data.fixes.values()),
-        f"- What you see at run time: {data.evidence}",
-        f"- Checks run: {checked}",
-        "",
+        *(f"  - {variant.when}: {_with_slots_shown(variant.text, data, profile)}" for variant in data.fixes.values()),
     ]
+    if rule.requires_import and profile.device_import:
+        lines.append(f"- Needs `{profile.device_import}` in the file")
+    if catalog.targets[target_name].runnable:
+        lines += [f"- What you see at run time: {data.evidence}",
+                  f"- Checks run: {', '.join(f'`{name}`' for name in data.checked)}"]
+    else:
+        lines += [f"- What the wheel shows: {data.evidence}",
+                  f"- Sources: {'; '.join(data.source)}"]
+    return [*lines, ""]
 
 
 def _with_slots_shown(template: str, rule: TargetRule, profile: TargetProfile) -> str:
@@ -125,20 +140,32 @@ def _with_slots_shown(template: str, rule: TargetRule, profile: TargetProfile) -
     return re.sub(r"\{(\w+)\}", slot, template)
 
 
-def _fields_shown(message: str) -> str:
-    """`%(call)s moves to the GPU; use %(fix)s` -> `<call> moves to the GPU; use <fix>`."""
-    return re.sub(r"%\((\w+)\)s", lambda match: f"<{match.group(1).replace('_', ' ')}>", message)
+def _fields_shown(message: str, phrases: dict[str, str] | None = None) -> str:
+    """`%(call)s moves to the GPU; use %(fix)s` -> `<call> moves to the GPU; use <fix>`, with a
+    target's phrases (TargetRule.phrases) filled in."""
+    phrases = phrases or {}
+    return re.sub(r"%\((\w+)\)s", lambda match: phrases.get(match.group(1), f"<{match.group(1).replace('_', ' ')}>"), message)
+
+
+def _message_lines(rule: Rule, catalog: Catalog) -> list[str]:
+    """The message template as each target shows it; one line when they read the same."""
+    shown = {name: _fields_shown(rule.message, data.phrases) for name, data in rule.targets.items()}
+    if len(set(shown.values())) == 1:
+        return [f"Message: `{next(iter(shown.values()))}`, where <fix> is the fix above (or the case of it that applies)."]
+    return [f"Message on {catalog.targets[name].title}: `{text}`." for name, text in shown.items()]
 
 
 def render_index(catalog: Catalog) -> str:
     lines = [GENERATED, "# tpulint rules", ""]
     for family in catalog.families.values():
-        lines += [f"## {family.name}: {family.title}", "", "| id | symbol | severity | fixable | cost | summary |",
-                  "|---|---|---|---|---|---|"]
+        targets = list(catalog.targets)
+        lines += [f"## {family.name}: {family.title}", "",
+                  f"| id | symbol | {' | '.join(targets)} | fixable | cost | summary |",
+                  "|---|---|" + "---|" * len(targets) + "---|---|---|"]
         for rule in catalog.family_rules(family.name):
-            data = rule.for_target(catalog.default_target)
+            severities = " | ".join(data.severity if (data := rule.for_target(name)) else "—" for name in targets)
             lines.append(
-                f"| {rule.id} | [{rule.symbol}]({rule.symbol}.md) | {data.severity} | "
+                f"| {rule.id} | [{rule.symbol}]({rule.symbol}.md) | {severities} | "
                 f"{'yes' if rule.fixable else 'no'} | {rule.cost} | {rule.summary} |"
             )
         lines.append("")

@@ -835,7 +835,7 @@ class DeviceCode:
         side = resolve.switch_side(statement.test)
         if side is None or not self.has_xla_path:
             return [statement.body, statement.orelse]
-        return [statement.body if side == "tpu" else statement.orelse]
+        return [statement.body if side == resolve.TPU_SIDE else statement.orelse]
 
     @property
     def has_xla_path(self) -> bool:

@@ -27,6 +27,8 @@ CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
 _CUDA_TEMPLATE = re.compile(r"^cuda:(%[ds]|\{\w*\}|)$")
 PROFILE = load_catalog().profile()  # the runtime's names (rules/targets/), for the default target
 XLA_DEVICE_CALLS = PROFILE.device_calls
+# The two sides of a platform switch (switch_side): the branch taken on a TPU host, or on a GPU one.
+TPU_SIDE, GPU_SIDE = "tpu-side", "gpu-side"
 # Device type strings that mean "the TPU side" in a switch: every target runtime's.
 TPU_DEVICE_STRINGS = load_catalog().tpu_device_strings
 TORCH_DEVICE = "torch.device"
@@ -347,8 +349,8 @@ _GPU_SWITCH = re.compile(r"cuda|gpu", re.IGNORECASE)
 
 
 def switch_side(test: nodes.NodeNG) -> str | None:
-    """Which platform a branch test's true side means: "tpu" (`is_torch_xla_available()`,
-    `USE_TPU`, `device.type == "xla"`), "gpu" (`USE_CUDA`, `args.gpu`, `device.type == "cuda"`,
+    """Which platform a branch test's true side means: TPU_SIDE (`is_torch_xla_available()`,
+    `USE_TPU`, `device.type == "xla"`), GPU_SIDE (`USE_CUDA`, `args.gpu`, `device.type == "cuda"`,
     but not `torch.cuda.is_available()`, which cuda-availability-fallback reports), or None."""
     negated = False
     while isinstance(test, nodes.UnaryOp) and test.op == "not":
@@ -357,17 +359,17 @@ def switch_side(test: nodes.NodeNG) -> str | None:
     if isinstance(test, nodes.Compare) and len(test.ops) == 1 and test.ops[0][0] in ("==", "!="):
         operator, right = test.ops[0]
         value = next((node.value for node in (test.left, right) if isinstance(node, nodes.Const)), None)
-        side = ("gpu" if value.startswith("cuda") else "tpu" if value in TPU_DEVICE_STRINGS else None) if isinstance(value, str) else None
+        side = (GPU_SIDE if value.startswith("cuda") else TPU_SIDE if value in TPU_DEVICE_STRINGS else None) if isinstance(value, str) else None
         negated ^= operator == "!="
     else:
         name = test.func if isinstance(test, nodes.Call) else test
         text = name.attrname if isinstance(name, nodes.Attribute) else getattr(name, "name", "")
         if text and _XLA_SWITCH.search(text):
-            side = "tpu"
+            side = TPU_SIDE
         elif text and _GPU_SWITCH.search(text) and text != "is_available":
-            side = "gpu"
+            side = GPU_SIDE
     if side is not None and negated:
-        side = "gpu" if side == "tpu" else "tpu"
+        side = GPU_SIDE if side == TPU_SIDE else TPU_SIDE
     return side
 
 
@@ -385,7 +387,7 @@ def _beside_xla(branch: nodes.If | nodes.IfExp, side: str, in_true_side: bool) -
     """An XLA switch always puts the GPU path beside XLA's. A GPU switch (`if USE_CUDA:`) does
     unless it is the availability idiom (`use_cuda = torch.cuda.is_available()`) or its other
     side picks the CPU (`"cuda" if args.gpu else "cpu"`): those choose the CPU on a TPU host."""
-    if side == "tpu":
+    if side == TPU_SIDE:
         return True
     test = branch.test
     while isinstance(test, nodes.UnaryOp):
@@ -459,7 +461,7 @@ def _checks_gpu_at_run_time(test: nodes.NodeNG) -> bool:
 
 def has_xla_switch(module: nodes.Module) -> bool:
     """Some branch of the module is taken only on XLA (see switch_side)."""
-    return any(switch_side(branch.test) == "tpu" for branch in syntax_index.of(module).branches)
+    return any(switch_side(branch.test) == TPU_SIDE for branch in syntax_index.of(module).branches)
 
 
 def in_gpu_only_branch(node: nodes.NodeNG) -> bool:
@@ -469,7 +471,7 @@ def in_gpu_only_branch(node: nodes.NodeNG) -> bool:
         if isinstance(parent, (nodes.If, nodes.IfExp)) and child is not parent.test:
             side = switch_side(parent.test)
             in_true_side = child in parent.body if isinstance(parent, nodes.If) else child is parent.body
-            if side is not None and (side == "gpu") == in_true_side and _beside_xla(parent, side, in_true_side):
+            if side is not None and (side == GPU_SIDE) == in_true_side and _beside_xla(parent, side, in_true_side):
                 return True
         child, parent = parent, parent.parent
     return False

@@ -377,7 +377,7 @@ def _places_on_accelerator(call: ast.Call) -> bool:
 @lru_cache(maxsize=1)
 def _device_libraries() -> frozenset[str]:
     catalog = load_catalog()
-    return frozenset({"torch_tpu", *(profile.package for profile in catalog.profiles.values()),
+    return frozenset({*(profile.package for profile in catalog.profiles.values()),
                       *catalog.frameworks.places_tensors})
 
 

@@ -229,7 +229,7 @@ class FamilyChecker(BaseChecker):
         reach = self.step_context(node)
         if reach is not None:
             fix = f"{fix} ({reach.describe()})"
-        finding = Finding(rule, node, rule.arguments(args, fix), confidence)
+        finding = Finding(rule, node, rule.arguments(args, fix, target_rule.phrases), confidence)
         self._findings.append(finding)
         return finding
 

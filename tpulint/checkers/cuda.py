@@ -15,8 +15,9 @@ from pylint.interfaces import HIGH, INFERENCE
 
 from tpulint import resolve, syntax_index, view
 from tpulint.inventory import DEVICE_LIBRARIES
-from tpulint.catalog import Switch, load_catalog
+from tpulint.catalog import Switch, by_target, load_catalog
 from tpulint.checkers.base import FamilyChecker
+from tpulint.checkers.cuda_libraries import TORCH_COMPILE
 from tpulint.resolve import argument, call_name, keyword, qualified_name, string_value
 
 IS_AVAILABLE = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
@@ -69,6 +70,9 @@ CALLS_OF_INTEREST = frozenset({
 })
 MATMUL_PRECISION = "torch.set_float32_matmul_precision"
 CUDA_CHAIN_NAMES = frozenset({"cuda", "accelerator", "NCCL", "cudnn"})
+# Code written for another TPU runtime (torch_xla in a TorchTPU port) is reported by this rule;
+OTHER_RUNTIME_RULE = "torch-xla-api"
+OTHER_RUNTIME_PACKAGES = frozenset(profile.package for profile in load_catalog().profiles.values())
 CUDA_MODULES = ("torch.cuda", "torch.accelerator", "torch.backends.cudnn", "torch.distributed.Backend")
 
 # Strings other than CUDA devices that name a backend: a container holding one of these next to
@@ -105,21 +109,105 @@ class CudaChecker(FamilyChecker):
         self._cuda_roots: set[str] = set()
         self._from_torch: set[str] = set()
         self._star_imported = False  # a star import may bind anything
+        # API modules whose members the selected target's rules report ([[api]] tables of rules/):
+        # torch.cuda everywhere; torch.tpu's internal device queries and torch_xla's API on TorchTPU.
+        self._api_modules = self._reported_api_modules()
+        self._watched = (*CUDA_MODULES, *self._api_modules)
+        # torch.<name> API modules a chain may name (`torch.tpu.synchronize`)
+        self._chain_names = CUDA_CHAIN_NAMES | {module.split(".")[1] for module in self._api_modules
+                                                if module.startswith("torch.")}
+        self._other_runtime_strings = self._strings_of_other_runtimes()
         for name, bindings in node.locals.items():
             for binding in bindings:
                 self._note_binding(binding, name)
+
+    def _strings_of_other_runtimes(self) -> dict[str, dict[str, tuple[str, str]]]:
+        """{role: {string: (what it names, the fix)}} for the device strings ("device"), compile
+        backends ("compile"), process-group backends ("group") and rendezvous ("init_method") of
+        the other runtimes (`"xla"`, `"openxla"`, `"xla://"` in code ported to TorchTPU), when
+        the selected target reports them; empty otherwise."""
+        if not self.catalog.rule(OTHER_RUNTIME_RULE).for_target(self.target):
+            return {}
+        own = self.profile
+        found: dict[str, dict[str, tuple[str, str]]] = {"device": {}, "compile": {}, "group": {}, "init_method": {}}
+        for other in self.catalog.profiles.values():
+            if other is own:
+                continue
+            found["device"].update({text: (f"is {other.package}'s device string", f'use "{own.device_type_string}"')
+                                    for text in other.device_strings})
+            found["compile"].update({text: (f"is {other.package}'s compile backend",
+                                            f'use "{min(own.compile_backends)}", or leave the backend out')
+                                     for text in other.compile_backends})
+            if other.distributed_backend:
+                found["group"][other.distributed_backend] = (f"is {other.package}'s process-group backend",
+                                                             f'use "{own.distributed_backend}"')
+            if other.init_method:
+                found["init_method"][other.init_method] = (
+                    f"is {other.package}'s rendezvous",
+                    f'use "{own.init_method}"' if own.init_method else "remove init_method= (env:// rendezvous)")
+        return found
+
+    def _other_runtime_string(self, node: nodes.Const) -> None:
+        """`torch.device("xla:0")`, `backend="openxla"`, `init_method="xla://"`: an argument that
+        names another runtime (not a comparison or a list of choices, which name it as text)."""
+        role = self._string_role(node)
+        if role is None:
+            return
+        strings = self._other_runtime_strings[role]
+        kind, _, index = node.value.partition(":")
+        known = strings.get(node.value) or (strings.get(kind) if role == "device" and index.isdigit() else None)
+        if known is not None:
+            self.report(OTHER_RUNTIME_RULE, node, (f'"{node.value}"', known[0]), fix=known[1])
+
+    def _string_role(self, node: nodes.Const) -> str | None:
+        """What an argument string names: the keyword decides (`backend=` of torch.compile is a
+        compile backend, of anything else a process group), a positional argument of a process
+        group call is its backend, any other argument a device; None for a string that is not an
+        argument."""
+        parent = node.parent
+        if isinstance(parent, nodes.Keyword):
+            call = parent.parent
+            if parent.arg == "init_method":
+                return "init_method"
+            if parent.arg == "backend":
+                return "compile" if isinstance(call, nodes.Call) and self.qualified(call.func) == TORCH_COMPILE else "group"
+            return "device"
+        if isinstance(parent, nodes.Call) and node in parent.args:
+            return "group" if self.qualified(parent.func) in PROCESS_GROUP_CALLS else "device"
+        return None
+
+    def _reported_api_modules(self) -> tuple[str, ...]:
+        catalog = self.catalog
+        entries = [(module, entry) for module, listed in catalog.api.items() for entry in listed.values()]
+        entries += list(catalog.api_default.items())
+        return tuple(sorted(
+            {module for module, entry in entries
+             if not module.startswith(CUDA_MODULES) and catalog.rule(entry.rule).for_target(self.target)},
+            key=len, reverse=True))  # longest first: torch_xla.core.xla_model before torch_xla
 
     def on_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
         for name in resolve.imported_names(node):
             self._note_binding(node, name)
         self._star_imported |= isinstance(node, nodes.ImportFrom) and node.names == [("*", None)]
+        self._other_runtime_import(node)
+
+    def _other_runtime_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
+        """`import torch_xla.core.xla_model as xm` in code ported to TorchTPU: the package cannot
+        be installed beside the target's torch, so the import itself is an edit."""
+        modules = [node.modname] if isinstance(node, nodes.ImportFrom) else [name for name, _ in node.names]
+        for module in modules:
+            package = module.split(".")[0]
+            if package in OTHER_RUNTIME_PACKAGES and package != self.profile.package:
+                self.report(OTHER_RUNTIME_RULE, node, (f"import {module}", "cannot be imported beside the target's torch"),
+                            fix="remove the import")
+                return
 
     def _note_binding(self, binding: nodes.NodeNG, name: str) -> None:
         if isinstance(binding, (nodes.Import, nodes.ImportFrom)):
             origin = resolve.binding_origin(binding, name) or ""
             if origin.startswith("torch"):
                 self._from_torch.add(name)
-                if origin.startswith(CUDA_MODULES):
+                if origin.startswith(self._watched):
                     self._cuda_roots.add(name)
         elif isinstance(binding, nodes.AssignName) and isinstance(resolve.assigned_value(binding), (nodes.Name, nodes.Attribute)):
             self._from_torch.add(name)  # a module-level alias: `cuda = torch.cuda`
@@ -131,6 +219,8 @@ class CudaChecker(FamilyChecker):
         text = node.value
         if not isinstance(text, str) or len(text) > 40:
             return
+        if self._other_runtime_strings:
+            self._other_runtime_string(node)
         if text == "pin_memory":
             self._mentions_pin_memory = True
         elif resolve.CUDA_DEVICE.match(text):
@@ -248,7 +338,7 @@ class CudaChecker(FamilyChecker):
 
     def _availability_idiom(self, site: nodes.NodeNG, test: nodes.NodeNG, picks: str) -> bool:
         """If test asks torch.cuda.is_available(), report the idiom at site and claim the call."""
-        check = resolve.mentions_call(test, IS_AVAILABLE)
+        check = resolve.mentions_call(test, IS_AVAILABLE - self.profile.availability_checks)
         if check is None and isinstance(test, nodes.Name):
             check = self._availability_flag(test)
         if check is None:
@@ -262,7 +352,7 @@ class CudaChecker(FamilyChecker):
     def _availability_flag(self, name: nodes.Name) -> nodes.Call | None:
         """`use_cuda = torch.cuda.is_available()` ... `"cuda" if use_cuda else "cpu"`."""
         value = resolve.single_assigned_value(name)
-        return resolve.mentions_call(value, IS_AVAILABLE) if value is not None else None
+        return resolve.mentions_call(value, IS_AVAILABLE - self.profile.availability_checks) if value is not None else None
 
     def _chosen_by_availability(self, device: nodes.Call) -> bool:
         """`current_accelerator() if torch.accelerator.is_available() else ...`, or the `if` form:
@@ -379,6 +469,10 @@ class CudaChecker(FamilyChecker):
             self.report("cuda-autocast", node, (f"{what} is CUDA autocast (fp16 unless told otherwise)",))
         elif device == self.profile.autocast_device_type and _is_fp16(dtype):
             self.report("xla-autocast-half", node, (f"dtype={dtype.as_string()}",))
+            self.report("tpu-autocast-half", node, (f"with dtype={dtype.as_string()}",))
+        elif (device == self.profile.autocast_device_type and dtype is None
+              and self.profile.autocast_default_dtype not in self.profile.autocast_dtypes):
+            self.report("tpu-autocast-half", node, (f"without dtype= runs in {self.profile.autocast_default_dtype}",))
 
     def _grad_scaler(self, node: nodes.Call, implied_device: str | None = None) -> None:
         enabled = argument(node, None, "enabled")
@@ -443,10 +537,13 @@ class CudaChecker(FamilyChecker):
     def _switches(self, node: nodes.Call, switches: list[Switch]) -> None:
         """A library's GPU-only switches set in this call (rules/cuda.toml [[switch]])."""
         for switch in switches:
+            if by_target(switch.fix, self.target) is None:
+                continue  # not GPU-only on the selected target
             site = _switch_site(node, switch)
             if site is not None:
                 shown = node.as_string() if switch.is_the_call else f"{_short_callee(node)}({_setting(switch, site)})"
-                finding = self.report(switch.rule, site, (shown[:60], switch.behaviour), fix=switch.fix,
+                finding = self.report(switch.rule, site, (shown[:60], by_target(switch.behaviour, self.target)),
+                                      fix=by_target(switch.fix, self.target),
                                       confidence=INFERENCE if switch.uncertain else HIGH)
                 if finding is not None and switch.device_code:
                     self._in_device_code_only.add(id(finding))
@@ -528,7 +625,7 @@ class CudaChecker(FamilyChecker):
         """Cheap filter before resolving: the chain names a CUDA member, or starts at an alias of one."""
         node = chain
         while isinstance(node, nodes.Attribute):
-            if node.attrname in CUDA_CHAIN_NAMES:
+            if node.attrname in self._chain_names:
                 return True
             node = node.expr
         # Resolving the root of every chain is the cuda checker's main cost: only names that may
@@ -536,7 +633,7 @@ class CudaChecker(FamilyChecker):
         if not (isinstance(node, nodes.Name) and node.name in self._cuda_roots):
             return False
         root = self.qualified(node)
-        return root is not None and root.startswith(CUDA_MODULES)
+        return root is not None and root.startswith(self._watched)
 
     def visit_name(self, node: nodes.Name) -> None:
         if node.name not in self._resolvable or _continues_chain(node):
@@ -544,17 +641,22 @@ class CudaChecker(FamilyChecker):
         if node.name not in self._from_torch and not self._star_imported:
             return
         name = self.qualified(node)
-        if name is not None and name.startswith("torch."):
+        if name is not None and name.startswith(("torch.", *self._api_modules)):
             self._reference(node, name)
 
     def _reference(self, node: nodes.NodeNG, name: str) -> None:
         for switch in _SWITCHES.names.get(name, ()):
-            self.report(switch.rule, node, (node.as_string(), switch.behaviour), fix=switch.fix)
-            return
+            if by_target(switch.fix, self.target) is not None:
+                self.report(switch.rule, node, (node.as_string(), by_target(switch.behaviour, self.target)),
+                            fix=by_target(switch.fix, self.target))
+                return
         if name.startswith("torch.cuda."):
             self._torch_cuda(node, name.removeprefix("torch.cuda."))
         elif name.startswith("torch.accelerator."):
             self._api_member(node, "torch.accelerator", name.removeprefix("torch.accelerator."))
+        elif name.startswith(self._api_modules):
+            module = next(module for module in self._api_modules if name.startswith(module + "."))
+            self._api_member(node, module, name.removeprefix(module + "."))
         elif name == "torch.distributed.Backend.NCCL":
             self.report("nccl-backend", node, (node.as_string(),))
         elif name in ("torch.Tensor.cuda", "torch.nn.Module.cuda"):
@@ -578,14 +680,19 @@ class CudaChecker(FamilyChecker):
         called = site is not node
         if called and f"{module}.{member}" == CURRENT_ACCELERATOR and self._chosen_by_availability(site):
             return
-        entries = self.catalog.api[module]
-        entry = entries.get(member) or entries.get(member.split(".")[0])
+        entries = self.catalog.api.get(module, {})
+        # `torch_xla.torch_xla.sync` is `torch_xla.sync` re-exported: its last name is tried too
+        entry = entries.get(member) or entries.get(member.split(".")[0]) or entries.get(member.rsplit(".", 1)[-1])
         if entry is None and not called:
             return  # e.g. `except torch.cuda.OutOfMemoryError`: a reference, not a call
-        entry = entry or self.catalog.api_default[module]
-        replacement = entry.replacement.get(self.target)
+        entry = entry or self.catalog.api_default.get(module)
+        if entry is None:
+            return  # a member the catalog does not report (an experimental torch.tpu API)
+        replacement = by_target(entry.replacement, self.target)
         if replacement is not None:
             shown = f"{member}()" if called else member
+            if module in self._api_modules:  # their messages show the call as written (`xm.mark_step()`)
+                shown = f"{site.func.as_string()}()" if called else node.as_string()
             self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement)
 
     def _cuda_amp(self, site: nodes.NodeNG, member: str) -> None:
@@ -600,7 +707,10 @@ class CudaChecker(FamilyChecker):
             self._grad_scaler(site, implied_device="cuda")
 
     def _matmul_precision(self, node: nodes.Call) -> None:
-        """torch.set_float32_matmul_precision(...) sets cuBLAS's TF32 use; XLA ignores it."""
+        """torch.set_float32_matmul_precision(...) sets cuBLAS's TF32 use; XLA ignores it (a
+        runtime that patches it to set its own matmul passes is told apart by its profile)."""
+        if MATMUL_PRECISION in self.profile.patched_calls:
+            return
         self.report("cudnn-setting", node, (f"{node.func.as_string()}(...)",))
 
     def visit_assignattr(self, node: nodes.AssignAttr) -> None:

@@ -13,6 +13,7 @@ from astroid import nodes
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import Finding, StepFamilyChecker
+from tpulint.checkers.cuda_libraries import TORCH_COMPILE
 from tpulint.loops import (HOST_READ_BUILTINS, DeviceCode, Kind, conditional_on_iteration, enclosing_loop,
                            is_logging, iterated, step_scopes)
 
@@ -62,9 +63,17 @@ class DynamicShapeChecker(StepFamilyChecker):
 
     def visit_call(self, node: nodes.Call) -> None:
         super().visit_call(node)
+        self._compile_dynamic(node)
         unpadded, reportable = _may_be_unpadded(node), _may_report(node)
         if unpadded or reportable:
             self._candidates.append((node, unpadded, reportable))
+
+    def _compile_dynamic(self, node: nodes.Call) -> None:
+        """`torch.compile(model, dynamic=True)`, where the runtime refuses dynamic shapes."""
+        dynamic = resolve.keyword(node, "dynamic")
+        if (dynamic is not None and isinstance(dynamic.value, nodes.Const) and dynamic.value.value is True
+                and self.qualified(node.func) == TORCH_COMPILE):
+            self.report("tpu-compile-dynamic", dynamic, (node.func.as_string(),))
 
     def visit_subscript(self, node: nodes.Subscript) -> None:
         self._candidate(node)

@@ -9,7 +9,7 @@ from astroid import nodes
 from pylint.interfaces import HIGH, INFERENCE, Confidence
 
 from tpulint import resolve, syntax_index
-from tpulint.catalog import OpEntry, load_catalog
+from tpulint.catalog import OpEntry, by_target, load_catalog
 from tpulint.checkers import cuda_libraries as libs
 from tpulint.checkers.base import RUNTIME_VERSION_OPTION, TORCH_XLA_OPTION, StepFamilyChecker, option
 from tpulint.loops import DeviceCode, Kind, step_scopes
@@ -18,7 +18,6 @@ HOST_READ = "aten::_local_scalar_dense"
 # Short names of the calls judged below: a cheap filter before resolving a call's name.
 CALLS_OF_INTEREST = frozenset({"CUDAExtension", "load", "load_inline", libs.BNB_CONFIG, "compile",
                                *(name.rsplit(".", 1)[-1] for name in libs.SDPA_SELECTION)})
-DEFAULT_FIX = "keep it out of the step (compute it once, outside the loop) or write it with lowered ops"
 
 
 class NonXlaOpChecker(StepFamilyChecker):
@@ -78,9 +77,10 @@ class NonXlaOpChecker(StepFamilyChecker):
             shown = node.modname if isinstance(node, nodes.ImportFrom) and library.owns(node.modname) else name
             self._library_names[bound] = self._library_names.get(bound, True) and guarded
             if guarded:
-                self.report("guarded-cuda-library", node, (shown, f"its replacement: {library.replacement(name)}"))
+                self.report("guarded-cuda-library", node, (shown, f"its replacement: {library.replacement(name, self.target)}"))
             else:
-                self.report("cuda-only-library", node, (shown, library.title, library.reason), fix=library.fix)
+                self.report("cuda-only-library", node, (shown, library.title, by_target(library.reason, self.target)),
+                            fix=library.replacement(library.module, self.target))
             return  # one finding per import statement
 
     def _check_library_call(self, node: nodes.Call) -> None:
@@ -89,7 +89,7 @@ class NonXlaOpChecker(StepFamilyChecker):
         name = self.qualified(node.func)
         library = libs.library_of(name, self.libraries)
         if library is not None:
-            self.report("cuda-library-call", node, (_shortened(node), library.title), fix=library.replacement(name))
+            self.report("cuda-library-call", node, (_shortened(node), library.title), fix=library.replacement(name, self.target))
 
     def _check_known_call(self, node: nodes.Call) -> None:
         name = self.qualified(node.func)
@@ -109,6 +109,8 @@ class NonXlaOpChecker(StepFamilyChecker):
     def _check_compile(self, node: nodes.Call) -> None:
         backend = resolve.keyword(node, "backend")
         value = backend.value if backend is not None else None
+        if value is None and self.qualified(node.func) in self.profile.patched_calls:
+            return  # the runtime replaced the default backend with its own
         if value is None or resolve.string_value(value) == "inductor":
             self.report("inductor-compile", node, (_shortened(node),))
         elif not isinstance(value, nodes.Const):
@@ -208,8 +210,11 @@ class NonXlaOpChecker(StepFamilyChecker):
                 confidence: Confidence = HIGH) -> None:
         """A finding whose deciding argument is not a constant is reported with INFERENCE
         confidence: the change estimate counts it in its range's upper end only."""
-        self.report("cpu-fallback-op", call, (call.as_string()[:40], condition, counters),
-                    fix=f"instead: {entry.alternative}" if entry.alternative else DEFAULT_FIX, confidence=confidence)
+        # One rule per runtime: torch_xla runs such an op on the CPU, TorchTPU raises; the catalog
+        # keeps the one the selected target has.
+        for symbol in ("cpu-fallback-op", "missing-tpu-kernel"):
+            fix = f"instead: {entry.alternative}" if entry.alternative else self.fix_for(symbol, "no_alternative")
+            self.report(symbol, call, (call.as_string()[:40], condition, counters), fix=fix, confidence=confidence)
 
 
 def _verdict(entry: OpEntry, call: nodes.Call, is_method: bool) -> tuple[str, bool] | None:

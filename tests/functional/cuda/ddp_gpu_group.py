@@ -6,7 +6,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 
 def setup(args):
-    dist.init_process_group("nccl")  # [nccl-backend]
+    dist.init_process_group("nccl")  # [nccl-backend]  # torchtpu: [nccl-backend]
     dist.init_process_group(backend=args.dist_backend, init_method=args.dist_url)
 
 

@@ -6,5 +6,5 @@ import torch
 USE_CUDA = os.environ.get("USE_CUDA") == "1"
 
 if USE_CUDA:
-    torch.cuda.synchronize()  # [cuda-runtime-call]
-    x = torch.zeros(1).cuda()  # [cuda-move-method]
+    torch.cuda.synchronize()  # [cuda-runtime-call]  # torchtpu: [cuda-runtime-call]
+    x = torch.zeros(1).cuda()  # [cuda-move-method]  # torchtpu: [cuda-move-method]

@@ -7,16 +7,16 @@ from transformers import AutoModelForCausalLM, TrainingArguments
 from transformers import GPTQConfig as Quantized
 
 args = TrainingArguments("out", bf16=True)  # [gpu-only-option]
-tf32 = TrainingArguments("out", bf16=True, tf32=True)  # [gpu-only-option]
-options = {"optim": "adamw_bnb_8bit"}  # [gpu-only-option]
+tf32 = TrainingArguments("out", bf16=True, tf32=True)  # [gpu-only-option]  # torchtpu: [gpu-only-option]
+options = {"optim": "adamw_bnb_8bit"}  # [gpu-only-option]  # torchtpu: [gpu-only-option]
 eight_bit = TrainingArguments("out", **options)
-model = AutoModelForCausalLM.from_pretrained("gpt2", attn_implementation="flash_attention_2")  # [gpu-only-option]
-quantized = Quantized(bits=4, dataset="c4")  # [gpu-only-option]
+model = AutoModelForCausalLM.from_pretrained("gpt2", attn_implementation="flash_attention_2")  # [gpu-only-option]  # torchtpu: [gpu-only-option]
+quantized = Quantized(bits=4, dataset="c4")  # [gpu-only-option]  # torchtpu: [gpu-only-option]
 
 pipe = DiffusionPipeline.from_pretrained("some/pipeline")
-pipe.enable_xformers_memory_efficient_attention()  # [gpu-only-option]
-pipe.enable_model_cpu_offload()  # [gpu-only-option]
-pipe.unet.enable_sequential_cpu_offload()  # [gpu-only-option]
+pipe.enable_xformers_memory_efficient_attention()  # [gpu-only-option]  # torchtpu: [gpu-only-option]
+pipe.enable_model_cpu_offload()  # [gpu-only-option]  # torchtpu: [gpu-only-option]
+pipe.unet.enable_sequential_cpu_offload()  # [gpu-only-option]  # torchtpu: [gpu-only-option]
 
 optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)  # [gpu-only-option]
 trainer = Trainer(accelerator="gpu", devices=8)  # [gpu-only-option]
@@ -39,14 +39,14 @@ with torch.inference_mode():  # [gpu-only-option]
     model(torch.ones(2))
 with torch.no_grad():
     model(torch.ones(2))
-pipe.enable_sequential_cpu_offload(device="xla")
+pipe.enable_sequential_cpu_offload(device="xla")  # torchtpu: [torch-xla-api]
 from transformers import HfArgumentParser
 parser = HfArgumentParser((ModelArguments, TrainingArguments))  # [gpu-only-option]
 other_parser = HfArgumentParser(ModelArguments)
 dist.init_process_group()  # [gpu-only-option]
-dist.init_process_group("xla", init_method="xla://")
-dist.init_process_group(backend="xla")
-fp16 = TrainingArguments("out", fp16=True, optim="adamw_torch")  # [half-precision-training]
+dist.init_process_group("xla", init_method="xla://")  # torchtpu: [torch-xla-api, torch-xla-api]
+dist.init_process_group(backend="xla")  # torchtpu: [torch-xla-api]
+fp16 = TrainingArguments("out", fp16=True, optim="adamw_torch")  # [half-precision-training]  # torchtpu: [half-precision-training]
 bf16 = TrainingArguments("out", bf16=True, optim="adamw_torch")
 
 from dataclasses import dataclass, field

@@ -20,13 +20,13 @@ class Recipe:
 
     def teardown(self):
         if self._device.type == "cpu":
-            torch.cuda.synchronize()  # [cuda-runtime-call]
-        torch.cuda.empty_cache()  # [cuda-no-op-call]
+            torch.cuda.synchronize()  # [cuda-runtime-call]  # torchtpu: [cuda-runtime-call]
+        torch.cuda.empty_cache()  # [cuda-no-op-call]  # torchtpu: [cuda-no-op-call]
 
 
 def attention_kernel(q):
     """Past `if not torch.cuda.is_available(): return`, only a GPU runs the code."""
-    if not torch.cuda.is_available():  # [cuda-device-query]
+    if not torch.cuda.is_available():  # [cuda-device-query]  # torchtpu: [cuda-device-query]
         return q
     torch.cuda.synchronize()
     return q.cuda()

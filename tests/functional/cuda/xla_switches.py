@@ -9,9 +9,9 @@ USE_CUDA = os.environ.get("USE_CUDA") == "1"
 XLA_AVAILABLE = is_torch_xla_available()
 
 if is_torch_xla_available():
-    import torch_xla
+    import torch_xla  # torchtpu: [torch-xla-api]
 
-    device = torch_xla.device()
+    device = torch_xla.device()  # torchtpu: [torch-xla-api]
 else:
     device = torch.device("cuda")
     torch.backends.cudnn.benchmark = True
@@ -33,7 +33,7 @@ def train(model, loader, opt, args):
         if args.gpu:
             torch.cuda.empty_cache()
         if XLA_AVAILABLE:
-            torch_xla.sync()
+            torch_xla.sync()  # torchtpu: [torch-xla-api]
         else:
             torch.cuda.synchronize()
 

@@ -3,7 +3,7 @@ it every tile is no device work (a tensor parameter called would read as a modul
 from typing import Callable, Optional
 
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 
 
 def upscale(tiles, callback: Optional[Callable[[int, torch.Tensor], None]] = None):
@@ -16,7 +16,7 @@ def upscale(tiles, callback: Optional[Callable[[int, torch.Tensor], None]] = Non
 
 
 def denoise(model, latents: torch.Tensor, steps: int, callback: Callable[[int, torch.Tensor], None]):
-    model = model.to(torch_xla.device())
+    model = model.to(torch_xla.device())  # torchtpu: [torch-xla-api]
     for step in range(steps):  # [missing-graph-barrier]
         latents = model(latents)
         callback(step, latents)

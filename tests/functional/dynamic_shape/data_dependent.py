@@ -1,9 +1,9 @@
 """Ops with data-dependent output shapes, in the step and outside it; numpy look-alikes."""
 import numpy as np
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 model = torch.nn.Linear(8, 8).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 lookup = torch.arange(10, device=device).nonzero()  # set-up, once: not reported
@@ -26,7 +26,7 @@ def train(loader, threshold):
         loss = (static + filled).sum() + kept.sum() + values.sum() + chosen.sum() + counts.sum() + repeated.sum()
         loss.backward()
         optimizer.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     return positive, rows
 
 
@@ -38,7 +38,7 @@ def numpy_look_alikes(arrays):
         values = np.unique(array)
         where = np.nonzero(array > 0)
         masked = array[array > 0]
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     return values, where, masked
 
 
@@ -61,4 +61,4 @@ def lowered_look_alikes(loader):
         scores = model(batch.to(device))
         scattered = scores.masked_scatter(scores > 0, scores * 2)
         scattered.sum().backward()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]

@@ -1,8 +1,8 @@
 """Tensors that grow, and Python indices that change, every iteration of the step loop."""
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 model = torch.nn.Linear(8, 8).to(device)
 
 
@@ -14,7 +14,7 @@ def generate(tokens, max_len):
         tokens = torch.cat([tokens, logits[:, -1:]], dim=1)  # [growing-tensor]
         cache[cur_pos] = logits[0, -1]  # [growing-tensor]
         prev_pos = cur_pos
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     return tokens, cache
 
 
@@ -26,7 +26,7 @@ def static(tokens, max_len):
         logits = model(tokens)
         buffer.index_copy_(1, position, logits[:, -1:])
         outputs.append(logits[:, -1])
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     return torch.stack(outputs), buffer
 
 

@@ -1,10 +1,10 @@
 """Reading tensor values on the host in the step; the same outside it, in closures, on numbers."""
 import torch
 import torch.nn.functional as F
-import torch_xla
-import torch_xla.core.xla_model as xm
+import torch_xla  # torchtpu: [torch-xla-api]
+import torch_xla.core.xla_model as xm  # torchtpu: [torch-xla-api]
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 model = torch.nn.Linear(8, 4).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
@@ -26,11 +26,11 @@ def train(loader, history):
         fixed = F.one_hot(logits.argmax(-1), num_classes=4)
         loss.backward()
         optimizer.step()
-        xm.add_step_closure(lambda value: history.append(value.item()), args=(loss,))
+        xm.add_step_closure(lambda value: history.append(value.item()), args=(loss,))  # torchtpu: [torch-xla-api]
         step_count = len(history)
         if step_count > 100:
             break
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     return total, snapshot, flag, same, labels, fixed, loss.item()
 
 
@@ -46,4 +46,4 @@ def train_until_converged(batch):
         loss = model(batch.to(device)).mean()
         loss.backward()
         optimizer.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]

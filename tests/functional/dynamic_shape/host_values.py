@@ -1,7 +1,7 @@
 """A name rebound to a Python value read off a tensor (`pos = pos.item()`) is that value where
 the rebinding always runs first; the tensor bindings before it do not reach."""
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 
 
 def generate(model, tokens, steps, speculative=True):
@@ -22,7 +22,7 @@ def generate(model, tokens, steps, speculative=True):
 
 
 def benchmark(model, prompts):
-    device = torch_xla.device()
+    device = torch_xla.device()  # torchtpu: [torch-xla-api]
     model = model.to(device)
     for prompt in prompts:  # generate() loops over its own steps: this loop is not one
         generate(model, prompt.to(device), 64)

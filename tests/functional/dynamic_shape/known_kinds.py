@@ -3,9 +3,9 @@ loss module moved to the device, branch tests in conditional expressions, masks 
 methods. Look-alikes with Python values stay silent."""
 import torch
 import torch.nn as nn
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 model = nn.Linear(4, 4).to(device)
 criterion = nn.CrossEntropyLoss().to(device)
 opt = torch.optim.SGD(model.parameters(), 0.1)
@@ -36,4 +36,4 @@ def train(loader, table):
         flag = size > 3
         chosen = x if flag else y  # a Python bool
         rows = table[table.eq(3)]  # a table that is not a tensor
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]

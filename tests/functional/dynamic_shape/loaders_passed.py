@@ -1,10 +1,10 @@
 """Loader facts travel with the loader (issue 11): built in main() and iterated by the training
 loop of the function it is passed to."""
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 from torch.utils.data import DataLoader
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 
 
 def train(model, loader, opt):
@@ -12,13 +12,13 @@ def train(model, loader, opt):
         loss = torch.nn.functional.mse_loss(model(x.to(device)), y.to(device))
         loss.backward()
         opt.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def evaluate(model, loader):
     for x, _ in loader:  # no backward pass: evaluation keeps its last, short batch
         model(x.to(device))
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def main(dataset):

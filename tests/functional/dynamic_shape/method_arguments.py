@@ -3,7 +3,7 @@ every argument (DiT's timestep_embedding(t, dim)), a method or classmethod all b
 import math
 
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 from torch import nn
 
 
@@ -44,7 +44,7 @@ class TimestepEmbedder(nn.Module):
 
 
 def train(loader):
-    device = torch_xla.device()
+    device = torch_xla.device()  # torchtpu: [torch-xla-api]
     model = TimestepEmbedder().to(device)
     opt = torch.optim.AdamW(model.parameters())
     for t in loader:  # [missing-graph-barrier]

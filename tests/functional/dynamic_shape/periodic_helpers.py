@@ -1,7 +1,7 @@
 """A helper the step loop calls every N steps or once (`if step % save_every == 0: save(...)`)
 is not part of every step; one it calls every step is."""
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 
 
 def save(model, path):
@@ -23,7 +23,7 @@ def log_norm(model):
 
 
 def train(model, loader, opt, save_every=500):
-    device = torch_xla.device()
+    device = torch_xla.device()  # torchtpu: [torch-xla-api]
     model = model.to(device)
     for step, (x, y) in enumerate(loader):
         loss = torch.nn.functional.cross_entropy(model(x.to(device)), y.to(device))
@@ -36,5 +36,5 @@ def train(model, loader, opt, save_every=500):
             save(model, f"ckpt-{step}.pt")
         if step == 0:
             save(model, "first.pt")
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     return norm

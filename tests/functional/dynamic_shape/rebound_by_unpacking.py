@@ -2,13 +2,13 @@
 then `mid = torch.cat([zeros, mid])`) does not grow; modules a pipeline keeps moved to the device
 (`self.unet = unet.to(device)`) are called, so they are modules, not tensors."""
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 
 
 class Pipe:
     def __init__(self, unet, controlnet):
-        self.unet = unet.to(torch_xla.device())
-        self.controlnet = controlnet.to(torch_xla.device())
+        self.unet = unet.to(torch_xla.device())  # torchtpu: [torch-xla-api]
+        self.controlnet = controlnet.to(torch_xla.device())  # torchtpu: [torch-xla-api]
 
     def __call__(self, latents, timesteps, guess_mode=True):
         for t in timesteps:  # [missing-graph-barrier]

@@ -1,10 +1,10 @@
 """Loops a framework drives: Hugging Face Trainer, accelerate, Lightning Fabric."""
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 from lightning.fabric import Fabric
 from transformers import AutoModelForSequenceClassification, Trainer, TrainingArguments
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased").to(device)
 
 

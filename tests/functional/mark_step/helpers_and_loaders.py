@@ -3,11 +3,11 @@ import json
 
 import numpy as np
 import torch
-import torch_xla
-import torch_xla.distributed.parallel_loader as pl
+import torch_xla  # torchtpu: [torch-xla-api]
+import torch_xla.distributed.parallel_loader as pl  # torchtpu: [torch-xla-api]
 from accelerate import Accelerator
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 model = torch.nn.Linear(8, 2).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
@@ -20,7 +20,7 @@ def train_step(batch):
 
 def synced_step(batch):
     train_step(batch)
-    torch_xla.sync()
+    torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def calls_a_helper_that_does_work(loader):
@@ -34,17 +34,17 @@ def calls_a_helper_that_syncs(loader):
 
 
 def mp_device_loader(loader):
-    for batch in pl.MpDeviceLoader(loader, device):
+    for batch in pl.MpDeviceLoader(loader, device):  # torchtpu: [torch-xla-api]
         train_step(batch)
 
 
 def per_device_loader(loader):
-    parallel = pl.ParallelLoader(loader, [device])
+    parallel = pl.ParallelLoader(loader, [device])  # torchtpu: [torch-xla-api]
     for batch in parallel.per_device_loader(device):
         train_step(batch)
 
 
-@torch_xla.compile
+@torch_xla.compile  # torchtpu: [torch-xla-api]
 def compiled_step(batch):
     train_step(batch)
 
@@ -52,7 +52,7 @@ def compiled_step(batch):
 def compiled(loader):
     for batch in loader:
         compiled_step(batch.to(device))
-    step = torch_xla.compile(train_step)
+    step = torch_xla.compile(train_step)  # torchtpu: [torch-xla-api]
     for batch in loader:
         step(batch.to(device))
 
@@ -90,7 +90,7 @@ class Trainer:
     def fit_synced(self, loader):
         for batch in loader:
             self.step(batch)
-            torch_xla.sync()
+            torch_xla.sync()  # torchtpu: [torch-xla-api]
 
     def step(self, batch):
         loss = self.model(batch.to(device)).mean()

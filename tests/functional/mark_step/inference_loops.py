@@ -1,9 +1,9 @@
 """Token-by-token decoding, diffusion sampling, agent loops, RL rollouts."""
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 tokenizer = AutoTokenizer.from_pretrained("gpt2")
 llm = AutoModelForCausalLM.from_pretrained("gpt2").to(device)
 
@@ -20,7 +20,7 @@ def decode_synced(tokens, steps):
     for cur_pos in range(steps):
         logits = llm(tokens).logits
         tokens = torch.cat([tokens, logits[:, -1:].argmax(-1)], dim=1)  # [growing-tensor]
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     return tokens
 
 
@@ -39,7 +39,7 @@ def agent_synced(prompts):
     for prompt in prompts:
         inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
         answers.append(llm.generate(**inputs, max_new_tokens=32))  # with the tokenizer: one finding
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     return answers
 
 

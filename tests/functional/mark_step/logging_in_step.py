@@ -2,12 +2,12 @@
 import logging
 
 import torch
-import torch_xla
-import torch_xla.core.xla_model as xm
+import torch_xla  # torchtpu: [torch-xla-api]
+import torch_xla.core.xla_model as xm  # torchtpu: [torch-xla-api]
 from torch.utils.tensorboard import SummaryWriter
 
 logger = logging.getLogger(__name__)
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 model = torch.nn.Linear(8, 1).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 writer = SummaryWriter()
@@ -21,7 +21,7 @@ def train(loader):
         print(f"step {step} loss {loss.item():.4f}")  # [tensor-logged-in-step]
         logger.info("loss %s", loss)  # [tensor-logged-in-step]
         writer.add_scalar("loss", loss.item(), step)  # [tensor-logged-in-step]
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def train_quietly(loader, history):
@@ -29,10 +29,10 @@ def train_quietly(loader, history):
         loss = model(batch.to(device)).mean()
         loss.backward()
         optimizer.step()
-        xm.add_step_closure(lambda value: print(f"loss {value.item():.4f}"), args=(loss,))
+        xm.add_step_closure(lambda value: print(f"loss {value.item():.4f}"), args=(loss,))  # torchtpu: [torch-xla-api]
         print(f"step {step} of {len(history)}")
         logger.info("step %d", step)
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     print(f"final loss {loss.item()}")
 
 
@@ -42,9 +42,9 @@ def host_loop(values):
 
 
 def train_on_mp_loader(loader):
-    import torch_xla.distributed.parallel_loader as pl
+    import torch_xla.distributed.parallel_loader as pl  # torchtpu: [torch-xla-api]
 
-    for batch in pl.MpDeviceLoader(loader, device):
+    for batch in pl.MpDeviceLoader(loader, device):  # torchtpu: [torch-xla-api]
         loss = model(batch).mean()
         loss.backward()
         print(loss.item())  # [tensor-logged-in-step]
@@ -57,7 +57,7 @@ def train_logging_every_n_steps(loader, interval):
         optimizer.step()
         if step % interval == 0:  # a setting, which may be 1: advice with INFERENCE confidence
             print("loss {:.4f} for {} rows".format(loss.item(), len(batch)))  # [tensor-logged-in-step]
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def train_logging_every_hundred_steps(loader):
@@ -67,7 +67,7 @@ def train_logging_every_hundred_steps(loader):
         optimizer.step()
         if step % 100 == 0:  # written in the code: rare enough, silent
             print("loss {:.4f}".format(loss.item()))
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def train_hugging_face_style(loader):
@@ -78,4 +78,4 @@ def train_hugging_face_style(loader):
         optimizer.step()
         print(f"loss {outputs.loss.item():.4f}")  # [tensor-logged-in-step]
         print("batch of", outputs.logits.shape[0], "on xla:", outputs.logits.is_cuda)
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]

@@ -4,7 +4,7 @@ import torch  # [missing-torch-xla-import]
 
 
 def generate(model, ids, eos_id, steps=64):
-    ids = ids.cuda()  # [cuda-move-method]
+    ids = ids.cuda()  # [cuda-move-method]  # torchtpu: [cuda-move-method]
     for _ in range(steps):  # [missing-graph-barrier]
         nxt = model(ids)[:, -1].argmax(-1, keepdim=True)
         ids = torch.cat([ids, nxt], dim=-1)  # [growing-tensor]
@@ -16,7 +16,7 @@ def generate(model, ids, eos_id, steps=64):
 def evaluate(net, batches):
     net.eval()
     for batch in batches:  # [missing-graph-barrier]
-        net(batch.to("cuda"))  # [cuda-device]
+        net(batch.to("cuda"))  # [cuda-device]  # torchtpu: [cuda-device]
 
 
 def fit(model, optimizer, batches):

@@ -1,10 +1,10 @@
 """Training loops: epoch/step nesting, gradient accumulation, validation, optimizer_step."""
 import torch
-import torch_xla
-import torch_xla.core.xla_model as xm
+import torch_xla  # torchtpu: [torch-xla-api]
+import torch_xla.core.xla_model as xm  # torchtpu: [torch-xla-api]
 from torch.utils.data import DataLoader
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 
 
 class Net(torch.nn.Module):
@@ -38,7 +38,7 @@ def train_with_barrier(epochs):
             loss = model(batch.to(device)).sum()
             loss.backward()
             optimizer.step()
-            torch_xla.sync()
+            torch_xla.sync()  # torchtpu: [torch-xla-api]
         with torch.no_grad():
             model(torch.ones(1, 8, device=device))
 
@@ -52,21 +52,21 @@ def gradient_accumulation(steps):
         if (index + 1) % steps == 0:
             optimizer.step()
             optimizer.zero_grad()
-            torch_xla.sync()
+            torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def optimizer_step_without_barrier():
     for batch in loader:  # [missing-graph-barrier]
         loss = model(batch.to(device)).sum()
         loss.backward()
-        xm.optimizer_step(optimizer)
+        xm.optimizer_step(optimizer)  # torchtpu: [torch-xla-api]
 
 
 def optimizer_step_with_barrier():
     for batch in loader:
         loss = model(batch.to(device)).sum()
         loss.backward()
-        xm.optimizer_step(optimizer, barrier=True)
+        xm.optimizer_step(optimizer, barrier=True)  # torchtpu: [torch-xla-api]
 
 
 def continue_skips_the_barrier():
@@ -76,7 +76,7 @@ def continue_skips_the_barrier():
         if loss.isnan().any():  # [host-sync-in-step]
             continue
         optimizer.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def skip_before_work_is_fine():
@@ -85,12 +85,12 @@ def skip_before_work_is_fine():
             continue
         loss = model(batch.to(device)).sum()
         loss.backward()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def barrier_first():
     for batch in loader:
-        torch_xla.sync()  # [barrier-before-step-work]
+        torch_xla.sync()  # [barrier-before-step-work]  # torchtpu: [torch-xla-api]
         loss = model(batch.to(device)).sum()
         loss.backward()
 
@@ -98,7 +98,7 @@ def barrier_first():
 def deprecated_name():
     for batch in loader:
         model(batch.to(device)).sum().backward()
-        xm.mark_step()  # [deprecated-mark-step]
+        xm.mark_step()  # [deprecated-mark-step]  # torchtpu: [torch-xla-api]
 
 
 def validation():
@@ -111,7 +111,7 @@ def validation():
 
 def with_step_context():
     for batch in loader:
-        with torch_xla.step():
+        with torch_xla.step():  # torchtpu: [torch-xla-api]
             model(batch.to(device)).sum().backward()
             optimizer.step()
 
@@ -141,7 +141,7 @@ def per_layer_losses_synced(features, targets):
             style_loss += criterion(feature, target)
         (model(batch.to(device)).sum() + style_loss).backward()
         optimizer.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def epochs_of_helpers(epochs):
@@ -173,7 +173,7 @@ def train_one_epoch():
     for batch in loader:
         model(batch.to(device)).sum().backward()
         optimizer.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
     return model(torch.ones(1, 8, device=device)).sum()
 
 
@@ -201,7 +201,7 @@ def train_with_gradient_accumulation_synced(loader, accumulation_steps):
             model(next(batches).to(device)).mean().backward()
         optimizer.step()
         optimizer.zero_grad()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def evaluate_every_epoch(loader, epochs):
@@ -214,7 +214,7 @@ def evaluate_every_epoch(loader, epochs):
 def train_nanogpt_style(get_batch, make_optimizer, accumulation_steps):
     """The optimizer comes from a helper (its kind unknown); a GradScaler steps it."""
     opt = make_optimizer()
-    scaler = torch.amp.GradScaler("xla", enabled=False)
+    scaler = torch.amp.GradScaler("xla", enabled=False)  # torchtpu: [torch-xla-api]
     while True:  # [missing-graph-barrier]
         for micro_step in range(accumulation_steps):
             loss = model(get_batch().to(device)).mean()
@@ -229,7 +229,7 @@ def values_read_after_the_barrier_are_not_the_step():
     for batch in loader:
         loss = model(batch.to(device)).sum()
         loss.backward()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
         best = loss.detach()  # the barrier above ran loss's graph: no new step work
         print(loss)  # materialized by the barrier: printing it runs no graph
 
@@ -239,4 +239,4 @@ def logging_before_the_barrier_still_counts():
         loss = model(batch.to(device)).sum()
         loss.backward()
         print(loss)  # [tensor-logged-in-step]
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]

@@ -1,9 +1,9 @@
 """Calls torch_xla runs on the CPU, in the step; lowered look-alikes; the same outside the step."""
 import torch
 import torch.nn.functional as F
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 model = torch.nn.Linear(8, 8).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 reference = torch.median(torch.randn(8, device=device))  # set-up, once: not reported
@@ -12,15 +12,15 @@ reference = torch.median(torch.randn(8, device=device))  # set-up, once: not rep
 def train(loader, mode, k):
     for batch in loader:
         features = model(batch.to(device))
-        center = torch.median(features)  # [cpu-fallback-op]
-        rows = features.median(dim=0)  # [cpu-fallback-op]
+        center = torch.median(features)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        rows = features.median(dim=0)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         sampled = torch.multinomial(features.softmax(-1), 2)  # [cpu-fallback-op]
         one = torch.multinomial(features.softmax(-1), 1)
         many = torch.multinomial(features.softmax(-1), 2, replacement=True)
         image = features.reshape(1, 1, 8, 8)
         up = F.interpolate(image, scale_factor=2, mode="bicubic")  # [cpu-fallback-op]
         up_fine = F.interpolate(image, scale_factor=2, mode="bilinear")
-        up_unknown = F.interpolate(image, scale_factor=2, mode=mode)  # [cpu-fallback-op]
+        up_unknown = F.interpolate(image, scale_factor=2, mode=mode)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         pooled = F.max_pool2d(image, 2, dilation=2)  # [cpu-fallback-op]
         plain = F.max_pool2d(image, 2)
         mixed = torch.addmm(features, features, features, beta=0.5)  # [cpu-fallback-op]
@@ -34,7 +34,7 @@ def train(loader, mode, k):
                 + adaptive.sum() + lowered.sum())
         loss.backward()
         optimizer.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def after_training(values):
@@ -47,8 +47,8 @@ def train_measured(loader, generator, index, targets, lengths, window):
         features = model(batch.to(device))
         image = features.reshape(1, 1, 8, 8)
         counts = features.argmax(-1)
-        stats = torch.nanmedian(features)  # [cpu-fallback-op]
-        stats = stats + torch.mode(counts).values.sum()  # [cpu-fallback-op]
+        stats = torch.nanmedian(features)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        stats = stats + torch.mode(counts).values.sum()  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         stats = stats + torch.bincount(counts).sum()  # [cpu-fallback-op]
         stats = stats + torch.histc(features, bins=4).sum()  # [cpu-fallback-op]
         places = torch.searchsorted(features.sort().values, features)  # [cpu-fallback-op]
@@ -69,12 +69,12 @@ def train_measured(loader, generator, index, targets, lengths, window):
         spectrum = spectrum + torch.stft(features.flatten(), 4, window=window, return_complex=True).abs().sum()  # [cpu-fallback-op]
         square = features[:4, :4]
         q = torch.linalg.qr(square).Q  # [cpu-fallback-op]
-        e = torch.linalg.eig(square).eigenvalues.real  # [cpu-fallback-op]
+        e = torch.linalg.eig(square).eigenvalues.real  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         s = torch.linalg.solve(square, features[:4])  # [cpu-fallback-op]
         c = torch.linalg.cholesky(square @ square.T)  # [cpu-fallback-op]
         l = torch.linalg.lstsq(square, features[:4]).solution  # [cpu-fallback-op]
         d = torch.linalg.det(square)  # [cpu-fallback-op]
-        m = torch.linalg.matrix_exp(square)  # [cpu-fallback-op]
+        m = torch.linalg.matrix_exp(square)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         algebra = (q.sum() + e.sum() + s.sum() + c.sum() + l.sum() + d + m.sum() + torch.linalg.inv(square).sum()
                    + torch.linalg.eigh(square).eigenvalues.sum() + torch.linalg.svd(square).S.sum())
         warped = F.grid_sample(image, features[:4].reshape(1, 2, 2, 8)[..., :2].tanh(), align_corners=False)  # [cpu-fallback-op]
@@ -95,21 +95,21 @@ def train_measured(loader, generator, index, targets, lengths, window):
         same = torch.equal(features, features)  # [cpu-fallback-op]
         special = torch.lgamma(features.exp())  # [cpu-fallback-op]
         special = special + torch.digamma(features.exp())  # [cpu-fallback-op]
-        special = special + torch.special.i0(features)  # [cpu-fallback-op]
-        special = special + torch.special.bessel_j0(features)  # [cpu-fallback-op]
+        special = special + torch.special.i0(features)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        special = special + torch.special.bessel_j0(features)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         max_pooled = F.adaptive_max_pool2d(image, 3)  # [cpu-fallback-op]
         max_pooled = max_pooled.sum() + F.adaptive_max_pool2d(image, 1).sum()
         sequence, volume_in = features.reshape(1, 8, 8), image[None]
         pooled_1d = F.adaptive_avg_pool1d(sequence, 3)  # [cpu-fallback-op]
         pooled_1d = pooled_1d + F.adaptive_max_pool1d(sequence, 3)  # [cpu-fallback-op]
         pooled_3d = F.adaptive_avg_pool3d(volume_in, 3)  # [cpu-fallback-op]
-        pooled_3d_max = F.adaptive_max_pool3d(volume_in, 1)  # [cpu-fallback-op]
+        pooled_3d_max = F.adaptive_max_pool3d(volume_in, 1)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         pooled_global = F.adaptive_avg_pool1d(sequence, 1).sum() + F.adaptive_max_pool1d(sequence, 1).sum()
         pooled_global = pooled_global + F.adaptive_avg_pool3d(volume_in, 1).sum()
         signal = features.reshape(1, 8, 8)
         stretched = F.interpolate(signal, scale_factor=2, mode="linear")  # [cpu-fallback-op]
         pooled_area = F.interpolate(image, size=3, mode="area")  # [cpu-fallback-op]
-        volume = F.interpolate(image[None], scale_factor=2, mode="trilinear")
+        volume = F.interpolate(image[None], scale_factor=2, mode="trilinear")  # torchtpu: [missing-tpu-kernel]
         unique_max = features.scatter_reduce(0, index, features, reduce="amax", include_self=False)  # [cpu-fallback-op]
         bags = F.embedding_bag(counts.flatten(), features, index, mode="max")  # [cpu-fallback-op]
         middle = torch.quantile(features, 0.5)
@@ -126,4 +126,4 @@ def train_measured(loader, generator, index, targets, lengths, window):
                 + pooled_3d_max.sum() + pooled_global)
         loss.backward()
         optimizer.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]

@@ -5,9 +5,9 @@ import functools
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 
 
 class ExactUpsample(nn.Upsample):
@@ -39,7 +39,7 @@ class Decoder(nn.Module):
         self.pooled = nn.MaxPool2d(3, stride=2)
         self.bags = nn.EmbeddingBag(vocabulary, 8)  # [cpu-fallback-op]
         self.alignment = nn.CTCLoss()  # [cpu-fallback-op]
-        self.hinge = nn.MultiMarginLoss()  # [cpu-fallback-op]
+        self.hinge = nn.MultiMarginLoss()  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         self.projection = nn.Linear(8, 8)
         self.norm = nn.LayerNorm(8)
 
@@ -85,12 +85,12 @@ def train(model, loader, optimizer, weight, offsets, mode):
         loss = features.sum() + pooled.sum()
         loss = loss + torch.polygamma(1, features).sum()  # [cpu-fallback-op]
         loss = loss + features.polygamma(2).sum()  # [cpu-fallback-op]
-        loss = loss + torch.special.i1(features).sum()  # [cpu-fallback-op]
-        loss = loss + torch.i0(features).sum()  # [cpu-fallback-op]
-        loss = loss + torch.linalg.cross(features[:, :3], features[:, :3]).sum()  # [cpu-fallback-op]
+        loss = loss + torch.special.i1(features).sum()  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        loss = loss + torch.i0(features).sum()  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        loss = loss + torch.linalg.cross(features[:, :3], features[:, :3]).sum()  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         loss = loss + torch.combinations(features[0, :4]).sum()  # [cpu-fallback-op]
-        loss = loss + F.multi_margin_loss(features, tokens[:, 0])  # [cpu-fallback-op]
-        loss = loss + F.rrelu(features).sum()  # [cpu-fallback-op]
+        loss = loss + F.multi_margin_loss(features, tokens[:, 0])  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        loss = loss + F.rrelu(features).sum()  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         loss = loss + features.unfold(0, 2, 1).sum()  # [cpu-fallback-op]
         loss = loss + features.clone().addmm_(features, features, alpha=-2).sum()  # [cpu-fallback-op]
         loss = loss + features.clone().addmm_(features, features).sum()
@@ -102,16 +102,16 @@ def train(model, loader, optimizer, weight, offsets, mode):
         loss = loss + F.embedding(tokens, weight, max_norm=1.0).sum()  # [cpu-fallback-op]
         loss = loss + F.embedding(tokens, weight, max_norm=model.max_norm).sum()  # [cpu-fallback-op]
         loss = loss + F.embedding(tokens, weight).sum() + F.embedding(tokens, weight, max_norm=None).sum()
-        loss = loss + F.interpolate(image, scale_factor=2, mode=mode).sum()  # [cpu-fallback-op]
+        loss = loss + F.interpolate(image, scale_factor=2, mode=mode).sum()  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         loss = loss + F.interpolate(image, scale_factor=2, mode="nearest").sum()
         loss = loss + F.interpolate(image, scale_factor=2, mode="bilinear" if mode else "nearest").sum()
         loss = loss + F.interpolate(image, scale_factor=2, mode="bicubic" if mode else "nearest").sum()  # [cpu-fallback-op]
-        loss = loss + model(image, tokens)[0].mode().values.sum()  # [cpu-fallback-op]
-        loss = loss + features.mode().values.sum()  # [cpu-fallback-op]
+        loss = loss + model(image, tokens)[0].mode().values.sum()  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        loss = loss + features.mode().values.sum()  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         loss = loss + F.leaky_relu(features, 0.2).sum() + torch.special.expit(features).sum()
         loss.backward()
         optimizer.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 @torch.no_grad()
@@ -122,4 +122,4 @@ def evaluate(model, loader, weight, offsets, results):
         bags = F.embedding_bag(tokens.flatten(), weight, offsets, mode="max")  # [cpu-fallback-op]
         bags_mean = F.embedding_bag(tokens.flatten(), weight, offsets)  # [cpu-fallback-op]
         results.append(features.sum() + bags.sum() + bags_mean.sum())
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]

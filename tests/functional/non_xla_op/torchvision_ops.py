@@ -1,13 +1,13 @@
 """torchvision ops torch_xla runs on the CPU, in a model's forward, a training step and an inference
 loop; torchvision look-alikes that run on XLA; the same outside the step."""
 import torch
-import torch_xla
+import torch_xla  # torchtpu: [torch-xla-api]
 import torchvision
 from torchvision import ops
 from torchvision.ops import batched_nms, nms, roi_align
 from torchvision.ops import boxes as box_ops
 
-device = torch_xla.device()
+device = torch_xla.device()  # torchtpu: [torch-xla-api]
 anchors = torch.rand(16, 4, device=device)
 kept_once = nms(anchors, torch.rand(16, device=device), 0.5)  # set-up, once: not reported
 
@@ -53,7 +53,7 @@ def train(loader):
                 + clipped.sum() + sensitive.sum() + sensitive_max.sum() + blocked.sum())
         loss.backward()
         optimizer.step()
-        torch_xla.sync()
+        torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def detect(loader, threshold):
@@ -69,7 +69,7 @@ def detect(loader, threshold):
             large = ops.remove_small_boxes(boxes, 1.0)  # [cpu-fallback-op]
             detectron_style = box_ops.batched_nms(boxes, scores, labels, 0.5)  # [cpu-fallback-op]
             yield keep, per_class, qualified, large, detectron_style
-            torch_xla.sync()
+            torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
 def after_training(boxes, scores):
