@@ -546,7 +546,7 @@ def test_the_device_work_named_in_a_message_is_chosen_by_position():
 
     loop = _astroid.extract_node("for i in x:\n    loss = model(x).sum() + other(x)\n")
     call_nodes = list(loop.body[0].value.nodes_of_class(_astroid.nodes.Call))
-    texts = {_work(LoopVerdict(loop, order, [])) for order in (call_nodes, call_nodes[::-1])}
+    texts = {str(_work(LoopVerdict(loop, order, []))) for order in (call_nodes, call_nodes[::-1])}
     assert texts == {"model(x).sum() on line 2"}
 
 

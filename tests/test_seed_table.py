@@ -86,3 +86,70 @@ def test_a_file_already_written_for_xla_is_zero_changes(path):
     assert code == 0
     assert _range(report) == (0, 0) and report["findings"] == []
     assert (report["summary"]["readiness_score"], report["summary"]["readiness_band"]) == (100, "ready")
+
+
+# --- the same scripts ported to TorchTPU (`--target torchtpu`) --------------------------------
+# TorchTPU loads with `import torch` and runs eagerly: a CUDA script needs its device swapped and
+# nothing else, no import and no barrier (../shared/research/torchtpu-facts.md §5: "a plain
+# single-device CUDA script needs only the device swap").
+
+def _torchtpu_report(path: Path) -> dict:
+    code, out, err = run_tpulint("--format", "json", "--target", "torchtpu", str(path.relative_to(REPO)), cwd=REPO)
+    assert code in (0, 1), err
+    report = json.loads(out)
+    assert report["target"] == "torchtpu"
+    return report
+
+
+@pytest.mark.parametrize("path", [DOCS / "seed_pipeline.py", DOCS / "seed_agent_loop.py", SEEDS / "agent_loop_pipeline.py"],
+                         ids=lambda p: p.name)
+def test_on_torchtpu_a_single_device_script_is_the_device_swap_alone(path):
+    report = _torchtpu_report(path)
+    assert _range(report) == (1, 1)
+    assert _symbols(report) == ["cuda-device"]
+    assert [finding["fix"]["text"] for finding in report["findings"]] == ['torch.device("tpu")']
+    assert report["findings"][0]["fix"]["imports"] == []  # TorchTPU needs no import
+
+
+def test_on_torchtpu_torchrun_and_nccl_add_the_group_and_set_device():
+    report = _torchtpu_report(DOCS / "seed_agent_loop_torchrun.py")
+    assert _range(report) == (3, 3)
+    assert sorted(_symbols(report)) == ["cuda-device", "cuda-device-query", "nccl-backend"]
+    assert any("tpu_dist" in finding["message"] for finding in report["findings"])
+
+
+def test_on_torchtpu_vllm_serving_installs_the_torchtpu_plugin():
+    report = _torchtpu_report(DOCS / "seed_vllm.py")
+    assert _range(report) == (1, 1) and _symbols(report) == ["vllm-gpu-option"]
+    assert "pip install vllm-torchtpu" in report["summary"]["notes"][0]
+
+
+@pytest.mark.parametrize(("path", "changes"), [(DOCS / "seed_pipeline_xla.py", 2), (SEEDS / "agent_loop_xla.py", 3)],
+                         ids=lambda value: getattr(value, "name", str(value)))
+def test_on_torchtpu_a_file_written_for_xla_drops_torch_xla(path, changes):
+    report = _torchtpu_report(path)
+    assert _range(report) == (changes, changes)
+    assert set(_symbols(report)) == {"torch-xla-api"}
+    assert report["summary"]["readiness_score"] < 100
+
+
+def test_the_same_script_scores_per_target():
+    xla, tpu = _report(DOCS / "seed_agent_loop.py"), _torchtpu_report(DOCS / "seed_agent_loop.py")
+    assert _range(xla)[0] > _range(tpu)[0]  # the import and the barrier are torch_xla's alone
+    assert tpu["summary"]["readiness_score"] > xla["summary"]["readiness_score"]
+
+
+def test_on_torchtpu_the_ddp_example_needs_the_torchtpu_changes_only():
+    report = _torchtpu_report(DOCS / "train_ddp.py")
+    symbols = set(_symbols(report))
+    assert {"nccl-backend", "cuda-device", "ddp-device-ids", "cuda-grad-scaler", "cuda-autocast", "cuda-runtime-call"} <= symbols
+    # torch_xla's own edits are not TorchTPU's: no import, no barrier, mp.spawn is TorchTPU's launcher
+    assert not symbols & {"missing-torch-xla-import", "missing-graph-barrier", "gpu-process-launcher", "host-sync-in-step"}
+    scaler = next(f for f in report["findings"] if f["symbol"] == "cuda-grad-scaler")
+    assert scaler["severity"] == "blocker"  # its kernels have no TPU implementation
+
+
+def test_on_torchtpu_the_notebook_example_maps_its_findings_to_cells():
+    report = _torchtpu_report(DOCS / "finetune.ipynb")
+    assert _symbols(report) == ["cuda-availability-fallback", "cudnn-setting"]
+    assert all(finding["cell"].startswith("cell ") for finding in report["findings"])

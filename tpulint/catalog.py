@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tpulint import user_cache
+from tpulint.model import SAFE, UNSAFE, Lines, concat
 from tpulint.bounds import content_key
 
 if sys.version_info >= (3, 11):
@@ -307,11 +308,17 @@ class TargetRule:
     source: tuple[str, ...] = ()  # where a claim not checked at run time was read (wheel file, docs page)
     example_fixed: str = ""  # the rule's example as the port to this target writes it (default: the rule's)
 
-    def fix_for(self, variant: str, **fields: object) -> str:
+    def fix_for(self, variant: str, **fields: object) -> str | Lines:
         """The variant's fix text with its `{slot}`s filled from fields, or from the variant of
-        that name. Raises KeyError for an unknown variant or an unfilled slot."""
-        values = _FixFields(self, fields)
-        return self.fixes[variant].text.format_map(values)
+        that name; Lines when a slot's value names source lines (model.Lines). Raises KeyError for
+        an unknown variant or an unfilled slot."""
+        parts: list[str | Lines] = []
+        for literal, slot, _, _ in string.Formatter().parse(self.fixes[variant].text):
+            parts.append(literal)
+            if slot is not None:
+                value = fields[slot] if slot in fields else self.fix_for(slot, **fields)
+                parts.append(value if isinstance(value, Lines) else str(value))
+        return concat(parts)
 
 
 @dataclass(frozen=True)
@@ -320,17 +327,6 @@ class FixVariant:
 
     when: str
     text: str
-
-
-class _FixFields(dict):
-    """Slots of a fix template: the checker's fields, else another variant of the same rule."""
-
-    def __init__(self, rule: TargetRule, fields: dict[str, object]) -> None:
-        super().__init__(fields)
-        self._rule, self._fields = rule, fields
-
-    def __missing__(self, key: str) -> str:
-        return self._rule.fix_for(key, **self._fields)
 
 
 @dataclass(frozen=True)
@@ -353,6 +349,9 @@ class Rule:
     # The runtime whose code the rule reports (torch-xla-api: torch_xla): its words may appear in
     # the rule's texts for other targets.
     about_runtime: str = ""
+    # SAFE: the fix keeps behaviour on the target; UNSAFE: it changes numerics or semantics (fp16 ->
+    # bf16, removing a loss scaler), so a person should look (tpulint.model.Fix).
+    fix_safety: str = SAFE
     # The fix inserts a line elsewhere (the import at the top, a barrier at the end of a loop
     # body) instead of changing the reported line: the estimate never merges it with others there.
     inserts_line: bool = False
@@ -376,8 +375,8 @@ class Rule:
         ('call', 'fix')), in order; the last is always `fix`."""
         return tuple(_FIELD.findall(self.message))
 
-    def arguments(self, values: tuple[Any, ...] | dict[str, Any], fix: str,
-                  phrases: dict[str, str] | None = None) -> dict[str, str]:
+    def arguments(self, values: tuple[Any, ...] | dict[str, Any], fix: str | Lines,
+                  phrases: dict[str, str] | None = None) -> dict[str, str | Lines]:
         """A finding's structured arguments: the target's phrases (TargetRule.phrases), values (a
         mapping, or a tuple in the template's order of the fields phrases leave) as strings by
         field name, and fix. Raises ValueError when they do not fill the template's fields exactly."""
@@ -386,7 +385,8 @@ class Rule:
         named = dict(values) if isinstance(values, dict) else dict(zip(open_fields, values))
         if isinstance(values, tuple) and len(values) != len(open_fields) or set(named) != set(open_fields):
             raise ValueError(f"{self.symbol}: arguments {sorted(named)} do not fill {open_fields}")
-        return {**phrases, **{name: str(value) for name, value in named.items()}, "fix": fix}
+        return {**phrases, **{name: value if isinstance(value, Lines) else str(value) for name, value in named.items()},
+                "fix": fix}
 
 
 @dataclass(frozen=True)
@@ -799,6 +799,7 @@ def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
         targets=targets,
         not_for={name: reason.strip() for name, reason in raw.get("not_for", {}).items()},
         about_runtime=raw.get("about_runtime", ""),
+        fix_safety=raw.get("fix_safety", SAFE),
     )
 
 
@@ -907,6 +908,8 @@ def _rule_problems(catalog: Catalog, rule: Rule, seen_ids: set[str]) -> list[str
         problems.append(f"{where}: symbol must be lower-case letters and '-'")
     if rule.cost < 0:
         problems.append(f"{where}: cost must not be negative")
+    if rule.fix_safety not in (SAFE, UNSAFE):
+        problems.append(f"{where}: fix_safety must be {SAFE!r} or {UNSAFE!r}")
     bare = rule.message.replace("%%", "").count("%") - len(rule.fields)
     if bare or not rule.fields or rule.fields[-1] != "fix" or len(set(rule.fields)) != len(rule.fields):
         problems.append(f"{where}: message fields must be distinct %(name)s fields ending with %(fix)s")

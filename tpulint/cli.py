@@ -24,6 +24,7 @@ from pylint.reporters import CollectingReporter
 
 from tpulint import __version__, baseline, isolation, staging, view
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
+from tpulint.checkers.base import reported_findings
 from tpulint.config import Config, ConfigError, load
 from tpulint.estimate import Notification, Summary
 from tpulint.findings import NOTIFYING
@@ -181,8 +182,10 @@ def analyse(files: list[str], notifications: list[Notification], config: Config,
                 view.use_files(None)
         if isinstance(collector, ProgressReporter):
             collector.finish()
+        reported = reported_findings(collector.linter) if linted and getattr(collector, "linter", None) else []
         return summarise_run(collector.messages, catalog, config.target, config.root, linted, file_count=len(files),
-                             notifications=[*notifications, *staging_notes], notebooks=notebooks, known=known)
+                             notifications=[*notifications, *staging_notes], notebooks=notebooks, known=known,
+                             reported=reported)
 
 
 # --- running pylint --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tpulint.catalog import Catalog, Rule, Severity
+from tpulint.model import Fix
 
 ESTIMATE_MODEL = {"name": "tpulint-estimate", "version": "2"}
 SCORE_MODEL = {"name": "tpulint-score", "version": "2"}
@@ -37,6 +38,10 @@ class Finding:
     cell: str | None = None  # in a notebook: "cell 3:line 2" (line is then the .ipynb's line)
     fingerprint: str = ""  # tpulint.baseline's: survives edits above the line
     baseline_state: str | None = None  # SARIF baselineState when a baseline was given: "new"
+    # The message's arguments by field name (model.Lines for those naming lines) and the fix, as
+    # the checker emitted them: message is rendered from these and the rule's template.
+    arguments: dict = field(default_factory=dict, compare=False, hash=False)
+    fix: Fix | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

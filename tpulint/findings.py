@@ -10,9 +10,10 @@ from pathlib import Path
 
 from pylint.message import Message
 
-from tpulint.catalog import Catalog
+from tpulint.catalog import Catalog, Rule
 from tpulint.estimate import Finding, Notification
 from tpulint.isolation import NESTED_TOO_DEEPLY
+from tpulint.model import Argument, LineLabel, Reported, render_arguments, source_lines
 
 # pylint messages that mean "this file was not analysed"; everything else that is not a tpulint
 # rule is ignored (tpulint's outputs speak for tpulint's rules only).
@@ -21,12 +22,18 @@ PARTIAL = "partially-analysed"  # tpulint's own: code nested deeper than tpulint
 NOTIFYING = UNANALYSED | {PARTIAL}
 
 
-def convert(messages: Iterable[Message], catalog: Catalog, target: str, root: Path) -> tuple[list[Finding], list[Notification]]:
+def convert(messages: Iterable[Message], catalog: Catalog, target: str, root: Path,
+            reported: Iterable[Reported] = ()) -> tuple[list[Finding], list[Notification]]:
+    """pylint's messages as findings (tpulint's rules) and notifications (files not analysed).
+    A rule's message takes its arguments and fix from the checker's structured finding
+    (model.Reported, matched by file, rule and position) and is rendered from the rule's template:
+    message text is never parsed."""
     findings: list[Finding] = []
     notifications: list[Notification] = []
+    structured = {finding.key: finding for finding in reported}
     for message in messages:
         if catalog.has_rule(message.symbol):
-            finding = _finding(message, catalog, target, root)
+            finding = _finding(message, catalog, target, root, structured)
             if finding is not None:
                 findings.append(finding)
         elif message.symbol == PARTIAL:
@@ -36,11 +43,14 @@ def convert(messages: Iterable[Message], catalog: Catalog, target: str, root: Pa
     return findings, notifications
 
 
-def _finding(message: Message, catalog: Catalog, target: str, root: Path) -> Finding | None:
+def _finding(message: Message, catalog: Catalog, target: str, root: Path,
+             structured: dict[tuple, Reported]) -> Finding | None:
     rule = catalog.rule(message.symbol)
     severity = catalog.severity_of(rule, target)
     if severity is None:
         return None
+    emitted = structured.get((os.path.abspath(message.abspath), message.symbol, message.line, message.column))
+    arguments = emitted.arguments if emitted is not None else {}
     return Finding(
         rule=rule,
         severity=severity,
@@ -50,9 +60,17 @@ def _finding(message: Message, catalog: Catalog, target: str, root: Path) -> Fin
         column=max(0, message.column or 0),
         end_line=message.end_line,
         end_column=message.end_column,
-        message=message.msg,
+        # A message of another plugin instance (no structured twin) keeps pylint's text as is.
+        message=render_message(rule, arguments) if emitted is not None else message.msg,
         uncertain=is_uncertain(message),
+        arguments=arguments,
+        fix=emitted.fix if emitted is not None else None,
     )
+
+
+def render_message(rule: Rule, arguments: dict[str, Argument], label: LineLabel = source_lines) -> str:
+    """The rule's message template filled with the arguments, their lines named by label."""
+    return rule.message % render_arguments(arguments, label)
 
 
 def is_uncertain(message: Message) -> bool:

@@ -19,18 +19,20 @@ from tpulint import baseline, inventory, staging
 from tpulint.catalog import Catalog
 from tpulint.estimate import Notification, Summary, summarize
 from tpulint.findings import convert
+from tpulint.model import Reported
 
 
 def summarise_run(messages: Iterable[Message], catalog: Catalog, target: str, root: Path, checked: Sequence[str], *,
                   file_count: int | None = None, notifications: Sequence[Notification] = (),
                   notebooks: dict[str, staging.StagedNotebook] | None = None,
-                  known: baseline.Baseline | None = None) -> Summary:
+                  known: baseline.Baseline | None = None, reported: Iterable[Reported] = ()) -> Summary:
     """The run's Summary. `checked` are the files pylint read (staged copies of notebooks
     included; they must still exist); `file_count` the files the user gave (default: len(checked));
     `notifications` what the run itself found wrong before linting; `notebooks` maps each staged
-    copy to its notebook; `known` is the baseline whose findings are not reported again.
-    Paths in the summary are relative to root."""
-    findings, problems = convert(messages, catalog, target, root)
+    copy to its notebook; `known` is the baseline whose findings are not reported again;
+    `reported` are the checkers' structured findings (checkers.base.reported_findings), whose
+    arguments the messages are rendered from. Paths in the summary are relative to root."""
+    findings, problems = convert(messages, catalog, target, root, reported)
     if notebooks:
         findings, problems = staging.restore(findings, problems, notebooks, root)
     findings, baseline_notes = baseline.apply(findings, known)

@@ -12,6 +12,7 @@ from tpulint import __version__, sarif
 from tpulint.catalog import Catalog, Rule
 from tpulint.docs import GENERATED, render_rule_page
 from tpulint.estimate import ESTIMATE_MODEL, SCORE_MODEL, Estimate, FileReport, Finding, Summary
+from tpulint.model import Fix, render_arguments
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 NO_PORT_TEXT = "no port needed — no file uses PyTorch devices"
@@ -142,6 +143,8 @@ def json_report(summary: Summary) -> dict:
                 "id": f.rule.id, "symbol": f.rule.symbol, "family": f.rule.family,
                 "severity": f.severity.name, "fixable": f.rule.fixable, "cost": f.rule.cost,
                 "uncertain": f.uncertain, "message": f.message, "fingerprint": f.fingerprint,
+                "arguments": render_arguments(f.arguments),
+                **({"fix": _fix_json(f.fix)} if f.fix is not None else {}),
                 **({"cell": f.cell} if f.cell else {}),
                 **({"baseline_state": f.baseline_state} if f.baseline_state else {}),
             }
@@ -165,6 +168,16 @@ def json_report(summary: Summary) -> dict:
                 for r in summary.files
             ],
         },
+    }
+
+
+def _fix_json(fix: Fix) -> dict:
+    """A finding's fix in the JSON report: what to do, the edits that do it (1-based columns, as
+    the findings' own), the imports they need, and whether it keeps behaviour (`safe`)."""
+    return {
+        "text": str(fix.text), "safety": fix.safety, "imports": list(fix.imports),
+        "edits": [{"line": edit.line, "column": edit.column + 1, "end_line": edit.end_line,
+                   "end_column": edit.end_column + 1, "text": edit.text} for edit in fix.edits],
     }
 
 

@@ -12,7 +12,7 @@ from pylint.message import Message
 from pylint.reporters import BaseReporter
 
 from tpulint.catalog import load_catalog
-from tpulint.checkers.base import TARGET_OPTION, option
+from tpulint.checkers.base import TARGET_OPTION, option, reported_findings
 from tpulint.pipeline import summarise_run
 
 
@@ -37,7 +37,8 @@ class SarifReporter(BaseReporter):
         catalog = load_catalog()
         target = option(self.linter, TARGET_OPTION, catalog.default_target)
         root = Path.cwd()
-        summary = summarise_run(self.messages, catalog, target, root, sorted(self._files_checked))
+        summary = summarise_run(self.messages, catalog, target, root, sorted(self._files_checked),
+                                reported=reported_findings(self.linter))
         self.out.write(sarif.dumps(summary, catalog, root))
         self.out.flush()
 

@@ -7,14 +7,16 @@ Columns are dropped: in the .ipynb the line is a JSON string."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from tpulint import notebook, sources
 from tpulint.config import DEFAULT_MAX_FILE_BYTES
 from tpulint.estimate import Finding, Notification
-from tpulint.findings import relative_path
+from tpulint.findings import relative_path, render_message
+from tpulint.model import render_arguments
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,12 @@ def _to_notebook(finding: Finding, item: StagedNotebook | None, root: Path) -> F
     if item is None:
         return finding
     where = item.source.locate(finding.line)
+    # The lines the message names are lines of the joined text, which mean nothing in a
+    # notebook: its arguments are rendered with each named as its cell and line. The fix's edits
+    # are positions in the joined text too: a notebook finding keeps only what to do.
+    label = partial(_cells, item.source)
+    arguments = render_arguments(finding.arguments, label)
+    fix = finding.fix and replace(finding.fix, text=arguments.get("fix", ""), edits=())
     return replace(
         finding,
         path=relative_path(str(item.path), root),
@@ -86,17 +94,16 @@ def _to_notebook(finding: Finding, item: StagedNotebook | None, root: Path) -> F
         end_line=None,
         end_column=None,
         cell=where.label if where else "cell ?",
-        message=_LINE_NUMBERS.sub(lambda match: _cells(match, item.source), finding.message),
+        message=render_message(finding.rule, arguments) if arguments else finding.message,
+        arguments=arguments,
+        fix=fix,
     )
 
 
-# "line 6", "lines 8, 17": line numbers of the joined text, which mean nothing in a notebook.
-_LINE_NUMBERS = re.compile(r"\blines? (\d+(?:, \d+)*)")
-
-
-def _cells(match: re.Match, source: notebook.NotebookSource) -> str:
+def _cells(source: notebook.NotebookSource, numbers: Sequence[int]) -> str:
+    """Lines of the joined text as the notebook's: `cell 3:line 2, cell 4:line 1`."""
     labels = []
-    for number in match.group(1).split(", "):
-        where = source.locate(int(number))
+    for number in numbers:
+        where = source.locate(number)
         labels.append(where.label if where else f"line {number}")
     return ", ".join(labels)

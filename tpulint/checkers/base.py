@@ -24,6 +24,7 @@ from pylint.interfaces import HIGH, INFERENCE, Confidence
 from tpulint import isolation, loops, resolve, syntax_index, view
 from tpulint.bounds import MAX_DEPTH
 from tpulint.catalog import Rule, TargetProfile, load_catalog
+from tpulint.model import Edit, Fix, Lines, Reported, cite, concat
 
 TARGET_OPTION = "tpulint-target"
 RUNTIME_VERSION_OPTION = "tpulint-runtime-version"
@@ -42,9 +43,10 @@ class Finding:
 
     rule: Rule
     node: nodes.NodeNG
-    args: dict[str, str]
+    args: dict[str, str | Lines]
     confidence: Confidence
     end: tuple[int, int] | None = None  # where the highlighted span ends, if not at node's end
+    edits: tuple[Edit, ...] = ()  # the change that makes the fix, when the checker knows it exactly
 
 
 class TpulintOptions(BaseChecker):
@@ -111,6 +113,7 @@ class FamilyChecker(BaseChecker):
         super().__init__(linter)
         self._findings: list[Finding] = []
         self._claimed: set[nodes.NodeNG] = set()
+        self.reported: list[Reported] = []  # the run's findings with their structure (model.Reported)
 
     @property
     def catalog(self):
@@ -121,6 +124,7 @@ class FamilyChecker(BaseChecker):
         project views kept from an earlier run in this process are checked against the disk, and
         built before astroid parses the files (not for a buffer from stdin: its view differs)."""
         isolation.guard_imports()
+        self.reported = []
         view.new_run()
         isolation.call_before_parse(None if self.linter.config.from_stdin else _view_before_parse)
 
@@ -197,14 +201,31 @@ class FamilyChecker(BaseChecker):
                 finding.rule.symbol, node=finding.node, args=finding.args, confidence=finding.confidence,
                 end_lineno=end_line, end_col_offset=end_column,
             )
+            self.reported.append(self._structured(finding, node.file))
         self._findings = []
         self._claimed = set()
+
+    def _structured(self, finding: Finding, path: str | None) -> Reported:
+        """The finding as the report will see it, keyed like the pylint message it became."""
+        node, rule = finding.node, finding.rule
+        end_line, end_column = finding.end or (node.end_lineno, node.end_col_offset)
+        imports = (self.profile.device_import,) if rule.requires_import and self.profile.device_import else ()
+        fix = Fix(finding.args["fix"], finding.edits, imports, rule.fix_safety)
+        return Reported(rule.symbol, os.path.abspath(path or ""), node.fromlineno or 0, node.col_offset or 0,
+                        end_line, end_column, dict(finding.args), finding.confidence != HIGH, fix)
+
+    def get_map_data(self) -> list[Reported]:
+        """With --jobs, each worker's findings travel back to the main process (pylint's map/reduce)."""
+        return self.reported
+
+    def reduce_map_data(self, linter, data: list[list[Reported]]) -> None:
+        self.reported = [finding for part in data for finding in part]
 
     def analyse_module(self, node: nodes.Module) -> None:
         """A family's look at the whole module once pylint has walked it, before its findings
         are emitted (default: none; the hooks found everything)."""
 
-    def fix_for(self, symbol: str, variant: str, **fields: object) -> str | None:
+    def fix_for(self, symbol: str, variant: str, **fields: object) -> str | Lines | None:
         """A rule's fix variant for the selected target, from rules/ (TargetRule.fix_for), or
         None when the rule does not apply to the target or has no such variant there."""
         target_rule = self.catalog.rule(symbol).for_target(self.target)
@@ -213,7 +234,8 @@ class FamilyChecker(BaseChecker):
         return target_rule.fix_for(variant, **{**self.profile.fix_slots(), **fields})
 
     def report(self, symbol: str, node: nodes.NodeNG, args: tuple[Any, ...] | dict[str, Any] = (), *,
-               fix: str | None = None, confidence: Confidence = HIGH) -> Finding | None:
+               fix: str | Lines | None = None, confidence: Confidence = HIGH,
+               edits: tuple[Edit, ...] = ()) -> Finding | None:
         """Record a finding. args fill the rule's message fields but `fix` (Rule.fields), by name
         or in order; the fix defaults to the target's fix.
 
@@ -228,8 +250,8 @@ class FamilyChecker(BaseChecker):
             confidence = INFERENCE  # counted in the estimate's upper end only
         reach = self.step_context(node)
         if reach is not None:
-            fix = f"{fix} ({reach.describe()})"
-        finding = Finding(rule, node, rule.arguments(args, fix, target_rule.phrases), confidence)
+            fix = concat([fix, f" ({reach.describe()})"])
+        finding = Finding(rule, node, rule.arguments(args, fix, target_rule.phrases), confidence, edits=edits)
         self._findings.append(finding)
         return finding
 
@@ -270,7 +292,7 @@ class FamilyChecker(BaseChecker):
         needing = [finding for finding in emitted if finding.rule.requires_import
                    and self.linter.is_message_enabled(finding.rule.symbol, finding.node.fromlineno)]
         if needing and module not in _IMPORT_REPORTED and not resolve.imports_torch_xla(module):
-            finding = self.report(IMPORT_RULE, _import_site(module), (f"line {needing[0].node.lineno}",))
+            finding = self.report(IMPORT_RULE, _import_site(module), (cite("{0}", [needing[0].node.lineno]),))
             if finding is not None:
                 _IMPORT_REPORTED.add(module)
                 emitted.insert(0, finding)
@@ -382,3 +404,9 @@ def _statement_of(node: nodes.NodeNG) -> nodes.NodeNG:
         return node.statement()
     except StatementMissing:
         return node
+
+
+def reported_findings(linter) -> list[Reported]:
+    """Every finding tpulint's checkers emitted in the linter's last run, with its structure."""
+    return [finding for checker in linter.get_checkers() if isinstance(checker, FamilyChecker)
+            for finding in checker.reported]

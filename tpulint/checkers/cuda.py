@@ -17,6 +17,7 @@ from tpulint import resolve, syntax_index, view
 from tpulint.inventory import DEVICE_LIBRARIES
 from tpulint.catalog import Switch, by_target, load_catalog
 from tpulint.checkers.base import FamilyChecker
+from tpulint.model import Edit, Lines, cite
 from tpulint.checkers.cuda_libraries import TORCH_COMPILE
 from tpulint.resolve import argument, call_name, keyword, qualified_name, string_value
 
@@ -121,30 +122,33 @@ class CudaChecker(FamilyChecker):
             for binding in bindings:
                 self._note_binding(binding, name)
 
-    def _strings_of_other_runtimes(self) -> dict[str, dict[str, tuple[str, str]]]:
-        """{role: {string: (what it names, the fix)}} for the device strings ("device"), compile
+    def _strings_of_other_runtimes(self) -> dict[str, dict[str, tuple[str, str, str | None]]]:
+        """{role: {string: (what it names, the fix, the literal that replaces it or None)}} for
+        the device strings ("device"), compile
         backends ("compile"), process-group backends ("group") and rendezvous ("init_method") of
         the other runtimes (`"xla"`, `"openxla"`, `"xla://"` in code ported to TorchTPU), when
         the selected target reports them; empty otherwise."""
         if not self.catalog.rule(OTHER_RUNTIME_RULE).for_target(self.target):
             return {}
         own = self.profile
-        found: dict[str, dict[str, tuple[str, str]]] = {"device": {}, "compile": {}, "group": {}, "init_method": {}}
+        found: dict[str, dict[str, tuple[str, str, str | None]]] = {
+            "device": {}, "compile": {}, "group": {}, "init_method": {}}
         for other in self.catalog.profiles.values():
             if other is own:
                 continue
-            found["device"].update({text: (f"is {other.package}'s device string", f'use "{own.device_type_string}"')
+            device, backend, group = f'"{own.device_type_string}"', f'"{min(own.compile_backends)}"', f'"{own.distributed_backend}"'
+            found["device"].update({text: (f"is {other.package}'s device string", f"use {device}", device)
                                     for text in other.device_strings})
             found["compile"].update({text: (f"is {other.package}'s compile backend",
-                                            f'use "{min(own.compile_backends)}", or leave the backend out')
+                                            f"use {backend}, or leave the backend out", backend)
                                      for text in other.compile_backends})
             if other.distributed_backend:
                 found["group"][other.distributed_backend] = (f"is {other.package}'s process-group backend",
-                                                             f'use "{own.distributed_backend}"')
+                                                             f"use {group}", group)
             if other.init_method:
                 found["init_method"][other.init_method] = (
-                    f"is {other.package}'s rendezvous",
-                    f'use "{own.init_method}"' if own.init_method else "remove init_method= (env:// rendezvous)")
+                    (f"is {other.package}'s rendezvous", f'use "{own.init_method}"', f'"{own.init_method}"') if own.init_method
+                    else (f"is {other.package}'s rendezvous", "remove init_method= (env:// rendezvous)", None))
         return found
 
     def _other_runtime_string(self, node: nodes.Const) -> None:
@@ -157,7 +161,9 @@ class CudaChecker(FamilyChecker):
         kind, _, index = node.value.partition(":")
         known = strings.get(node.value) or (strings.get(kind) if role == "device" and index.isdigit() else None)
         if known is not None:
-            self.report(OTHER_RUNTIME_RULE, node, (f'"{node.value}"', known[0]), fix=known[1])
+            what, fix, literal = known
+            edits = (_span_edit(node, literal),) if literal is not None else ()
+            self.report(OTHER_RUNTIME_RULE, node, (f'"{node.value}"', what), fix=fix, edits=edits)
 
     def _string_role(self, node: nodes.Const) -> str | None:
         """What an argument string names: the keyword decides (`backend=` of torch.compile is a
@@ -195,12 +201,12 @@ class CudaChecker(FamilyChecker):
         """`import torch_xla.core.xla_model as xm` in code ported to TorchTPU: the package cannot
         be installed beside the target's torch, so the import itself is an edit."""
         modules = [node.modname] if isinstance(node, nodes.ImportFrom) else [name for name, _ in node.names]
-        for module in modules:
-            package = module.split(".")[0]
-            if package in OTHER_RUNTIME_PACKAGES and package != self.profile.package:
-                self.report(OTHER_RUNTIME_RULE, node, (f"import {module}", "cannot be imported beside the target's torch"),
-                            fix="remove the import")
-                return
+        foreign = [module.split(".")[0] in OTHER_RUNTIME_PACKAGES - {self.profile.package} for module in modules]
+        if any(foreign):
+            module = modules[foreign.index(True)]
+            removal = (_span_edit(node, ""),) if all(foreign) else ()  # `import torch, torch_xla` keeps torch
+            self.report(OTHER_RUNTIME_RULE, node, (f"import {module}", "cannot be imported beside the target's torch"),
+                        fix="remove the import", edits=removal)
 
     def _note_binding(self, binding: nodes.NodeNG, name: str) -> None:
         if isinstance(binding, (nodes.Import, nodes.ImportFrom)):
@@ -321,8 +327,7 @@ class CudaChecker(FamilyChecker):
             return None
         if len(as_string) == len({use.lineno for use in uses}):
             return self.fix_for(symbol, "used_as_type_string")
-        lines = f'line{"s" if len(as_string) > 1 else ""} {", ".join(map(str, as_string))}'
-        return self.fix_for(symbol, "used_both_ways", lines=lines)
+        return self.fix_for(symbol, "used_both_ways", lines=cite("{0}", as_string))
 
     def _takes_device_type(self, use: nodes.Name) -> bool:
         parent = use.parent
@@ -884,11 +889,14 @@ def _is_fp16(node: nodes.NodeNG | None) -> bool:
     return qualified_name(node) in FP16 or string_value(node) in FP16_NAMES
 
 
-def _used_on(uses: tuple[nodes.Name, ...], definition_line: int) -> str:
+def _span_edit(node: nodes.NodeNG, text: str) -> Edit:
+    """Replace node's source (its whole span) with text."""
+    return Edit(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, text)
+
+
+def _used_on(uses: tuple[nodes.Name, ...], definition_line: int) -> str | Lines:
     lines = sorted({use.lineno for use in uses if use.lineno != definition_line})
-    if not lines:
-        return ""
-    return f" (used on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})"
+    return cite(" (used on {0})", lines) if lines else ""
 
 
 def _device_count_ordinal(value: nodes.NodeNG | None) -> nodes.Call | None:

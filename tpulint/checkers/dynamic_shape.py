@@ -14,6 +14,7 @@ from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import Finding, StepFamilyChecker
 from tpulint.checkers.cuda_libraries import TORCH_COMPILE
+from tpulint.model import cite, concat
 from tpulint.loops import (HOST_READ_BUILTINS, DeviceCode, Kind, conditional_on_iteration, enclosing_loop,
                            is_logging, iterated, step_scopes)
 
@@ -126,7 +127,8 @@ class DynamicShapeChecker(StepFamilyChecker):
             if tokenizer is None:
                 kept.append(finding)
                 continue
-            tokenizer.args["fix"] += f"; and {finding.args['fix']} to {finding.args['call']} on line {finding.node.lineno}"
+            tokenizer.args["fix"] = concat([tokenizer.args["fix"], "; and ", finding.args["fix"], " to ",
+                                            finding.args["call"], " on ", cite("{0}", [finding.node.lineno])])
         return kept
 
     def _judge(self, code: DeviceCode, node: nodes.NodeNG) -> None:
@@ -203,16 +205,16 @@ class DynamicShapeChecker(StepFamilyChecker):
         reasons, fixes = [], []
         if not _drops_last(keywords):
             loop = self._training_loop_over(code, call)
-            where = f"line {loop.lineno}" if loop is not None else (elsewhere[0] if elsewhere and elsewhere[1] else None)
+            where = cite("{0}", [loop.lineno]) if loop is not None else (elsewhere[0] if elsewhere and elsewhere[1] else None)
             if where is not None:
-                reasons.append(f"ends each epoch of the loop on {where} with a short batch")
+                reasons.append(concat(["ends each epoch of the loop on ", where, " with a short batch"]))
                 fixes.append("pass drop_last=True")
         padding = project.collate_padding(code.path, call.lineno) if elsewhere is not None else None
         if padding is not None:
             reasons.append(f"gives each batch of the loop on {elsewhere[0]} its own length ({padding})")
             fixes.append('pad to a fixed length (padding="max_length", max_length=N) or to a few (pad_to_multiple_of=N)')
         if reasons:
-            self.report("unpadded-input", call, (shown, " and ".join(reasons)), fix="; ".join(fixes))
+            self.report("unpadded-input", call, (shown, concat(_between(reasons, " and "))), fix="; ".join(fixes))
 
     def _training_loop_over(self, code: DeviceCode, loader: nodes.Call) -> nodes.For | None:
         """A step loop with a backward pass that iterates this DataLoader: directly, by name,
@@ -472,3 +474,8 @@ def _inside_logging(node: nodes.NodeNG, qualified) -> bool:
             return True
         parent = parent.parent
     return isinstance(statement, nodes.Expr) and isinstance(statement.value, nodes.Call) and is_logging(statement.value, qualified)
+
+
+def _between(parts: list, separator: str) -> list:
+    """parts with separator between them, for model.concat (which keeps Lines)."""
+    return [piece for index, part in enumerate(parts) for piece in ((separator, part) if index else (part,))]

@@ -12,6 +12,7 @@ from pylint.interfaces import INFERENCE
 from tpulint import resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import StepFamilyChecker, header_end
+from tpulint.model import Lines, cite, join
 from tpulint.loops import (MARK_STEP, DeviceCode, Kind, LoopVerdict, conditional_on_iteration, is_logging,
                            read_after_barrier, variable_interval)
 
@@ -51,7 +52,7 @@ class MarkStepChecker(StepFamilyChecker):
             first = verdict.barriers[0]
             self.report(
                 "barrier-before-step-work", first,
-                (f"on line {first.lineno}" if first.lineno != verdict.loop.lineno else "", _work(verdict)),
+                (cite("on {0}", [first.lineno]) if first.lineno != verdict.loop.lineno else "", _work(verdict)),
             )
 
     def _fix(self, code: DeviceCode, verdict: LoopVerdict) -> str | None:
@@ -60,7 +61,7 @@ class MarkStepChecker(StepFamilyChecker):
         last, step = verdict.loop.body[-1], verdict.unsynced_optimizer_step
         variant = ("optimizer_step_without_barrier" if step is not None
                    else "data_loader" if code.iterates_data_loader(verdict.loop) else "at_end")
-        return self.fix_for("missing-graph-barrier", variant, line=last.end_lineno or last.lineno,
+        return self.fix_for("missing-graph-barrier", variant, line=cite("{0}", [last.end_lineno or last.lineno]),
                             call=step.func.as_string() if step is not None else "")
 
     def _logging_in_step(self, code: DeviceCode, loop: nodes.For | nodes.While) -> None:
@@ -115,7 +116,7 @@ def _outermost_first(node: nodes.NodeNG) -> tuple[int, int, int, int]:
     return node.lineno, node.col_offset or 0, -(node.end_lineno or 0), -(node.end_col_offset or 0)
 
 
-def _work(verdict: LoopVerdict) -> str:
+def _work(verdict: LoopVerdict) -> Lines:
     """The device work, one item per line (the outermost expression), the first few lines."""
     by_line: dict[int, nodes.NodeNG] = {}
     # The outermost node of each line, chosen by position: the work list's order comes from sets.
@@ -124,18 +125,19 @@ def _work(verdict: LoopVerdict) -> str:
     shown = []
     for line, node in sorted(by_line.items()):
         text = node.as_string()
-        shown.append(f"{text if len(text) <= 40 else text[:37] + '...'} on line {line}")
+        shown.append(join([text if len(text) <= 40 else text[:37] + "...", " on ", cite("{0}", [line])]))
     more = len(shown) - SHOWN_WORK
-    return ", ".join(shown[:SHOWN_WORK]) + (f" and {more} more" if more > 0 else "")
+    return join([join(shown[:SHOWN_WORK], ", "), f" and {more} more" if more > 0 else ""])
 
 
-def _why(verdict: LoopVerdict, barrier_keyword: str) -> str:
+def _why(verdict: LoopVerdict, barrier_keyword: str) -> str | Lines:
     if verdict.unsynced_optimizer_step is not None and not verdict.barriers:
         step = verdict.unsynced_optimizer_step
-        return f"{step.func.as_string()}() on line {step.lineno} does not sync without {barrier_keyword}=True"
+        return join([f"{step.func.as_string()}() on ", cite("{0}", [step.lineno]),
+                     f" does not sync without {barrier_keyword}=True"])
     if verdict.barriers:
-        lines = ", ".join(sorted({str(node.lineno) for node in verdict.barriers}))
-        return f"the barrier on line {lines} is not reached on every path through the body"
+        lines = sorted({node.lineno for node in verdict.barriers})
+        return join(["the barrier on ", cite("{0}", lines), " is not reached on every path through the body"])
     return "nothing in it cuts the graph"
 
 
