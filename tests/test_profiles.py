@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tpulint.catalog import CatalogError, TargetProfile, load_catalog
+from tpulint.model import cite
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog()
@@ -94,11 +95,12 @@ def test_a_target_without_a_profile_is_a_catalog_error(tmp_path):
 def test_fix_variants_fill_their_slots_from_the_checker_the_profile_and_each_other():
     rule = CATALOG.rule("missing-graph-barrier").for_target("torch_xla")
     slots = CATALOG.profile("torch_xla").fix_slots()
-    at_end = rule.fix_for("at_end", line=12, **slots)
+    line = cite("{0}", [12])  # the checker names the line as a line (model.Lines)
+    at_end = str(rule.fix_for("at_end", line=line, **slots))
     assert at_end == f"add {slots['barrier_call']} as the last statement of the loop body (after line 12)"
-    step = rule.fix_for("optimizer_step_without_barrier", line=12, call="xla_model.optimizer_step", **slots)
+    step = str(rule.fix_for("optimizer_step_without_barrier", line=line, call="xla_model.optimizer_step", **slots))
     assert step == f"pass barrier=True to xla_model.optimizer_step(), or {at_end}"
-    assert rule.fixes["data_loader"].when and "MpDeviceLoader" in rule.fix_for("data_loader", line=12, **slots)
+    assert rule.fixes["data_loader"].when and "MpDeviceLoader" in str(rule.fix_for("data_loader", line=line, **slots))
     with pytest.raises(KeyError):
         rule.fix_for("at_end", **slots)  # the checker must give the line
 
@@ -115,6 +117,21 @@ def test_a_fix_variant_that_does_not_parse_is_a_catalog_error(tmp_path):
     shutil.copytree(REPO / "rules", tmp_path / "rules")
     path = tmp_path / "rules" / "mark_step.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("(after line {line})", "(after line {line)"), encoding="utf-8")
+    path.write_text(text.replace("(after {line})", "(after {line)"), encoding="utf-8")
     with pytest.raises(CatalogError, match="missing-graph-barrier: fix 'at_end'"):
         load_catalog.__wrapped__(tmp_path / "rules")
+
+
+def test_device_code_is_recognised_by_every_runtimes_names():
+    recognised = CATALOG.recognised
+    assert {"torch_xla", "torch_tpu"} <= recognised.packages
+    assert recognised.is_device_string("tpu:0") and recognised.is_device_string("xla")
+    assert not recognised.is_device_string("cuda")
+    assert recognised.is_runtime_name("torch_xla.sync") and not recognised.is_runtime_name("torch.compile")
+
+
+def test_the_torchtpu_profile_has_no_barrier_and_needs_no_import():
+    profile = CATALOG.profile("torchtpu")
+    assert not profile.barriers and not profile.step_contexts and not profile.syncing_loaders
+    assert profile.device_import == "" and profile.device_expression == 'torch.device("tpu")'
+    assert profile.autocast_default_dtype not in profile.autocast_dtypes  # autocast("tpu") alone is fp16

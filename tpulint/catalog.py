@@ -217,6 +217,28 @@ class TargetProfile:
         return kind in self.device_strings and (not colon or index.isdigit())
 
 
+@dataclass(frozen=True)
+class RecognisedNames:
+    """Every target runtime's names of one kind (Catalog.recognised): its packages, the calls
+    that return its device, its device strings (matched with `:N`), its compile backends and the
+    module prefixes whose classes are its optimizers."""
+
+    packages: frozenset[str]
+    device_calls: frozenset[str]
+    device_strings: frozenset[str]
+    compile_backends: frozenset[str]
+    optimizer_modules: tuple[str, ...]
+
+    def is_device_string(self, text: str) -> bool:
+        """`xla`, `tpu:0`: a runtime's device string with an optional `:N` index."""
+        kind, colon, index = text.partition(":")
+        return kind in self.device_strings and (not colon or index.isdigit())
+
+    def is_runtime_name(self, name: str) -> bool:
+        """name is a runtime package or something in one (`torch_xla.sync`)."""
+        return name.split(".", 1)[0] in self.packages
+
+
 # (table, key) in rules/targets/<target>.toml -> (TargetProfile field, the value's TOML type).
 _PROFILE_SCHEMA: dict[tuple[str, str], tuple[str, type]] = {
     ("", "read_from"): ("read_from", str),
@@ -609,6 +631,20 @@ class Catalog:
     def tpu_device_strings(self) -> frozenset[str]:
         """Device type strings that mean a TPU: every target runtime's (`xla`, `tpu`)."""
         return frozenset(string for profile in self.profiles.values() for string in profile.device_strings)
+
+    @cached_property
+    def recognised(self) -> RecognisedNames:
+        """The names of every target runtime at once (RecognisedNames): code written for any of
+        them runs on a TPU, so resolve, loops and the project view recognise it whatever the
+        target; what a name means for the port is the selected target's (its profile)."""
+        profiles = self.profiles.values()
+        return RecognisedNames(
+            packages=frozenset(profile.package for profile in profiles),
+            device_calls=frozenset().union(*(profile.device_calls for profile in profiles)),
+            device_strings=frozenset().union(*(profile.device_strings for profile in profiles)),
+            compile_backends=frozenset().union(*(profile.compile_backends for profile in profiles)),
+            optimizer_modules=tuple(sorted({prefix for profile in profiles for prefix in profile.optimizer_modules})),
+        )
 
     @property
     def default_target(self) -> str:

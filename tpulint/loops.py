@@ -32,13 +32,12 @@ MAX_KIND_DEPTH = 6
 # the `is_*` flags: is_cuda, is_leaf, ...).
 HOST_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "layout", "names", "requires_grad", "grad_fn",
                              "itemsize", "nbytes"})
-PROFILE = view.PROFILE  # the runtime's names (rules/targets/)
+PROFILE = view.PROFILE  # the barrier runtime's names (see view.PROFILE)
 MARK_STEP = PROFILE.deprecated_barrier
 OPTIMIZER_STEP = view.OPTIMIZER_STEP
 STEP_CONTEXTS = PROFILE.step_contexts
 XLA_COMPILE = PROFILE.compile_wrappers
 SYNCING_LOADERS = PROFILE.syncing_loaders
-RUNTIME_PREFIX = PROFILE.package + "."
 _OPTIMIZER_STEP_NAME = OPTIMIZER_STEP.rpartition(".")[2]
 DATA_LOADER = "torch.utils.data.DataLoader"
 FRAMEWORKS = load_catalog().frameworks  # rules/frameworks.toml: library models, factories, wrappers
@@ -47,7 +46,7 @@ NN_MODULE = FRAMEWORKS.model_bases  # torch.nn.Module and the library model base
 OPTIMIZER_BASES = frozenset({"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"})
 # Learning-rate schedulers set Python floats on the optimizer: their step() is host bookkeeping.
 HOST_SIDE_OPTIM = ("torch.optim.lr_scheduler.", "transformers.optimization.get_")
-OPTIMIZER_MODULES = ("torch.optim.", *PROFILE.optimizer_modules, "transformers.optimization.", "bitsandbytes.optim.")
+OPTIMIZER_MODULES = ("torch.optim.", *resolve.RECOGNISED.optimizer_modules, "transformers.optimization.", "bitsandbytes.optim.")
 # Methods that return the module they are called on.
 MODULE_SELF_METHODS = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float", "bfloat16", "requires_grad_"})
 # Methods only a module has: calling one says the receiver is a model, whatever built it.
@@ -172,7 +171,7 @@ class DeviceCode:
         if device is None and not _may_be_runtime(func):
             return False  # cheap: most calls pass no device and name nothing imported from the runtime
         name = self.qualified(func) or ""
-        if name.startswith(RUNTIME_PREFIX):
+        if resolve.RECOGNISED.is_runtime_name(name) and "." in name:
             return True
         return device is not None and name.startswith(("torch.", "transformers.")) and self._is_device_argument(device.value)
 
@@ -201,7 +200,8 @@ class DeviceCode:
         if isinstance(node, nodes.Attribute) and node.attrname == "device":
             return False  # `device=x.device` keeps a tensor where another already is: not a move
         name = self.qualified(node) or ""
-        return not (name.startswith("torch.") and not name.startswith(("torch.device", PROFILE.package)))
+        return not (name.startswith("torch.") and not name.startswith("torch.device")
+                    and not resolve.RECOGNISED.is_runtime_name(name))
 
     # --- what is this value? ----------------------------------------------------------------
 
@@ -1220,7 +1220,7 @@ def _expression_nodes(statement: nodes.NodeNG) -> Iterator[nodes.NodeNG]:
 
 
 def _openxla_backend(call: nodes.Call) -> bool:
-    return resolve.string_value(resolve.argument(call, None, "backend")) in PROFILE.compile_backends
+    return resolve.string_value(resolve.argument(call, None, "backend")) in resolve.RECOGNISED.compile_backends
 
 
 def _is_xla_compiled(function: nodes.FunctionDef, qualified) -> bool:
@@ -1571,4 +1571,4 @@ def _may_be_runtime(func: nodes.NodeNG) -> bool:
         return False
     frame = func.frame()
     bindings = frame.locals.get(root) or frame.root().locals.get(root, ())
-    return any(resolve.imports_from(binding, root, PROFILE.package) for binding in bindings)
+    return any(resolve.imports_from(binding, root, package) for binding in bindings for package in resolve.RECOGNISED.packages)

@@ -25,8 +25,10 @@ CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
 # Literal pieces that become a CUDA device once formatted: "cuda:" + rank, "cuda:%d" % rank,
 # "cuda:{}".format(rank), f"cuda:{rank}".
 _CUDA_TEMPLATE = re.compile(r"^cuda:(%[ds]|\{\w*\}|)$")
-PROFILE = load_catalog().profile()  # the runtime's names (rules/targets/), for the default target
-XLA_DEVICE_CALLS = PROFILE.device_calls
+# Every target runtime's names (rules/targets/): code written for any of them runs on a TPU.
+RECOGNISED = load_catalog().recognised
+XLA_DEVICE_CALLS = RECOGNISED.device_calls
+PROFILE = load_catalog().profile()  # the default target's: its package is the import the port adds
 # The two sides of a platform switch (switch_side): the branch taken on a TPU host, or on a GPU one.
 TPU_SIDE, GPU_SIDE = "tpu-side", "gpu-side"
 # Device type strings that mean "the TPU side" in a switch: every target runtime's.
@@ -283,7 +285,7 @@ def is_xla_device_expression(node: nodes.NodeNG | None) -> bool:
         return False
     text = string_value(node)
     if text is not None:
-        return PROFILE.is_device_string(text)
+        return RECOGNISED.is_device_string(text)
     if isinstance(node, nodes.Call):
         name = call_name(node)
         if name in XLA_DEVICE_CALLS:

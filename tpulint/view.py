@@ -57,8 +57,10 @@ SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", "__p
 SELF_RETURNING = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float", "bfloat16", "double",
                             "requires_grad_", "to_empty", "xpu"})
 STEP_METHODS = frozenset({"backward", "generate"})
-# The runtime's names come from its profile (rules/targets/); summaries are made once for every
-# target, so the view reads the default target's.
+# Summaries are made once for every target. Device code is recognised by every runtime's names
+# (Catalog.recognised, through resolve); the step's barriers, syncing loaders and the barrier
+# process group are the default target's, torch_xla's: the only runtime with graph barriers
+# (TorchTPU runs eagerly and its profile names none).
 PROFILE = load_catalog().profile()
 BARRIERS = PROFILE.barriers
 OPTIMIZER_STEP = PROFILE.optimizer_step
