@@ -96,7 +96,7 @@ class DynamicOp:
 _TABLE_SCHEMAS: dict[str, dict[str, type]] = {
     "library": {"module": str, "title": str, "reason": (str, dict), "fix": (str, dict), "checked": list, "uses": dict},
     "dynamic_ops": {"counter": str, "fix": str},
-    "vllm": {"tpu_quantization": list},
+    "vllm": {"package": str, "tpu_quantization": list},
 }
 _OPTIONAL_KEYS = {"library": {"uses"}}
 
@@ -145,7 +145,8 @@ def _type_problem(key: str, value: Any, kind: type | tuple[type, ...]) -> str | 
     return f"{key} must be {_TYPE_NAMES[kind]}"
 
 
-def _family_tables(path: Path, data: dict[str, Any]) -> tuple[tuple[CudaLibrary, ...], dict[str, DynamicOp], tuple[str, ...]]:
+def _family_tables(path: Path, data: dict[str, Any]) -> tuple[tuple[CudaLibrary, ...], dict[str, DynamicOp],
+                                                               tuple[str, tuple[str, ...]] | None]:
     """The [[library]], [dynamic_ops.*] and [vllm] tables of one family file, validated; any other
     table beside the rule tables is a CatalogError."""
     unknown = data.keys() - _RULE_TABLES - _TABLE_SCHEMAS.keys()
@@ -160,7 +161,8 @@ def _family_tables(path: Path, data: dict[str, Any]) -> tuple[tuple[CudaLibrary,
                for op, raw in ((op, _checked_table(path, "dynamic_ops", f"dynamic_ops.{op}", raw))
                                for op, raw in data.get("dynamic_ops", {}).items())}
     vllm = data.get("vllm")
-    quantization = tuple(_checked_table(path, "vllm", "vllm", vllm)["tpu_quantization"]) if vllm is not None else ()
+    quantization = ((_checked_table(path, "vllm", "vllm", vllm)["package"], tuple(vllm["tpu_quantization"]))
+                    if vllm is not None else None)
     return libraries, dynamic, quantization
 
 
@@ -604,6 +606,7 @@ class Catalog:
     cuda_libraries: tuple[CudaLibrary, ...]  # rules/non_xla_op.toml [[library]]
     dynamic_ops: dict[str, DynamicOp]  # rules/dynamic_shape.toml [dynamic_ops.<op>]
     vllm_tpu_quantization: tuple[str, ...]  # rules/cuda.toml [vllm]: quantization methods vLLM's TPU platform runs
+    vllm_quantization_package: str  # ... the TPU plugin (profile's vllm.package) that list is of
     ops: dict[str, tuple[OpEntry, ...]]  # torch_xla version -> measured calls
     ops_provenance: dict[str, dict[str, Any]]
     op_tables: dict[str, dict[str, tuple[OpEntry, ...]]] = field(default_factory=dict)  # runtime -> version -> calls
@@ -705,7 +708,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     api_default: dict[str, ApiEntry] = {}
     cuda_libraries: list[CudaLibrary] = []
     dynamic_ops: dict[str, DynamicOp] = {}
-    vllm_quantization: list[str] = []
+    vllm_quantization: tuple[str, tuple[str, ...]] = ("", ())
     switches: list[Switch] = []
     for family_name, data in meta["families"].items():
         families[family_name] = Family(
@@ -723,7 +726,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         libraries, dynamic, quantization = _family_tables(path, family_data)
         cuda_libraries.extend(libraries)
         dynamic_ops.update(dynamic)
-        vllm_quantization.extend(quantization)
+        vllm_quantization = quantization or vllm_quantization
     op_tables, provenance = _load_ops(rules_dir / "ops")
     ops = op_tables.get("torch_xla", {})
     catalog = Catalog(
@@ -738,7 +741,8 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         op_tables=op_tables,
         cuda_libraries=tuple(cuda_libraries),
         dynamic_ops=dynamic_ops,
-        vllm_tpu_quantization=tuple(vllm_quantization),
+        vllm_tpu_quantization=vllm_quantization[1],
+        vllm_quantization_package=vllm_quantization[0],
         ops=ops,
         ops_provenance=provenance,
         frameworks=_load_frameworks(rules_dir / "frameworks.toml"),

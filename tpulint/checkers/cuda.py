@@ -598,7 +598,8 @@ class CudaChecker(FamilyChecker):
         quantization = keyword(node, "quantization")
         method = string_value(quantization.value) if quantization else None
         supported = self.catalog.vllm_tpu_quantization
-        if method is not None and method not in supported:
+        known = self.profile.vllm_package == self.catalog.vllm_quantization_package  # the list is this plugin's
+        if method is not None and known and method not in supported:
             what = f"is a GPU kernel; the TPU platform supports {', '.join(supported)}"
             self.report("vllm-gpu-option", quantization, ("quantization", f'"{method}"', what))
         dtype = keyword(node, "dtype")

@@ -10,7 +10,7 @@ model3 = AutoModelForCausalLM.from_pretrained("gpt2", torch_dtype=torch.float16)
 model4 = AutoModelForCausalLM.from_pretrained("gpt2", dtype="float16")  # [half-model-dtype]  # torchtpu: [half-model-dtype]
 generator = pipeline("text-generation", model="gpt2", device="cuda")  # [cuda-device]  # torchtpu: [cuda-device]
 llm = LLM(model="meta-llama/Llama-3-8B", device="cuda")  # [vllm-gpu-option]  # torchtpu: [vllm-gpu-option]
-quantized = LLM(model="TheBloke/Llama-2-7B-AWQ", quantization="awq")  # [vllm-gpu-option]  # torchtpu: [vllm-gpu-option]
+quantized = LLM(model="TheBloke/Llama-2-7B-AWQ", quantization="awq")  # [vllm-gpu-option]
 half = LLM(model="meta-llama/Llama-3-8B", dtype="half")  # [half-model-dtype]  # torchtpu: [half-model-dtype]
 
 ported = AutoModelForCausalLM.from_pretrained("gpt2", dtype=torch.bfloat16).to(torch_xla.device())  # torchtpu: [torch-xla-api]
