@@ -477,3 +477,9 @@ def in_gpu_only_branch(node: nodes.NodeNG) -> bool:
                 return True
         child, parent = parent, parent.parent
     return False
+
+
+def shown(node: nodes.NodeNG, limit: int) -> str:
+    """node's source as a message shows it: at most limit characters, an ellipsis where cut."""
+    text = node.as_string()
+    return text if len(text) <= limit else text[:limit - 3] + "..."

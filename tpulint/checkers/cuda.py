@@ -411,11 +411,11 @@ class CudaChecker(FamilyChecker):
     def _method_call(self, node: nodes.Call, method: str) -> None:
         """Methods on values (the receiver is not an imported module or class)."""
         if method == "cuda":
-            self.report("cuda-move-method", node, (node.as_string()[:60],))
+            self.report("cuda-move-method", node, (resolve.shown(node, 60),))
         elif method == "to":
             self._integer_device(argument(node, 0, "device"))
         elif method == "pin_memory" and not node.args:
-            self.report("pin-memory", node, (node.as_string()[:60],))
+            self.report("pin-memory", node, (resolve.shown(node, 60),))
         elif method == "from_pretrained":
             self._hugging_face_call(node)
 
@@ -458,7 +458,7 @@ class CudaChecker(FamilyChecker):
             # replaces the device_count() call (its own finding would say torch_xla.device_count()).
             self.claim(count)
             self.claim(count.func)
-            self.report("cuda-device-ordinal", value, (f"{device.name} = {value.as_string()[:40]}", device.name))
+            self.report("cuda-device-ordinal", value, (f"{device.name} = {resolve.shown(value, 40)}", device.name))
 
     def _torch_device_call(self, node: nodes.Call) -> None:
         self._integer_device(argument(node, 0, "type"))
@@ -471,7 +471,12 @@ class CudaChecker(FamilyChecker):
         if device is not None and resolve.CUDA_DEVICE.match(device):
             self.claim(device_node)
             what = f"{node.func.as_string()}()" if implied_device else f'{node.func.as_string()}("{device}"{dtype_text})'
-            self.report("cuda-autocast", node, (f"{what} is CUDA autocast (fp16 unless told otherwise)",))
+            if _is_false(argument(node, None, "enabled")):
+                # a region kept out of autocast: on the TPU it must leave the TPU's autocast
+                self.report("cuda-autocast", node, (f"{resolve.shown(node, 60)} turns off CUDA autocast only",),
+                            fix=self.fix_for("cuda-autocast", "disabled"))
+            else:
+                self.report("cuda-autocast", node, (f"{what} is CUDA autocast (fp16 unless told otherwise)",))
         elif device == self.profile.autocast_device_type and _is_fp16(dtype):
             self.report("xla-autocast-half", node, (f"dtype={dtype.as_string()}",))
             self.report("tpu-autocast-half", node, (f"with dtype={dtype.as_string()}",))
@@ -487,7 +492,7 @@ class CudaChecker(FamilyChecker):
         device = implied_device or string_value(device_node) or ("cuda" if device_node is None else None)
         if device is not None and resolve.CUDA_DEVICE.match(device):
             self.claim(device_node)
-            self.report("cuda-grad-scaler", node, (node.as_string()[:60],))
+            self.report("cuda-grad-scaler", node, (resolve.shown(node, 60),))
 
     def _ddp(self, node: nodes.Call) -> None:
         self._ddp_process_group(node)
@@ -496,7 +501,7 @@ class CudaChecker(FamilyChecker):
             return
         if isinstance(device_ids, (nodes.List, nodes.Tuple)) and not device_ids.elts:
             return
-        self.report("ddp-device-ids", device_ids, (device_ids.as_string()[:40],))
+        self.report("ddp-device-ids", device_ids, (resolve.shown(device_ids, 40),))
 
     def _ddp_process_group(self, node: nodes.Call) -> None:
         """DDP averages gradients over the default process group, which on XLA must be the "xla"
@@ -589,7 +594,7 @@ class CudaChecker(FamilyChecker):
             return  # `device_map={"": "cpu"}`: every module on the host
         self.claim(value)
         behaviour = "puts every weight on the CPU" if text in DEVICE_MAP_TO_CPU else "places weights on GPUs (raises)"
-        self.report("hf-device-map", device_map, (value.as_string()[:40], behaviour))
+        self.report("hf-device-map", device_map, (resolve.shown(value, 40), behaviour))
 
     def _vllm_engine(self, node: nodes.Call) -> None:
         device = keyword(node, "device")
@@ -882,6 +887,10 @@ def _continues_chain(node: nodes.NodeNG) -> bool:
 def _call_or_self(node: nodes.NodeNG) -> nodes.NodeNG:
     parent = node.parent
     return parent if isinstance(parent, nodes.Call) and parent.func is node else node
+
+
+def _is_false(node: nodes.NodeNG | None) -> bool:
+    return isinstance(node, nodes.Const) and node.value is False
 
 
 def _is_fp16(node: nodes.NodeNG | None) -> bool:

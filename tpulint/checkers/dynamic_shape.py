@@ -139,7 +139,7 @@ class DynamicShapeChecker(StepFamilyChecker):
         elif isinstance(node, (nodes.If, nodes.IfExp, nodes.While, nodes.Assert)):
             test = node.test
             if _any_tensor(self._test_operands[node], code):
-                self.report("host-sync-in-step", test, (test.as_string()[:40], "branches on a tensor value"))
+                self.report("host-sync-in-step", test, (resolve.shown(test, 40), "branches on a tensor value"))
 
     def _call(self, code: DeviceCode, call: nodes.Call) -> None:
         func = call.func
@@ -153,13 +153,13 @@ class DynamicShapeChecker(StepFamilyChecker):
         elif method in DYNAMIC_METHODS and receiver_is_tensor and _dynamic_call(method, call, code, [func.expr, *call.args]):
             self._dynamic(call, method)
         elif method in READ_METHODS and receiver_is_tensor:
-            self.report("host-sync-in-step", call, (call.as_string()[:40], READ_METHODS[method]))
+            self.report("host-sync-in-step", call, (resolve.shown(call, 40), READ_METHODS[method]))
         elif isinstance(func, nodes.Name) and func.name in READ_BUILTINS and call.args and _reads_tensor_value(call.args[0], code):
-            self.report("host-sync-in-step", call, (call.as_string()[:40], "copies the value to the host"))
+            self.report("host-sync-in-step", call, (resolve.shown(call, 40), "copies the value to the host"))
         elif name in COMPARING_FUNCTIONS:
-            self.report("host-sync-in-step", call, (call.as_string()[:40], "compares on the host"))
+            self.report("host-sync-in-step", call, (resolve.shown(call, 40), "compares on the host"))
         elif name in ONE_HOT and len(call.args) < 2 and not any(k.arg == "num_classes" for k in call.keywords or ()):
-            self.report("host-sync-in-step", call, (call.as_string()[:40], "reads the largest class id to size its output"))
+            self.report("host-sync-in-step", call, (resolve.shown(call, 40), "reads the largest class id to size its output"))
         elif name in GROWING:
             self._growth(call)
 
@@ -236,7 +236,7 @@ class DynamicShapeChecker(StepFamilyChecker):
 
     def _dynamic(self, call: nodes.Call, op: str) -> None:
         data = self.catalog.dynamic_ops[op]
-        self.report("data-dependent-shape", call, (call.as_string()[:40], data.counter), fix=data.fix)
+        self.report("data-dependent-shape", call, (resolve.shown(call, 40), data.counter), fix=data.fix)
 
     def _subscript(self, code: DeviceCode, node: nodes.Subscript) -> None:
         if code.kind(node.value) != Kind.TENSOR:
@@ -244,7 +244,7 @@ class DynamicShapeChecker(StepFamilyChecker):
         if _is_bool_mask(node.slice, code, self.qualified):
             op = "mask-assign" if isinstance(node.parent, nodes.Assign) and node in node.parent.targets else "mask-index"
             data = self.catalog.dynamic_ops[op]
-            self.report("data-dependent-shape", node, (node.as_string()[:40], data.counter), fix=data.fix)
+            self.report("data-dependent-shape", node, (resolve.shown(node, 40), data.counter), fix=data.fix)
             return
         loop = enclosing_loop(node)
         # Only where every iteration is its own graph; a loop unrolled into one graph (over layers
@@ -252,7 +252,7 @@ class DynamicShapeChecker(StepFamilyChecker):
         varying = _loop_varying_index(node.slice, loop) if loop in self._steps.loops else None
         if varying is not None:
             what = "writes at a Python index" if _is_store(node) else "is sliced with a Python bound"
-            self.report("growing-tensor", node, (node.as_string()[:40], f"{what} ({varying}) that changes"))
+            self.report("growing-tensor", node, (resolve.shown(node, 40), f"{what} ({varying}) that changes"))
 
     def _growth(self, call: nodes.Call) -> None:
         """`x = torch.cat([x, y])` in a loop: x grows every iteration."""
@@ -266,7 +266,7 @@ class DynamicShapeChecker(StepFamilyChecker):
             return
         if _rebound_earlier_in_iteration(assign, names, enclosing_loop(call)):
             return  # `c = encode(x); c = torch.cat([c, extra])`: c starts afresh each iteration
-        self.report("growing-tensor", call, (call.as_string()[:40], "grows by one piece"))
+        self.report("growing-tensor", call, (resolve.shown(call, 40), "grows by one piece"))
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -74,12 +74,12 @@ class MarkStepChecker(StepFamilyChecker):
             read = next((node for node in _arguments_read(call) if _reads_device_value(node, call, code)), None)
             if read is None or read_after_barrier(call, code.loop_verdict(loop), code.is_step_work):
                 continue
-            what = read.as_string()[:40]
+            what = resolve.shown(read, 40)
             if interval is None:
                 self.report("tensor-logged-in-step", call, (f"{call.func.as_string()}()", what))
             else:  # every `args.log_interval` steps: a mid-step sync only as often as the setting says
                 self.report("tensor-logged-in-step", call,
-                            (f"{call.func.as_string()}()", f"{what} every {interval.as_string()[:30]} steps"),
+                            (f"{call.func.as_string()}()", f"{what} every {resolve.shown(interval, 30)} steps"),
                             confidence=INFERENCE)
 
 

@@ -56,7 +56,8 @@ class NonXlaOpChecker(StepFamilyChecker):
 
     def visit_functiondef(self, node: nodes.FunctionDef) -> None:
         for decorator in node.decorators.nodes if node.decorators else ():
-            if not isinstance(decorator, nodes.Call) and self.qualified(decorator) == libs.TORCH_COMPILE:
+            name = None if isinstance(decorator, nodes.Call) else self.qualified(decorator)
+            if name == libs.TORCH_COMPILE and name not in self.profile.patched_calls:
                 self.report("inductor-compile", decorator, (f"@{decorator.as_string()}",))
         kernel = libs.kernel_decorator(node, self.qualified)
         if kernel is not None:
@@ -114,7 +115,7 @@ class NonXlaOpChecker(StepFamilyChecker):
         if value is None or resolve.string_value(value) == "inductor":
             self.report("inductor-compile", node, (_shortened(node),))
         elif not isinstance(value, nodes.Const):
-            self.report("inductor-compile", node, (f"{_shortened(node)} (if backend {value.as_string()[:30]} is inductor)",),
+            self.report("inductor-compile", node, (f"{_shortened(node)} (if backend {resolve.shown(value, 30)} is inductor)",),
                         confidence=INFERENCE)
 
     def _measured_names(self) -> frozenset[str]:
@@ -214,7 +215,7 @@ class NonXlaOpChecker(StepFamilyChecker):
         # keeps the one the selected target has.
         for symbol in ("cpu-fallback-op", "missing-tpu-kernel"):
             fix = f"instead: {entry.alternative}" if entry.alternative else self.fix_for(symbol, "no_alternative")
-            self.report(symbol, call, (call.as_string()[:40], condition, counters), fix=fix, confidence=confidence)
+            self.report(symbol, call, (resolve.shown(call, 40), condition, counters), fix=fix, confidence=confidence)
 
 
 def _verdict(entry: OpEntry, call: nodes.Call, is_method: bool) -> tuple[str, bool] | None:
@@ -232,7 +233,7 @@ def _verdict(entry: OpEntry, call: nodes.Call, is_method: bool) -> tuple[str, bo
     if holds:
         return (f" with {condition}", True) if certain else (f" when {condition} (not decidable from the source alone)", False)
     if holds is None:
-        decides = (f"here {argument.as_string()[:30]}, not a constant, decides" if argument is not None
+        decides = (f"here {resolve.shown(argument, 30)}, not a constant, decides" if argument is not None
                    else "not decidable from the source alone")
         return f" when {condition} ({decides})", False
     return None

@@ -16,6 +16,8 @@ def step(model, x):
         b = model(x)
     with torch.amp.autocast(device_type="cuda"):  # [cuda-autocast]  # torchtpu: [cuda-autocast]
         c = model(x)
+    with torch.autocast("cuda", enabled=False):  # [cuda-autocast]  # torchtpu: [cuda-autocast]
+        c = c.float() @ c.float()
     with torch.autocast("xla", dtype=torch.float16):  # [xla-autocast-half]  # torchtpu: [torch-xla-api]
         d = model(x)
     return a, b, c, d
@@ -33,3 +35,8 @@ def ported(model, x):
         out = model(out)
     disabled = GradScaler(enabled=False)
     return out, disabled, torch.amp.GradScaler("xla")  # torchtpu: [torch-xla-api]
+
+
+@autocast(enabled=False)  # [cuda-autocast]  # torchtpu: [cuda-autocast]
+def full_precision(x):
+    return x @ x

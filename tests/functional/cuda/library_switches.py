@@ -15,8 +15,8 @@ quantized = Quantized(bits=4, dataset="c4")  # [gpu-only-option]  # torchtpu: [g
 
 pipe = DiffusionPipeline.from_pretrained("some/pipeline")
 pipe.enable_xformers_memory_efficient_attention()  # [gpu-only-option]  # torchtpu: [gpu-only-option]
-pipe.enable_model_cpu_offload()  # [gpu-only-option]  # torchtpu: [gpu-only-option]
-pipe.unet.enable_sequential_cpu_offload()  # [gpu-only-option]  # torchtpu: [gpu-only-option]
+pipe.enable_model_cpu_offload()  # [gpu-only-option]
+pipe.unet.enable_sequential_cpu_offload()  # [gpu-only-option]
 
 optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)  # [gpu-only-option]
 trainer = Trainer(accelerator="gpu", devices=8)  # [gpu-only-option]

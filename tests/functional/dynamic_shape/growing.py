@@ -10,9 +10,9 @@ def generate(tokens, max_len):
     prev_pos = 0
     cache = torch.zeros(max_len, 8, device=device)
     for cur_pos in range(1, max_len):
-        logits = model(tokens[:, prev_pos:cur_pos])  # [growing-tensor]
-        tokens = torch.cat([tokens, logits[:, -1:]], dim=1)  # [growing-tensor]
-        cache[cur_pos] = logits[0, -1]  # [growing-tensor]
+        logits = model(tokens[:, prev_pos:cur_pos])  # [growing-tensor]  # torchtpu: [growing-tensor]
+        tokens = torch.cat([tokens, logits[:, -1:]], dim=1)  # [growing-tensor]  # torchtpu: [growing-tensor]
+        cache[cur_pos] = logits[0, -1]  # [growing-tensor]  # torchtpu: [growing-tensor]
         prev_pos = cur_pos
         torch_xla.sync()  # torchtpu: [torch-xla-api]
     return tokens, cache

@@ -24,8 +24,8 @@ def evaluate(model, loader):
 def main(dataset):
     model = torch.nn.Linear(2, 2).to(device)
     opt = torch.optim.SGD(model.parameters(), 0.1)
-    loader = DataLoader(dataset, batch_size=32, shuffle=True)  # [unpadded-input]
+    loader = DataLoader(dataset, batch_size=32, shuffle=True)  # [unpadded-input]  # torchtpu: [unpadded-input]
     train(model, loader, opt)
-    train(model, loader=DataLoader(dataset, batch_size=8), opt=opt)  # [unpadded-input]
+    train(model, loader=DataLoader(dataset, batch_size=8), opt=opt)  # [unpadded-input]  # torchtpu: [unpadded-input]
     train(model, DataLoader(dataset, batch_size=8, drop_last=True), opt)
     evaluate(model, DataLoader(dataset, batch_size=64))

@@ -23,6 +23,6 @@ class Pipe:
         mid = torch.zeros_like(latents)
         for t in timesteps:  # [missing-graph-barrier]
             _, extra = self.controlnet(latents, t, return_dict=False)
-            mid = torch.cat([mid, extra])  # [growing-tensor]
+            mid = torch.cat([mid, extra])  # [growing-tensor]  # torchtpu: [growing-tensor]
             latents = self.unet(latents, t, None, mid)
         return latents

@@ -13,7 +13,7 @@ prompts_encoded = tokenizer(["set-up, once"], return_tensors="pt")
 
 def answer(prompts):
     for prompt in prompts:
-        inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
+        inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]  # torchtpu: [unpadded-input]
         model.generate(**inputs, max_new_tokens=32)  # one hazard with the tokenizer's: one edit
         torch_xla.sync()  # torchtpu: [torch-xla-api]
 
@@ -21,7 +21,7 @@ def answer(prompts):
 def answer_padded_dynamic_cache(prompts):
     for prompt in prompts:
         inputs = tokenizer(prompt, return_tensors="pt", padding="max_length", max_length=128).to(device)
-        model.generate(**inputs, max_new_tokens=32)  # [unpadded-input]
+        model.generate(**inputs, max_new_tokens=32)  # [unpadded-input]  # torchtpu: [unpadded-input]
         torch_xla.sync()  # torchtpu: [torch-xla-api]
 
 
@@ -36,7 +36,7 @@ def answer_padded(prompts):
 
 
 def train(dataset, epochs):
-    loader = DataLoader(dataset, batch_size=32, shuffle=True)  # [unpadded-input]
+    loader = DataLoader(dataset, batch_size=32, shuffle=True)  # [unpadded-input]  # torchtpu: [unpadded-input]
     fixed = DataLoader(dataset, batch_size=32, drop_last=True)
     evaluation = DataLoader(dataset, batch_size=32)
     for _ in range(epochs):

@@ -19,7 +19,7 @@ def decode(tokens, steps):
 def decode_synced(tokens, steps):
     for cur_pos in range(steps):
         logits = llm(tokens).logits
-        tokens = torch.cat([tokens, logits[:, -1:].argmax(-1)], dim=1)  # [growing-tensor]
+        tokens = torch.cat([tokens, logits[:, -1:].argmax(-1)], dim=1)  # [growing-tensor]  # torchtpu: [growing-tensor]
         torch_xla.sync()  # torchtpu: [torch-xla-api]
     return tokens
 
@@ -27,7 +27,7 @@ def decode_synced(tokens, steps):
 def agent(prompts, tools):
     history = []
     for prompt in prompts:  # [missing-graph-barrier]
-        inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
+        inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]  # torchtpu: [unpadded-input]
         output = llm.generate(**inputs, max_new_tokens=32)  # with the tokenizer: one finding
         history.append(output)
         tools.run(history)
@@ -37,7 +37,7 @@ def agent(prompts, tools):
 def agent_synced(prompts):
     answers = []
     for prompt in prompts:
-        inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]
+        inputs = tokenizer(prompt, return_tensors="pt").to(device)  # [unpadded-input]  # torchtpu: [unpadded-input]
         answers.append(llm.generate(**inputs, max_new_tokens=32))  # with the tokenizer: one finding
         torch_xla.sync()  # torchtpu: [torch-xla-api]
     return answers
@@ -79,5 +79,5 @@ class TinyGPT(torch.nn.Module):
     def generate(self, idx, max_new_tokens):
         for _ in range(max_new_tokens):  # [missing-graph-barrier]
             logits = self(idx)
-            idx = torch.cat((idx, logits[:, -1:]), dim=1)  # [growing-tensor]
+            idx = torch.cat((idx, logits[:, -1:]), dim=1)  # [growing-tensor]  # torchtpu: [growing-tensor]
         return idx

@@ -7,7 +7,7 @@ def generate(model, ids, eos_id, steps=64):
     ids = ids.cuda()  # [cuda-move-method]  # torchtpu: [cuda-move-method]
     for _ in range(steps):  # [missing-graph-barrier]
         nxt = model(ids)[:, -1].argmax(-1, keepdim=True)
-        ids = torch.cat([ids, nxt], dim=-1)  # [growing-tensor]
+        ids = torch.cat([ids, nxt], dim=-1)  # [growing-tensor]  # torchtpu: [growing-tensor]
         if nxt.item() == eos_id:  # [host-sync-in-step]
             break
     return ids

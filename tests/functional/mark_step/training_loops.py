@@ -19,7 +19,7 @@ class Net(torch.nn.Module):
 model = Net().to(device)
 optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
 criterion = torch.nn.MSELoss()
-loader = DataLoader(torch.randn(64, 8), batch_size=8)  # [unpadded-input]
+loader = DataLoader(torch.randn(64, 8), batch_size=8)  # [unpadded-input]  # torchtpu: [unpadded-input]
 
 
 def train_without_barrier(epochs):

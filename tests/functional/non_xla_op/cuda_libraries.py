@@ -119,7 +119,7 @@ def compile_with(chosen_backend):
     return torch.compile(model, backend=chosen_backend)  # [inductor-compile]  # torchtpu: [inductor-compile]
 
 
-@torch.compile  # [inductor-compile]  # torchtpu: [inductor-compile]
+@torch.compile  # [inductor-compile]
 def fused_step(x):
     return x * 2
 
