@@ -445,8 +445,10 @@ def _after_gpu_exit(child: nodes.NodeNG, parent: nodes.NodeNG) -> bool:
             return False
         if (isinstance(statement, nodes.If) and not statement.orelse and statement.body
                 and isinstance(statement.body[-1], (nodes.Return, nodes.Raise, nodes.Continue, nodes.Break))):
-            test = statement.test
-            if isinstance(test, nodes.UnaryOp) and test.op == "not" and _checks_gpu_at_run_time(test.operand):
+            # `if not cuda: return`, or `if not cuda or not flash: return`: past it, cuda holds
+            tests = test.values if isinstance(test := statement.test, nodes.BoolOp) and test.op == "or" else [test]
+            if any(isinstance(one, nodes.UnaryOp) and one.op == "not" and _checks_gpu_at_run_time(one.operand)
+                   for one in tests):
                 return True
     return False
 

@@ -73,6 +73,7 @@ MATMUL_PRECISION = "torch.set_float32_matmul_precision"
 CUDA_CHAIN_NAMES = frozenset({"cuda", "accelerator", "NCCL", "cudnn"})
 # Code written for another TPU runtime (torch_xla in a TorchTPU port) is reported by this rule;
 OTHER_RUNTIME_RULE = "torch-xla-api"
+DEVICE_KEYWORDS = frozenset({"device", "device_type", "map_location"})
 OTHER_RUNTIME_PACKAGES = frozenset(profile.package for profile in load_catalog().profiles.values())
 CUDA_MODULES = ("torch.cuda", "torch.accelerator", "torch.backends.cudnn", "torch.distributed.Backend")
 
@@ -167,9 +168,10 @@ class CudaChecker(FamilyChecker):
 
     def _string_role(self, node: nodes.Const) -> str | None:
         """What an argument string names: the keyword decides (`backend=` of torch.compile is a
-        compile backend, of anything else a process group), a positional argument of a process
-        group call is its backend, any other argument a device; None for a string that is not an
-        argument."""
+        compile backend, of anything else a process group; `device=`, `device_type=`,
+        `map_location=` a device); a positional argument of a process-group call is its backend,
+        of `torch.device`, autocast, a GradScaler or `.to()` a device. None for any other string,
+        which names the runtime as text (`supported.append("xla")`, a comparison)."""
         parent = node.parent
         if isinstance(parent, nodes.Keyword):
             call = parent.parent
@@ -177,10 +179,15 @@ class CudaChecker(FamilyChecker):
                 return "init_method"
             if parent.arg == "backend":
                 return "compile" if isinstance(call, nodes.Call) and self.qualified(call.func) == TORCH_COMPILE else "group"
+            return "device" if parent.arg in DEVICE_KEYWORDS else None
+        if not (isinstance(parent, nodes.Call) and node in parent.args):
+            return None
+        if isinstance(parent.func, nodes.Attribute) and parent.func.attrname == "to":
             return "device"
-        if isinstance(parent, nodes.Call) and node in parent.args:
-            return "group" if self.qualified(parent.func) in PROCESS_GROUP_CALLS else "device"
-        return None
+        name = self.qualified(parent.func)
+        if name in PROCESS_GROUP_CALLS:
+            return "group"
+        return "device" if name == resolve.TORCH_DEVICE or name in AUTOCASTS or name in GRAD_SCALERS else None
 
     def _reported_api_modules(self) -> tuple[str, ...]:
         catalog = self.catalog

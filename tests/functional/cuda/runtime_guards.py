@@ -1,7 +1,7 @@
 """CUDA calls that run only where the device really is a GPU need no edit (issue 11, measured on
 torchtune's recipes): `x.type == "cuda"` and `x.is_cuda` guard them (so does `torch.cuda.is_available()`, itself still
 reported as a device query)."""
-import torch
+import torch  # [missing-torch-xla-import]
 
 
 class Recipe:
@@ -30,3 +30,16 @@ def attention_kernel(q):
         return q
     torch.cuda.synchronize()
     return q.cuda()
+
+
+def pick_kernels(flash):
+    """`if not torch.cuda.is_available() or not flash: return`: past it CUDA is there too."""
+    if not torch.cuda.is_available() or not flash:  # [cuda-device-query]  # torchtpu: [cuda-device-query]
+        return None
+    return torch.cuda.get_device_properties(torch.device("cuda"))
+
+
+def not_a_guard(flash):
+    if not flash or torch.cuda.is_available():  # [cuda-device-query]  # torchtpu: [cuda-device-query]
+        return None
+    return torch.cuda.get_device_properties(torch.device("cuda"))  # [cuda-device-query, cuda-device]  # torchtpu: [cuda-device-query, cuda-device]

@@ -59,3 +59,14 @@ def start():
     if os.environ.get("BACKEND") == "xla":
         print(names)
     return compiled, plain
+
+
+def supported_devices(supports_xla):
+    devices = ["cuda", "xpu"]
+    if supports_xla:
+        devices.append("xla")  # names the runtime as text: silent
+    return devices
+
+
+def load(path):
+    return torch.load(path, map_location="xla")  # torchtpu: [torch-xla-api]
