@@ -500,6 +500,8 @@ class CudaChecker(FamilyChecker):
         if device is not None and resolve.CUDA_DEVICE.match(device):
             self.claim(device_node)
             self.report("cuda-grad-scaler", node, (resolve.shown(node, 60),))
+        elif device is not None and self.profile.is_device_string(device):
+            self.report("tpu-grad-scaler", node, (resolve.shown(node, 60),))
 
     def _ddp(self, node: nodes.Call) -> None:
         self._ddp_process_group(node)

@@ -70,3 +70,12 @@ def supported_devices(supports_xla):
 
 def load(path):
     return torch.load(path, map_location="xla")  # torchtpu: [torch-xla-api]
+
+
+def scaled_step(model, batch, optimizer):
+    scaler = torch.amp.GradScaler("tpu")  # torchtpu: [tpu-grad-scaler]
+    off = torch.amp.GradScaler("tpu", enabled=False)
+    cpu = torch.amp.GradScaler("cpu")
+    scaler.scale(model(batch).sum()).backward()
+    scaler.step(optimizer)
+    return off, cpu
