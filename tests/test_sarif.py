@@ -226,3 +226,21 @@ def test_every_rule_has_help_markdown_and_an_absolute_help_uri(tmp_path, write):
         assert rule["help"]["markdown"].strip() and rule["help"]["text"].strip(), rule["id"]
         assert rule["helpUri"].startswith("https://"), rule["id"]
         assert len(rule["properties"]["tags"]) <= 20  # GitHub's limit per rule
+
+
+def test_torchtpu_sarif_speaks_torchtpu(tmp_path, write):
+    """Rule help for the torchtpu target is in TorchTPU's terms: no rule but torch-xla-api (which
+    is about torch_xla code) tells a TorchTPU user about torch_xla."""
+    write("gpu.py", GPU_SCRIPT)
+    code, out, err = run_tpulint("--format", "sarif", "--target", "torchtpu", "gpu.py", cwd=tmp_path)
+    assert code in (0, 1), err
+    log = json.loads(out)
+    assert_valid_sarif(log)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert {rule["properties"]["pylintSymbol"] for rule in rules} >= {"missing-tpu-kernel", "legacy-tpu-device-api"}
+    for rule in rules:
+        if rule["properties"]["pylintSymbol"] == "torch-xla-api":
+            continue
+        text = rule["fullDescription"]["text"] + rule["help"]["text"]
+        assert "torch_xla" not in text and "XLA" not in text, rule["properties"]["pylintSymbol"]
+    assert log["runs"][0]["results"][0]["message"]["text"].endswith('use torch.device("tpu").')

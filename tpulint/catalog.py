@@ -331,6 +331,7 @@ class TargetRule:
     phrases: dict[str, str] = field(default_factory=dict)
     source: tuple[str, ...] = ()  # where a claim not checked at run time was read (wheel file, docs page)
     example_fixed: str = ""  # the rule's example as the port to this target writes it (default: the rule's)
+    rationale: str = ""  # why, in this target's terms (default: the rule's)
 
     def fix_for(self, variant: str, **fields: object) -> str | Lines:
         """The variant's fix text with its `{slot}`s filled from fields, or from the variant of
@@ -387,6 +388,11 @@ class Rule:
 
     def for_target(self, target: str) -> TargetRule | None:
         return self.targets.get(target)
+
+    def rationale_for(self, target: str) -> str:
+        """Why the rule matters on target (the target's own text, else the rule's)."""
+        data = self.targets.get(target)
+        return data.rationale if data and data.rationale else self.rationale
 
     def example_fixed_for(self, target: str) -> str:
         """The example as a port to target writes it (the target's own, else the rule's)."""
@@ -805,7 +811,7 @@ _RULE_KEYS = {
     "id", "symbol", "summary", "message", "rationale", "example", "example_fixed",
     "fixable", "cost", "targets",
 }
-_TARGET_RULE_KEYS = {"severity", "fix", "evidence", "checked", "fixes", "phrases", "source", "example_fixed"}
+_TARGET_RULE_KEYS = {"severity", "fix", "evidence", "checked", "fixes", "phrases", "source", "example_fixed", "rationale"}
 
 
 def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
@@ -820,7 +826,8 @@ def _parse_rule(raw: dict[str, Any], family: str, path: Path) -> Rule:
     targets = {
         name: TargetRule(data["severity"], data["fix"], data["evidence"], tuple(data.get("checked", ())),
                          _fix_variants(data.get("fixes", {}), symbol, path), dict(data.get("phrases", {})),
-                         tuple(data.get("source", ())), data.get("example_fixed", "").strip("\n"))
+                         tuple(data.get("source", ())), data.get("example_fixed", "").strip("\n"),
+                         data.get("rationale", "").strip())
         for name, data in raw["targets"].items()
     }
     return Rule(
@@ -985,7 +992,8 @@ def _target_rule_problems(catalog: Catalog, rule: Rule, target: Target, data: Ta
         problems.append(f"{where}: cites no source, or its evidence does not say it was not run (no TPU)")
     if not data.phrases.keys() <= set(rule.fields[:-1]):
         problems.append(f"{where}: phrases {sorted(data.phrases.keys() - set(rule.fields))} are not message fields")
-    texts = [rule.message, data.fix, *data.phrases.values(), *(variant.text for variant in data.fixes.values())]
+    texts = [rule.message, data.fix, *data.phrases.values(), *(variant.text for variant in data.fixes.values()),
+             rule.rationale_for(target.name), rule.example_fixed_for(target.name)]
     problems.extend(f"{where}: {problem}" for problem in _foreign_words(catalog, target.name, texts, rule.about_runtime))
     return problems
 

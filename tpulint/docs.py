@@ -28,8 +28,7 @@ def render_rule_page(rule: Rule, catalog: Catalog) -> str:
         "",
         "## Why",
         "",
-        rule.rationale,
-        "",
+        *_why_lines(rule, catalog),
         "## Example",
         "",
         "```python",
@@ -86,6 +85,14 @@ def _switch_spelling(switch) -> str:
                          for name, cpu in switch.unless.items())
         return f"{shown} with `{switch.keyword or f'argument {switch.position}'}` = {values}{unless}"
     return shown
+
+
+def _why_lines(rule: Rule, catalog: Catalog) -> list[str]:
+    """The rationale; one per target where a target words it in its own terms."""
+    own = {name: rule.rationale_for(name) for name in catalog.targets if rule.for_target(name)}
+    if len(set(own.values())) <= 1:
+        return [next(iter(own.values()), rule.rationale), ""]
+    return [line for name, text in own.items() for line in (f"On {catalog.targets[name].title}:", "", text, "")]
 
 
 def _how_checked(rule: Rule, catalog: Catalog, target_name: str) -> str:

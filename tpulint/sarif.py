@@ -96,7 +96,7 @@ def _rule_descriptor(rule: Rule, catalog: Catalog, target: str) -> om.ReportingD
         id=rule.id,
         name=rule.name,
         short_description=om.MultiformatMessageString(text=_sentence(rule.summary)),
-        full_description=om.MultiformatMessageString(text=_first_paragraph(rule.rationale)),
+        full_description=om.MultiformatMessageString(text=_first_paragraph(rule.rationale_for(target))),
         help=om.MultiformatMessageString(text=_help_text(rule, data.fix, target), markdown=_help_markdown(rule, data.fix, target)),
         help_uri=catalog.help_uri(rule),
         default_configuration=om.ReportingConfiguration(level=severity.sarif),
@@ -237,12 +237,12 @@ def _first_paragraph(text: str) -> str:
 
 
 def _help_text(rule: Rule, fix: str, target: str) -> str:
-    return (f"{' '.join(rule.rationale.split())}\n\nFix: {fix}\n\nExample:\n{rule.example}\n\n"
+    return (f"{' '.join(rule.rationale_for(target).split())}\n\nFix: {fix}\n\nExample:\n{rule.example}\n\n"
             f"Use instead:\n{rule.example_fixed_for(target)}")
 
 
 def _help_markdown(rule: Rule, fix: str, target: str) -> str:
     return (
-        f"{rule.rationale}\n\n**Fix:** {fix}\n\n"
+        f"{rule.rationale_for(target)}\n\n**Fix:** {fix}\n\n"
         f"#### Example\n```python\n{rule.example}\n```\n\n#### Use instead\n```python\n{rule.example_fixed_for(target)}\n```"
     )
