@@ -45,7 +45,7 @@ HOST_READ = "aten::_local_scalar_dense"
 ABSENT = "<absent>"
 DTYPE = "<dtype>"  # a sample's pseudo-argument: the dtype it ran in (float32, or bfloat16 in the second pass)
 GRAD = "<gradients>"  # a sample's pseudo-argument: its tensors require gradients (parameters do)
-NO_KERNEL = {"tpu_fallback_error", "structured->fallback_error"}
+NO_KERNEL = {"tpu_fallback_error", "structured->fallback_error", "derived->fallback_error"}
 KERNEL = {"tpu_kernel", "structured->tpu_kernel", "composite_implicit", "composite_explicit"}
 
 
@@ -726,12 +726,33 @@ def build(measured: Path = MEASURED) -> Tables:
             op = groups.get(form["calls"])
             defaults = {p["name"]: p["default"] for p in (op.parameters if op else []) if "default" in p}
             xla += module_entries(form, by_call[form["calls"]], defaults)
-    classes = dispatch["classification"]
+    classes = resolve_delegates(dispatch["classification"])
     tpu = [entry for _, group in sorted(groups.items()) for entry in tpu_entries(group, classes)]
     counts = _counts(groups, provenance)
     return Tables(xla, tpu, {**probes["provenance"], **counts, "op_db_run": provenance},
-                  {**dispatch["provenance"], "traced_with": f"torch {provenance['torch']} (op_db samples on the CPU)"},
+                  {**dispatch["provenance"], "traced_with": f"torch {provenance['torch']} (op_db samples on the CPU)",
+                   "derived": "a structured overload with no named delegate, or an explicit composite, whose op's "
+                              "TorchTPU registrations are all the error fallback raises too (build.py resolve_delegates)"},
                   disagreements)
+
+
+def resolve_delegates(classes: dict[str, str]) -> dict[str, str]:
+    """The dispatch table with the overloads it leaves open decided from their siblings: a
+    structured overload whose delegate the table could not name (`linalg_cholesky_ex`, delegate
+    `linalg_cholesky_ex.L`) and an explicit composite (`kthvalue`, which calls `kthvalue.values`)
+    reach one of the same op's overloads that TorchTPU registers. When every sibling TorchTPU
+    registers anything for is its error fallback, the overload raises too:
+    "derived->fallback_error" (landscape-2026-11.md lists kthvalue "via .values"). Any other
+    overload keeps its class."""
+    registered: dict[str, set[str]] = defaultdict(set)
+    for name, kind in classes.items():
+        if kind in ("tpu_kernel", "tpu_fallback_error"):
+            registered[name.partition(".")[0]].add(kind)
+    resolved = dict(classes)
+    for name, kind in classes.items():
+        if kind in ("structured->?", "composite_explicit") and registered.get(name.partition(".")[0]) == {"tpu_fallback_error"}:
+            resolved[name] = "derived->fallback_error"
+    return resolved
 
 
 def _alias_hand_entries(hand: list[dict], group: Group, covered: set[str]) -> None:

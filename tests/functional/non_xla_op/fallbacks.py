@@ -71,12 +71,12 @@ def train_measured(loader, generator, index, targets, lengths, window):
         q = torch.linalg.qr(square).Q  # [cpu-fallback-op]
         e = torch.linalg.eig(square).eigenvalues.real  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         s = torch.linalg.solve(square, features[:4])  # [cpu-fallback-op]
-        c = torch.linalg.cholesky(square @ square.T)  # [cpu-fallback-op]
-        l = torch.linalg.lstsq(square, features[:4]).solution  # [cpu-fallback-op]
-        d = torch.linalg.det(square)  # [cpu-fallback-op]
+        c = torch.linalg.cholesky(square @ square.T)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        l = torch.linalg.lstsq(square, features[:4]).solution  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        d = torch.linalg.det(square)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         m = torch.linalg.matrix_exp(square)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         algebra = (q.sum() + e.sum() + s.sum() + c.sum() + l.sum() + d + m.sum() + torch.linalg.inv(square).sum()
-                   + torch.linalg.eigh(square).eigenvalues.sum() + torch.linalg.svd(square).S.sum())
+                   + torch.linalg.eigh(square).eigenvalues.sum() + torch.linalg.svd(square).S.sum())  # torchtpu: [missing-tpu-kernel]
         warped = F.grid_sample(image, features[:4].reshape(1, 2, 2, 8)[..., :2].tanh(), align_corners=False)  # [cpu-fallback-op]
         exact = F.interpolate(image, scale_factor=2, mode="nearest-exact")  # [cpu-fallback-op]
         smooth_down = F.interpolate(image, scale_factor=0.5, mode="bilinear", antialias=True)  # [cpu-fallback-op]

@@ -11,7 +11,7 @@ class Model(torch.nn.Module):
         spectrum = torch.fft.rfft(x)  # [cpu-fallback-op]
         warped = F.grid_sample(x, grid, align_corners=False)  # [cpu-fallback-op]
         counts = torch.bincount(x.long().flatten())  # [cpu-fallback-op]
-        factor = torch.linalg.cholesky(x @ x.mT)  # [cpu-fallback-op]
+        factor = torch.linalg.cholesky(x @ x.mT)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         cholesky = torch.cholesky(x @ x.mT)  # torchtpu: [missing-tpu-kernel]
         return centre, spectrum, warped, counts, factor, cholesky
 
