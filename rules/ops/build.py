@@ -728,12 +728,37 @@ def build(measured: Path = MEASURED) -> Tables:
             xla += module_entries(form, by_call[form["calls"]], defaults)
     classes = resolve_delegates(dispatch["classification"])
     tpu = [entry for _, group in sorted(groups.items()) for entry in tpu_entries(group, classes)]
+    tpu += tpu_probe_entries(hand, classes, tpu)
     counts = _counts(groups, provenance)
     return Tables(xla, tpu, {**probes["provenance"], **counts, "op_db_run": provenance},
                   {**dispatch["provenance"], "traced_with": f"torch {provenance['torch']} (op_db samples on the CPU)",
                    "derived": "a structured overload with no named delegate, or an explicit composite, whose op's "
                               "TorchTPU registrations are all the error fallback raises too (build.py resolve_delegates)"},
                   disagreements)
+
+
+def tpu_probe_entries(hand: list[dict], classes: dict[str, str], traced: list[dict]) -> list[dict]:
+    """The hand probes' fallbacks that TorchTPU has no kernel for either: a probe recorded the
+    aten overloads its call reached on torch_xla (after the decompositions every backend shares);
+    when one of them reaches TorchTPU's error fallback, the call raises there, under the probe's
+    condition (`torch.poisson`, `triu_indices`, `interpolate(antialias=True)`, which the op
+    database's samples do not reach). An overload the op-database trace already finds a call
+    raising on is left to it."""
+    raising = {(entry["call"], name) for entry in traced if entry["no_kernel"] for name in entry["overloads"]}
+    entries = []
+    for probe in hand:
+        missing = sorted(name for name in probe.get("counters", ()) if classes.get(name) in NO_KERNEL)
+        if not probe.get("falls_back") or not missing or all((probe["call"], name) in raising for name in missing):
+            continue
+        entry = {"call": probe["call"], "aliases": sorted(probe.get("aliases", ())), "form": probe.get("form", "call"),
+                 "condition": probe["condition"], "no_kernel": True, "overloads": missing,
+                 "source": "torch_xla hand probe's aten overloads, against TorchTPU's dispatch table"}
+        if "when" in probe:
+            entry["when"] = probe["when"]
+        if "certain" in probe:
+            entry["certain"] = probe["certain"]
+        entries.append(entry)
+    return entries
 
 
 def resolve_delegates(classes: dict[str, str]) -> dict[str, str]:

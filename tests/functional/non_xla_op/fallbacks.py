@@ -57,7 +57,7 @@ def train_measured(loader, generator, index, targets, lengths, window):
         lows = torch.cummin(features, 0).values  # [cpu-fallback-op]
         lows = lows + torch.cummax(features, 0).values
         smooth = torch.logcumsumexp(features, 0)  # [cpu-fallback-op]
-        events = torch.poisson(features.exp())  # [cpu-fallback-op]
+        events = torch.poisson(features.exp())  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         noise = features.normal_(generator=generator)  # [cpu-fallback-op]
         noise = noise + features.normal_() + features.uniform_()
         noise = noise + features.normal_(generator=torch.Generator())  # [cpu-fallback-op]
@@ -79,7 +79,7 @@ def train_measured(loader, generator, index, targets, lengths, window):
                    + torch.linalg.eigh(square).eigenvalues.sum() + torch.linalg.svd(square).S.sum())  # torchtpu: [missing-tpu-kernel]
         warped = F.grid_sample(image, features[:4].reshape(1, 2, 2, 8)[..., :2].tanh(), align_corners=False)  # [cpu-fallback-op]
         exact = F.interpolate(image, scale_factor=2, mode="nearest-exact")  # [cpu-fallback-op]
-        smooth_down = F.interpolate(image, scale_factor=0.5, mode="bilinear", antialias=True)  # [cpu-fallback-op]
+        smooth_down = F.interpolate(image, scale_factor=0.5, mode="bilinear", antialias=True)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         near = F.interpolate(image, scale_factor=2, mode="nearest")
         patches = F.unfold(image, 2)  # [cpu-fallback-op]
         folded = F.fold(patches, (8, 8), 2)  # [cpu-fallback-op]
@@ -88,7 +88,7 @@ def train_measured(loader, generator, index, targets, lengths, window):
         means_kw = features.scatter_reduce(0, index, features, reduce="mean")  # [cpu-fallback-op]
         maxes = features.scatter_reduce(0, index, features, reduce="amax")
         products = features.index_reduce(0, index, features, "prod")  # [cpu-fallback-op]
-        upper = torch.triu_indices(8, 8, device=device)  # [cpu-fallback-op]
+        upper = torch.triu_indices(8, 8, device=device)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         scaled = torch.addmm(features, features, features, alpha=2.0)  # [cpu-fallback-op]
         sparsity = torch.norm(features, p=0)  # [cpu-fallback-op]
         magnitude = torch.norm(features)

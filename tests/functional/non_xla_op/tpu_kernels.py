@@ -13,7 +13,10 @@ class Model(torch.nn.Module):
         counts = torch.bincount(x.long().flatten())  # [cpu-fallback-op]
         factor = torch.linalg.cholesky(x @ x.mT)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
         cholesky = torch.cholesky(x @ x.mT)  # torchtpu: [missing-tpu-kernel]
-        return centre, spectrum, warped, counts, factor, cholesky
+        smooth = F.interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True)  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        sharp = F.interpolate(x, scale_factor=0.5, mode="bilinear")
+        noise = torch.poisson(x.abs())  # [cpu-fallback-op]  # torchtpu: [missing-tpu-kernel]
+        return centre, spectrum, warped, counts, factor, cholesky, smooth, sharp, noise
 
 
 model = Model().to("cuda")  # [cuda-device]  # torchtpu: [cuda-device]
