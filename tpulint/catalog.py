@@ -204,6 +204,7 @@ class TargetProfile:
     init_method: str
     launcher: str
     vllm_package: str
+    legacy_api_opt_in: str  # environment variable under which the runtime's legacy device APIs warn instead of raising
 
     def fix_slots(self) -> dict[str, str]:
         """The profile's names a fix template may use as `{slots}` (rules/*.toml `fixes`):
@@ -271,6 +272,7 @@ _PROFILE_SCHEMA: dict[tuple[str, str], tuple[str, type]] = {
     ("distributed", "init_method"): ("init_method", str),
     ("distributed", "launcher"): ("launcher", str),
     ("vllm", "package"): ("vllm_package", str),
+    ("environment", "legacy_api_opt_in"): ("legacy_api_opt_in", str),
 }
 _TUPLE_FIELDS = frozenset({"optimizer_modules", "autocast_dtypes"})  # ordered (prefix tests, messages)
 

@@ -73,6 +73,7 @@ MATMUL_PRECISION = "torch.set_float32_matmul_precision"
 CUDA_CHAIN_NAMES = frozenset({"cuda", "accelerator", "NCCL", "cudnn"})
 # Code written for another TPU runtime (torch_xla in a TorchTPU port) is reported by this rule;
 OTHER_RUNTIME_RULE = "torch-xla-api"
+LEGACY_API_RULE = "legacy-tpu-device-api"
 DEVICE_KEYWORDS = frozenset({"device", "device_type", "map_location"})
 OTHER_RUNTIME_PACKAGES = frozenset(profile.package for profile in load_catalog().profiles.values())
 CUDA_MODULES = ("torch.cuda", "torch.accelerator", "torch.backends.cudnn", "torch.distributed.Backend")
@@ -119,6 +120,7 @@ class CudaChecker(FamilyChecker):
         self._chain_names = CUDA_CHAIN_NAMES | {module.split(".")[1] for module in self._api_modules
                                                 if module.startswith("torch.")}
         self._other_runtime_strings = self._strings_of_other_runtimes()
+        self._legacy_opt_in: bool | None = None
         for name, bindings in node.locals.items():
             for binding in bindings:
                 self._note_binding(binding, name)
@@ -188,6 +190,17 @@ class CudaChecker(FamilyChecker):
         if name in PROCESS_GROUP_CALLS:
             return "group"
         return "device" if name == resolve.TORCH_DEVICE or name in AUTOCASTS or name in GRAD_SCALERS else None
+
+    def _legacy_apis_allowed(self) -> bool:
+        """The module sets the runtime's opt-in for its legacy device APIs to a true value
+        (`os.environ["TORCH_TPU_ALLOW_LEGACY_DEVICE_APIS"] = "1"`, or with setdefault/update):
+        they warn instead of raising. Read once per module."""
+        if self._legacy_opt_in is None:
+            name = self.profile.legacy_api_opt_in
+            self._legacy_opt_in = bool(name) and any(
+                _sets_environment(const, name) for const in self._module.nodes_of_class(nodes.Const)
+                if const.value == name)
+        return self._legacy_opt_in
 
     def _reported_api_modules(self) -> tuple[str, ...]:
         catalog = self.catalog
@@ -488,7 +501,8 @@ class CudaChecker(FamilyChecker):
             self.report("xla-autocast-half", node, (f"dtype={dtype.as_string()}",))
             self.report("tpu-autocast-half", node, (f"with dtype={dtype.as_string()}",))
         elif (device == self.profile.autocast_device_type and dtype is None
-              and self.profile.autocast_default_dtype not in self.profile.autocast_dtypes):
+              and self.profile.autocast_default_dtype not in self.profile.autocast_dtypes
+              and not _is_false(argument(node, None, "enabled"))):
             self.report("tpu-autocast-half", node, (f"without dtype= runs in {self.profile.autocast_default_dtype}",))
 
     def _grad_scaler(self, node: nodes.Call, implied_device: str | None = None) -> None:
@@ -709,6 +723,8 @@ class CudaChecker(FamilyChecker):
         if entry is None:
             return  # a member the catalog does not report (an experimental torch.tpu API)
         replacement = by_target(entry.replacement, self.target)
+        if entry.rule == LEGACY_API_RULE and self._legacy_apis_allowed():
+            return  # the module opts in: the call warns instead of raising
         if replacement is not None:
             shown = f"{member}()" if called else member
             if module in self._api_modules:  # their messages show the call as written (`xm.mark_step()`)
@@ -896,6 +912,24 @@ def _continues_chain(node: nodes.NodeNG) -> bool:
 def _call_or_self(node: nodes.NodeNG) -> nodes.NodeNG:
     parent = node.parent
     return parent if isinstance(parent, nodes.Call) and parent.func is node else node
+
+
+def _sets_environment(key: nodes.Const, name: str) -> bool:
+    """key (the string `name`) is set to a true value in os.environ: `os.environ[name] = "1"`,
+    `os.environ.setdefault(name, "1")` or `os.environ.update({name: "1"})` (`"0"`, `""` and
+    `"false"` do not count)."""
+    parent = key.parent
+    if isinstance(parent, nodes.Subscript) and isinstance(parent.parent, nodes.Assign) and parent in parent.parent.targets:
+        value = parent.parent.value
+    elif isinstance(parent, nodes.Call) and isinstance(parent.func, nodes.Attribute) and parent.func.attrname == "setdefault" \
+            and len(parent.args) == 2 and parent.args[0] is key:
+        value = parent.args[1]
+    elif isinstance(parent, nodes.Dict):
+        value = next((item for item_key, item in parent.items if item_key is key), None)
+    else:
+        return False
+    text = string_value(value) if value is not None else None
+    return text is not None and text.strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def _is_false(node: nodes.NodeNG | None) -> bool:
