@@ -205,6 +205,7 @@ class TargetProfile:
     launcher: str
     vllm_package: str
     legacy_api_opt_in: str  # environment variable under which the runtime's legacy device APIs warn instead of raising
+    environment_variables: frozenset[str]  # environment variables the runtime reads
 
     def fix_slots(self) -> dict[str, str]:
         """The profile's names a fix template may use as `{slots}` (rules/*.toml `fixes`):
@@ -273,6 +274,7 @@ _PROFILE_SCHEMA: dict[tuple[str, str], tuple[str, type]] = {
     ("distributed", "launcher"): ("launcher", str),
     ("vllm", "package"): ("vllm_package", str),
     ("environment", "legacy_api_opt_in"): ("legacy_api_opt_in", str),
+    ("environment", "variables"): ("environment_variables", list),
 }
 _TUPLE_FIELDS = frozenset({"optimizer_modules", "autocast_dtypes"})  # ordered (prefix tests, messages)
 

@@ -135,7 +135,7 @@ class CudaChecker(FamilyChecker):
             return {}
         own = self.profile
         found: dict[str, dict[str, tuple[str, str, str | None]]] = {
-            "device": {}, "compile": {}, "group": {}, "init_method": {}}
+            "device": {}, "compile": {}, "group": {}, "init_method": {}, "environment": {}}
         for other in self.catalog.profiles.values():
             if other is own:
                 continue
@@ -148,6 +148,10 @@ class CudaChecker(FamilyChecker):
             if other.distributed_backend:
                 found["group"][other.distributed_backend] = (f"is {other.package}'s process-group backend",
                                                              f"use {group}", group)
+            title = self.catalog.targets[self.target].title
+            found["environment"].update({name: (f"is {other.package}'s environment variable",
+                                                f"remove it: {title} does not read it", None)
+                                         for name in other.environment_variables - own.environment_variables})
             if other.init_method:
                 found["init_method"][other.init_method] = (
                     (f"is {other.package}'s rendezvous", f'use "{own.init_method}"', f'"{own.init_method}"') if own.init_method
@@ -165,7 +169,7 @@ class CudaChecker(FamilyChecker):
         known = strings.get(node.value) or (strings.get(kind) if role == "device" and index.isdigit() else None)
         if known is not None:
             what, fix, literal = known
-            edits = (_span_edit(node, literal),) if literal is not None else ()
+            edits = (_span_edit(node, literal),) if literal is not None else _setting_removal(node) if role == "environment" else ()
             self.report(OTHER_RUNTIME_RULE, node, (f'"{node.value}"', what), fix=fix, edits=edits)
 
     def _string_role(self, node: nodes.Const) -> str | None:
@@ -175,6 +179,8 @@ class CudaChecker(FamilyChecker):
         of `torch.device`, autocast, a GradScaler or `.to()` a device. None for any other string,
         which names the runtime as text (`supported.append("xla")`, a comparison)."""
         parent = node.parent
+        if _environment_key(node):
+            return "environment"
         if isinstance(parent, nodes.Keyword):
             call = parent.parent
             if parent.arg == "init_method":
@@ -912,6 +918,34 @@ def _continues_chain(node: nodes.NodeNG) -> bool:
 def _call_or_self(node: nodes.NodeNG) -> nodes.NodeNG:
     parent = node.parent
     return parent if isinstance(parent, nodes.Call) and parent.func is node else node
+
+
+def _setting_removal(key: nodes.Const) -> tuple[Edit, ...]:
+    """Removing the statement that sets key, when that is all it does (`os.environ[key] = ...`,
+    `os.environ.setdefault(key, ...)` as a statement of its own)."""
+    statement = key.statement()
+    if isinstance(statement, nodes.Assign) and len(statement.targets) == 1 and statement.targets[0] is key.parent:
+        return (_span_edit(statement, ""),)
+    if isinstance(statement, nodes.Expr) and statement.value is key.parent:
+        return (_span_edit(statement, ""),)
+    return ()
+
+
+def _environment_key(key: nodes.Const) -> bool:
+    """key names a variable set in os.environ: `os.environ[key] = ...`, `os.environ.setdefault(key,
+    ...)`, `os.environ.update({key: ...})`, `os.putenv(key, ...)`."""
+    parent = key.parent
+    if isinstance(parent, nodes.Subscript):
+        return (isinstance(parent.parent, nodes.Assign) and parent in parent.parent.targets
+                and parent.value.as_string().endswith("environ"))
+    if isinstance(parent, nodes.Call) and parent.args and parent.args[0] is key and isinstance(parent.func, nodes.Attribute):
+        return (parent.func.attrname == "setdefault" and parent.func.expr.as_string().endswith("environ")
+                or parent.func.as_string() == "os.putenv")
+    if isinstance(parent, nodes.Dict) and any(item_key is key for item_key, _ in parent.items):
+        call = parent.parent
+        return (isinstance(call, nodes.Call) and isinstance(call.func, nodes.Attribute) and call.func.attrname == "update"
+                and call.func.expr.as_string().endswith("environ"))
+    return False
 
 
 def _sets_environment(key: nodes.Const, name: str) -> bool:

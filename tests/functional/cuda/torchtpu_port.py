@@ -79,3 +79,9 @@ def scaled_step(model, batch, optimizer):
     scaler.scale(model(batch).sum()).backward()
     scaler.step(optimizer)
     return off, cpu
+
+
+os.environ["PJRT_DEVICE"] = "TPU"  # torchtpu: [torch-xla-api]
+os.environ.setdefault("XLA_USE_BF16", "1")  # torchtpu: [torch-xla-api]
+os.environ["XLA_FLAGS"] = "--xla_dump_to=/tmp/dump"  # read by both runtimes: silent
+device_kind = os.environ.get("PJRT_DEVICE", "CPU")  # read, not set: silent
