@@ -7,8 +7,8 @@ where it is defined, naming the lines that use it.
 from __future__ import annotations
 
 import os
-
 import re
+from functools import lru_cache
 
 from astroid import nodes
 from pylint.interfaces import HIGH, INFERENCE
@@ -119,44 +119,11 @@ class CudaChecker(FamilyChecker):
         # torch.<name> API modules a chain may name (`torch.tpu.synchronize`)
         self._chain_names = CUDA_CHAIN_NAMES | {module.split(".")[1] for module in self._api_modules
                                                 if module.startswith("torch.")}
-        self._other_runtime_strings = self._strings_of_other_runtimes()
+        self._other_runtime_strings = _strings_of_other_runtimes(self.target)
         self._legacy_opt_in: bool | None = None
         for name, bindings in node.locals.items():
             for binding in bindings:
                 self._note_binding(binding, name)
-
-    def _strings_of_other_runtimes(self) -> dict[str, dict[str, tuple[str, str, str | None]]]:
-        """{role: {string: (what it names, the fix, the literal that replaces it or None)}} for
-        the device strings ("device"), compile
-        backends ("compile"), process-group backends ("group") and rendezvous ("init_method") of
-        the other runtimes (`"xla"`, `"openxla"`, `"xla://"` in code ported to TorchTPU), when
-        the selected target reports them; empty otherwise."""
-        if not self.catalog.rule(OTHER_RUNTIME_RULE).for_target(self.target):
-            return {}
-        own = self.profile
-        found: dict[str, dict[str, tuple[str, str, str | None]]] = {
-            "device": {}, "compile": {}, "group": {}, "init_method": {}, "environment": {}}
-        for other in self.catalog.profiles.values():
-            if other is own:
-                continue
-            device, backend, group = f'"{own.device_type_string}"', f'"{min(own.compile_backends)}"', f'"{own.distributed_backend}"'
-            found["device"].update({text: (f"is {other.package}'s device string", f"use {device}", device)
-                                    for text in other.device_strings})
-            found["compile"].update({text: (f"is {other.package}'s compile backend",
-                                            f"use {backend}, or leave the backend out", backend)
-                                     for text in other.compile_backends})
-            if other.distributed_backend:
-                found["group"][other.distributed_backend] = (f"is {other.package}'s process-group backend",
-                                                             f"use {group}", group)
-            title = self.catalog.targets[self.target].title
-            found["environment"].update({name: (f"is {other.package}'s environment variable",
-                                                f"remove it: {title} does not read it", None)
-                                         for name in other.environment_variables - own.environment_variables})
-            if other.init_method:
-                found["init_method"][other.init_method] = (
-                    (f"is {other.package}'s rendezvous", f'use "{own.init_method}"', f'"{own.init_method}"') if own.init_method
-                    else (f"is {other.package}'s rendezvous", "remove init_method= (env:// rendezvous)", None))
-        return found
 
     def _other_runtime_string(self, node: nodes.Const) -> None:
         """`torch.device("xla:0")`, `backend="openxla"`, `init_method="xla://"`: an argument that
@@ -919,6 +886,37 @@ def _call_or_self(node: nodes.NodeNG) -> nodes.NodeNG:
     parent = node.parent
     return parent if isinstance(parent, nodes.Call) and parent.func is node else node
 
+
+
+@lru_cache(maxsize=None)
+def _strings_of_other_runtimes(target: str) -> dict[str, dict[str, tuple[str, str, str | None]]]:
+    """{role: {string: (what it names, the fix, the literal that replaces it or None)}}: the device
+    strings ("device"), compile backends ("compile"), process-group backends ("group"),
+    rendezvous ("init_method") and environment variables ("environment") of the runtimes other
+    than target's (`"xla"`, `"openxla"`, `"xla://"`, `PJRT_DEVICE` in code ported to TorchTPU), when
+    target reports them; empty otherwise."""
+    catalog = load_catalog()
+    if not catalog.rule(OTHER_RUNTIME_RULE).for_target(target):
+        return {}
+    own, title = catalog.profile(target), catalog.targets[target].title
+    device, backend, group = f'"{own.device_type_string}"', f'"{min(own.compile_backends)}"', f'"{own.distributed_backend}"'
+    found: dict[str, dict[str, tuple[str, str, str | None]]] = {
+        "device": {}, "compile": {}, "group": {}, "init_method": {}, "environment": {}}
+    for other in (profile for name, profile in catalog.profiles.items() if name != target):
+        runtime = other.package
+        found["device"].update({text: (f"is {runtime}'s device string", f"use {device}", device)
+                                for text in other.device_strings})
+        found["compile"].update({text: (f"is {runtime}'s compile backend", f"use {backend}, or leave the backend out",
+                                        backend) for text in other.compile_backends})
+        found["environment"].update({name: (f"is {runtime}'s environment variable", f"remove it: {title} does not read it",
+                                            None) for name in other.environment_variables - own.environment_variables})
+        if other.distributed_backend:
+            found["group"][other.distributed_backend] = (f"is {runtime}'s process-group backend", f"use {group}", group)
+        if other.init_method:
+            found["init_method"][other.init_method] = (
+                (f"is {runtime}'s rendezvous", f'use "{own.init_method}"', f'"{own.init_method}"') if own.init_method
+                else (f"is {runtime}'s rendezvous", "remove init_method= (env:// rendezvous)", None))
+    return found
 
 def _setting_removal(key: nodes.Const) -> tuple[Edit, ...]:
     """Removing the statement that sets key, when that is all it does (`os.environ[key] = ...`,
