@@ -79,3 +79,35 @@ def test_parallel_jobs_keep_the_structure(tmp_path):
     assert [f["message"] for f in parallel["findings"]] == [f["message"] for f in serial["findings"]]
     assert [f["fix"] for f in parallel["findings"]] == [f["fix"] for f in serial["findings"]]
     assert all("fix" in finding for finding in parallel["findings"])
+
+
+def test_findings_that_start_at_one_place_keep_their_own_arguments(tmp_path, write):
+    write("nested.py", "import torch\nmodel = torch.nn.Linear(2, 2).cuda().half().cuda()\n")
+    code, out, err = run_tpulint("--format", "json", "nested.py", cwd=tmp_path)
+    messages = sorted(f["message"] for f in json.loads(out)["findings"] if f["symbol"] == "cuda-move-method")
+    assert len(messages) == 2 and messages[0] != messages[1]
+
+
+def test_removal_edits_leave_a_file_that_parses(tmp_path, write):
+    source = ('import torch\ntry:\n    import torch_xla\nexcept ImportError:\n    torch_xla = None\n'
+              'if torch.tpu is not None:\n    os.environ["PJRT_DEVICE"] = "TPU"\nx = torch.ones(2).to("tpu")\n')
+    write("guarded.py", source)
+    code, out, err = run_tpulint("--format", "json", "--target", "torchtpu", "guarded.py", cwd=tmp_path)
+    edits = [edit for f in json.loads(out)["findings"] for edit in f["fix"]["edits"]]
+    assert len(edits) == 2
+    lines = source.splitlines(keepends=True)
+    for edit in sorted(edits, key=lambda e: (e["line"], e["column"]), reverse=True):
+        assert edit["line"] == edit["end_line"]
+        text = lines[edit["line"] - 1]
+        lines[edit["line"] - 1] = text[:edit["column"] - 1] + edit["text"] + text[edit["end_column"] - 1:]
+    compile("".join(lines), "guarded.py", "exec")  # `try: pass`, `if ...: pass`
+
+
+def test_a_notebook_finding_names_the_lines_it_uses_by_cell(tmp_path, write):
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
+             for source in ("import torch\nfrom transformers import AutoModel\ndt = torch.float16\n",
+                            "a = AutoModel.from_pretrained('m', torch_dtype=dt)\nb = AutoModel.from_pretrained('n', torch_dtype=dt)\n")]
+    write("nb.ipynb", json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    code, out, err = run_tpulint("--format", "json", "nb.ipynb", cwd=tmp_path)
+    half = [f for f in json.loads(out)["findings"] if f["symbol"] == "half-model-dtype"]
+    assert half and all("cell 2:line" in f["message"] for f in half), [f["message"] for f in half]

@@ -49,7 +49,8 @@ def _finding(message: Message, catalog: Catalog, target: str, root: Path,
     severity = catalog.severity_of(rule, target)
     if severity is None:
         return None
-    emitted = structured.get((os.path.abspath(message.abspath), message.symbol, message.line, message.column))
+    emitted = structured.get((os.path.abspath(message.abspath), message.symbol, message.line, message.column,
+                              message.end_line, message.end_column))
     arguments = emitted.arguments if emitted is not None else {}
     return Finding(
         rule=rule,

@@ -145,5 +145,6 @@ class Reported:
 
     @property
     def key(self) -> tuple:
-        """What identifies the pylint message it became."""
-        return (self.path, self.symbol, self.line, self.column)
+        """What identifies the pylint message it became (its span: nested calls `x.cuda().cuda()`
+        start at one place)."""
+        return (self.path, self.symbol, self.line, self.column, self.end_line, self.end_column)

@@ -745,10 +745,12 @@ def tpu_probe_entries(hand: list[dict], classes: dict[str, str], traced: list[di
     database's samples do not reach). An overload the op-database trace already finds a call
     raising on is left to it."""
     raising = {(entry["call"], name) for entry in traced if entry["no_kernel"] for name in entry["overloads"]}
+    always = {entry["call"] for entry in traced if entry["no_kernel"] and not entry["condition"]}
     entries = []
     for probe in hand:
         missing = sorted(name for name in probe.get("counters", ()) if classes.get(name) in NO_KERNEL)
-        if not probe.get("falls_back") or not missing or all((probe["call"], name) in raising for name in missing):
+        if (not probe.get("falls_back") or not missing or probe["call"] in always
+                or all((probe["call"], name) in raising for name in missing)):
             continue
         entry = {"call": probe["call"], "aliases": sorted(probe.get("aliases", ())), "form": probe.get("form", "call"),
                  "condition": probe["condition"], "no_kernel": True, "overloads": missing,

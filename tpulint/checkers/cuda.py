@@ -17,7 +17,7 @@ from tpulint import resolve, syntax_index, view
 from tpulint.inventory import DEVICE_LIBRARIES
 from tpulint.catalog import Switch, by_target, load_catalog
 from tpulint.checkers.base import FamilyChecker
-from tpulint.model import Edit, Lines, cite
+from tpulint.model import Edit, Lines, cite, concat
 from tpulint.checkers.cuda_libraries import TORCH_COMPILE
 from tpulint.resolve import argument, call_name, keyword, qualified_name, string_value
 
@@ -197,7 +197,7 @@ class CudaChecker(FamilyChecker):
         foreign = [module.split(".")[0] in OTHER_RUNTIME_PACKAGES - {self.profile.package} for module in modules]
         if any(foreign):
             module = modules[foreign.index(True)]
-            removal = (_span_edit(node, ""),) if all(foreign) else ()  # `import torch, torch_xla` keeps torch
+            removal = (_statement_removal(node),) if all(foreign) else ()  # `import torch, torch_xla` keeps torch
             self.report(OTHER_RUNTIME_RULE, node, (f"import {module}", "cannot be imported beside the target's torch"),
                         fix="remove the import", edits=removal)
 
@@ -473,7 +473,7 @@ class CudaChecker(FamilyChecker):
         elif device == self.profile.autocast_device_type and _is_fp16(dtype):
             self.report("xla-autocast-half", node, (f"dtype={dtype.as_string()}",))
             self.report("tpu-autocast-half", node, (f"with dtype={dtype.as_string()}",))
-        elif (device == self.profile.autocast_device_type and dtype is None
+        elif (device == self.profile.autocast_device_type and dtype is None and not _passes_unpacked(node)
               and self.profile.autocast_default_dtype not in self.profile.autocast_dtypes
               and not _is_false(argument(node, None, "enabled"))):
             self.report("tpu-autocast-half", node, (f"without dtype= runs in {self.profile.autocast_default_dtype}",))
@@ -575,7 +575,7 @@ class CudaChecker(FamilyChecker):
             binding = resolve.binding_of(definition)
             uses = binding.uses if binding else ()
             self.report("half-model-dtype", definition,
-                        (f"{value.name} = {definition.as_string()}{_used_on(uses, definition.lineno)}",))
+                        (concat([f"{value.name} = {definition.as_string()}", _used_on(uses, definition.lineno)]),))
             return
         self.report("half-model-dtype", value, (f"{keyword_name}={value.as_string()}",))
 
@@ -661,8 +661,7 @@ class CudaChecker(FamilyChecker):
             self._torch_cuda(node, name.removeprefix("torch.cuda."))
         elif name.startswith("torch.accelerator."):
             self._api_member(node, "torch.accelerator", name.removeprefix("torch.accelerator."))
-        elif name.startswith(self._api_modules):
-            module = next(module for module in self._api_modules if name.startswith(module + "."))
+        elif (module := next((m for m in self._api_modules if name.startswith(m + ".")), None)) is not None:
             self._api_member(node, module, name.removeprefix(module + "."))
         elif name == "torch.distributed.Backend.NCCL":
             self.report("nccl-backend", node, (node.as_string(),))
@@ -688,8 +687,10 @@ class CudaChecker(FamilyChecker):
         if called and f"{module}.{member}" == CURRENT_ACCELERATOR and self._chosen_by_availability(site):
             return
         entries = self.catalog.api.get(module, {})
-        # `torch_xla.torch_xla.sync` is `torch_xla.sync` re-exported: its last name is tried too
-        entry = entries.get(member) or entries.get(member.split(".")[0]) or entries.get(member.rsplit(".", 1)[-1])
+        entry = entries.get(member) or entries.get(member.split(".")[0])
+        if entry is None and module in self._api_modules:
+            # `torch_xla.torch_xla.sync` is `torch_xla.sync` re-exported: its last name is tried too
+            entry = entries.get(member.rsplit(".", 1)[-1])
         if entry is None and not called:
             return  # e.g. `except torch.cuda.OutOfMemoryError`: a reference, not a call
         entry = entry or self.catalog.api_default.get(module)
@@ -923,10 +924,24 @@ def _setting_removal(key: nodes.Const) -> tuple[Edit, ...]:
     `os.environ.setdefault(key, ...)` as a statement of its own)."""
     statement = key.statement()
     if isinstance(statement, nodes.Assign) and len(statement.targets) == 1 and statement.targets[0] is key.parent:
-        return (_span_edit(statement, ""),)
+        return (_statement_removal(statement),)
     if isinstance(statement, nodes.Expr) and statement.value is key.parent:
-        return (_span_edit(statement, ""),)
+        return (_statement_removal(statement),)
     return ()
+
+
+def _statement_removal(statement: nodes.NodeNG) -> Edit:
+    """Delete a statement; one alone in its block (`try:` / `if xla:` around an import) becomes
+    `pass`, so the file still parses."""
+    block = next((body for name in ("body", "orelse", "handlers", "finalbody")
+                  if isinstance(body := getattr(statement.parent, name, None), list) and statement in body), None)
+    alone = block is not None and len(block) == 1 and not isinstance(statement.parent, nodes.Module)
+    return _span_edit(statement, "pass" if alone else "")
+
+
+def _passes_unpacked(call: nodes.Call) -> bool:
+    """`f(*args)` / `f(**options)`: an argument may come from the unpacked value."""
+    return any(isinstance(arg, nodes.Starred) for arg in call.args) or any(item.arg is None for item in call.keywords or ())
 
 
 def _environment_key(key: nodes.Const) -> bool:
@@ -949,7 +964,9 @@ def _environment_key(key: nodes.Const) -> bool:
 def _sets_environment(key: nodes.Const, name: str) -> bool:
     """key (the string `name`) is set to a true value in os.environ: `os.environ[name] = "1"`,
     `os.environ.setdefault(name, "1")` or `os.environ.update({name: "1"})` (`"0"`, `""` and
-    `"false"` do not count)."""
+    `"false"` do not count; nor does a child process's `env={...}`)."""
+    if not _environment_key(key):
+        return False
     parent = key.parent
     if isinstance(parent, nodes.Subscript) and isinstance(parent.parent, nodes.Assign) and parent in parent.parent.targets:
         value = parent.parent.value

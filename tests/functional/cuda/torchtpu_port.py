@@ -85,3 +85,10 @@ os.environ["PJRT_DEVICE"] = "TPU"  # torchtpu: [torch-xla-api]
 os.environ.setdefault("XLA_USE_BF16", "1")  # torchtpu: [torch-xla-api]
 os.environ["XLA_FLAGS"] = "--xla_dump_to=/tmp/dump"  # read by both runtimes: silent
 device_kind = os.environ.get("PJRT_DEVICE", "CPU")  # read, not set: silent
+
+
+def odd_spellings(cfg):
+    runtime = torch.tpu  # the module itself, not one of its calls: silent
+    print(tx)
+    with torch.autocast("tpu", **cfg):  # the dtype may be in cfg: silent
+        return runtime
