@@ -244,3 +244,20 @@ def test_torchtpu_sarif_speaks_torchtpu(tmp_path, write):
         text = rule["fullDescription"]["text"] + rule["help"]["text"]
         assert "torch_xla" not in text and "XLA" not in text, rule["properties"]["pylintSymbol"]
     assert log["runs"][0]["results"][0]["message"]["text"].endswith('use torch.device("tpu").')
+
+
+def test_fixes_replace_exactly_the_spans_they_name(tmp_path, write):
+    source = 'import torch\nimport torch_xla\nx = torch.ones(2).to("xla")  # é\n'
+    write("ported.py", source)
+    code, out, err = run_tpulint("--format", "sarif", "--target", "torchtpu", "ported.py", cwd=tmp_path)
+    log = json.loads(out)
+    assert_valid_sarif(log)
+    lines = source.splitlines()
+    for result in log["runs"][0]["results"]:
+        for fix in result.get("fixes", ()):
+            (change,) = fix["artifactChanges"]
+            for replacement in change["replacements"]:
+                region = replacement["deletedRegion"]
+                line = lines[region["startLine"] - 1]
+                removed = line[region["startColumn"] - 1:region["endColumn"] - 1]
+                assert removed in ('import torch_xla', '"xla"'), removed

@@ -276,3 +276,16 @@ def test_the_validator_catches_a_broken_log(validate, tmp_path, write, breakage,
     breakage(broken)
     errors, _ = validate(broken)
     assert any(line.startswith(f"{rule}: ") for line in errors), errors
+
+
+def test_results_with_fixes(validate, tmp_path, write):
+    """A TorchTPU port of torch_xla code: its exact edits are SARIF fixes, valid for both tools."""
+    write("ported.py", 'import torch\nimport torch_xla\nx = torch.ones(2).to("xla")\n'
+                       'torch.distributed.init_process_group("xla")\n')
+    log = _sarif("--target", "torchtpu", "ported.py", cwd=tmp_path)
+    fixes = [fix for result in log["runs"][0]["results"] for fix in result.get("fixes", ())]
+    assert len(fixes) == 3
+    replaced = {r.get("insertedContent", {}).get("text", "") for fix in fixes
+                for change in fix["artifactChanges"] for r in change["replacements"]}
+    assert replaced == {"", '"tpu"', '"tpu_dist"'}
+    _assert_clean(validate, log)

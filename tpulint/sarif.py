@@ -22,6 +22,7 @@ from tpulint import __version__
 from tpulint.baseline import FINGERPRINT_KEY
 from tpulint.catalog import Catalog, Rule
 from tpulint.estimate import ESTIMATE_MODEL, SCORE_MODEL, Finding, Notification, Summary
+from tpulint.model import UNSAFE, Edit
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/tpulint/tpulint"
@@ -123,7 +124,30 @@ def _result(finding: Finding, index: dict[str, int], root: Path) -> om.Result:
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint} if finding.fingerprint else None,
         baseline_state=finding.baseline_state,
         properties={"uncertain": True} if finding.uncertain else None,
+        fixes=_fixes(finding, root),
     )
+
+
+def _fixes(finding: Finding, root: Path) -> list[om.Fix] | None:
+    """SARIF `fixes` for a finding whose Fix carries exact edits (model.Fix): one artifactChange of
+    replacements in its file, the fix's text (and `unsafe` when it changes numerics) as the
+    description. None for a notebook (its edits are positions in the joined cells) or no edits."""
+    fix = finding.fix
+    if fix is None or not fix.edits or finding.cell:
+        return None
+    replacements = [_replacement(finding.abspath, edit) for edit in fix.edits]
+    text = str(fix.text) + (" (unsafe: it changes numerics or semantics)" if fix.safety == UNSAFE else "")
+    return [om.Fix(description=om.Message(text=_sentence(text)),
+                   artifact_changes=[om.ArtifactChange(artifact_location=_artifact(finding.path, root),
+                                                       replacements=replacements)])]
+
+
+def _replacement(abspath: str, edit: Edit) -> om.Replacement:
+    """An Edit (UTF-8 byte columns, as pylint's) as a SARIF replacement (UTF-16 columns)."""
+    region = om.Region(start_line=edit.line, start_column=utf16_column(abspath, edit.line, edit.column),
+                       end_line=edit.end_line, end_column=utf16_column(abspath, edit.end_line, edit.end_column))
+    return om.Replacement(deleted_region=region,
+                          inserted_content=om.ArtifactContent(text=edit.text) if edit.text else None)
 
 
 def _region(finding: Finding) -> om.Region:
