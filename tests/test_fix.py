@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_tpulint
+from conftest import REPO, run_tpulint
 
 from tpulint.fix import FixError, apply
 from tpulint.model import Edit
@@ -59,3 +59,48 @@ def test_the_edits_of_a_torchtpu_report_make_the_port(tmp_path, write):
     write("ported.py", fixed)  # a new name: astroid keeps the first parse of a path for the process
     code, out, err = run_tpulint("--format", "json", "--target", "torchtpu", "ported.py", cwd=tmp_path)
     assert [f for f in json.loads(out)["findings"] if f["fix"]["edits"]] == []
+
+
+GPU = ('"""A GPU script."""\nimport torch\n\n'
+       'model = torch.nn.Linear(2, 2).cuda()  # keep this comment\n'
+       'batch = torch.ones(2, device="cuda")\n'
+       'torch.cuda.empty_cache()\n'
+       'with torch.autocast("cuda", dtype=torch.float16):\n    out = model(batch)\n')
+
+
+def test_fix_diff_shows_the_port_and_writes_nothing(tmp_path, write):
+    write("train.py", GPU)
+    code, out, err = run_tpulint("fix", "--diff", "train.py", cwd=tmp_path)
+    assert code == 1 and (tmp_path / "train.py").read_text(encoding="utf-8") == GPU
+    assert "+import torch_xla\n" in out
+    assert "+model = torch.nn.Linear(2, 2).to(torch_xla.device())  # keep this comment\n" in out
+    assert '+batch = torch.ones(2, device=torch_xla.device())\n' in out
+    assert "-torch.cuda.empty_cache()\n" in out
+    assert 'autocast("xla"' not in out  # fp16 -> bf16 is an unsafe fix, and not an exact edit yet
+
+
+def test_fix_writes_the_port_and_reports_what_remains(tmp_path, write):
+    write("train.py", GPU)
+    code, out, err = run_tpulint("--fix", "--format", "json", "train.py", cwd=tmp_path)
+    fixed = (tmp_path / "train.py").read_text(encoding="utf-8")
+    compile(fixed, "train.py", "exec")
+    assert fixed.count("import torch_xla") == 1 and "# keep this comment" in fixed
+    assert "tpulint fix: 4 findings fixed in 1 file" in err
+    remaining = {finding["symbol"] for finding in json.loads(out)["findings"]}
+    assert remaining == {"cuda-autocast"}
+    assert run_tpulint("fix", "--diff", "train.py", cwd=tmp_path)[:2] == (0, "")  # nothing left to apply
+
+
+def test_fix_on_torchtpu_swaps_the_device_without_an_import(tmp_path, write):
+    write("train.py", GPU)
+    code, out, err = run_tpulint("fix", "--diff", "--target", "torchtpu", "train.py", cwd=tmp_path)
+    assert '+model = torch.nn.Linear(2, 2).to("tpu")  # keep this comment\n' in out
+    assert "import torch_xla" not in out and "+batch = torch.ones(2, device=torch.device(\"tpu\"))\n" in out
+
+
+def test_fix_leaves_notebooks_alone(tmp_path, write):
+    notebook = (REPO / "docs" / "examples" / "finetune.ipynb").read_text(encoding="utf-8")
+    write("nb.ipynb", notebook)
+    code, out, err = run_tpulint("fix", "nb.ipynb", cwd=tmp_path)
+    assert (tmp_path / "nb.ipynb").read_text(encoding="utf-8") == notebook
+    assert "0 findings fixed in 0 files" in err

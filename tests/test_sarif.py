@@ -259,5 +259,9 @@ def test_fixes_replace_exactly_the_spans_they_name(tmp_path, write):
             for replacement in change["replacements"]:
                 region = replacement["deletedRegion"]
                 line = lines[region["startLine"] - 1]
-                removed = line[region["startColumn"] - 1:region["endColumn"] - 1]
+                if region["endLine"] > region["startLine"]:  # whole lines, up to the next line's start
+                    assert (region["startColumn"], region["endColumn"]) == (1, 1)
+                    removed = "\n".join(lines[region["startLine"] - 1:region["endLine"] - 1])
+                else:
+                    removed = line[region["startColumn"] - 1:region["endColumn"] - 1]
                 assert removed in ('import torch_xla', '"xla"'), removed

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import astroid
 from pylint.lint import Run
 from pylint.reporters import CollectingReporter
 
@@ -28,6 +29,7 @@ from tpulint.checkers.base import reported_findings
 from tpulint.config import Config, ConfigError, load
 from tpulint.estimate import Notification, Summary
 from tpulint.findings import NOTIFYING
+from tpulint.fix import apply_fixes
 from tpulint.pipeline import summarise_run
 from tpulint.render import FORMATS, render, render_explanation, render_markdown
 from tpulint.sources import discover
@@ -39,8 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "explain":
         return explain(argv[1:])
+    fixing = bool(argv) and argv[0] == "fix"
     parser = _parser()
-    options = parser.parse_args(argv)
+    options = parser.parse_args(argv[1:] if fixing else argv)
+    fixing = fixing or options.fix
     catalog = load_catalog()
     try:
         config = _configure(options, catalog)
@@ -63,6 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("tpulint: no Python files or notebooks to check", file=sys.stderr)
         return EXIT_USAGE
     summary = analyse(files, notifications, config, catalog, progress=not options.no_progress, known=known)
+    if fixing:
+        outcome = apply_fixes(summary, options.unsafe_fixes, write=not options.diff)
+        if options.diff:
+            sys.stdout.write(outcome.diff)
+            return EXIT_FINDINGS if outcome.diff else EXIT_CLEAN
+        print(outcome.describe(), file=sys.stderr)
+        if outcome.changed:
+            astroid.MANAGER.clear_cache()  # the files changed under astroid's cache of their modules
+            summary = analyse(files, notifications, config, catalog, progress=not options.no_progress, known=known)
     if options.write_baseline is not None:
         try:
             baseline.write(options.write_baseline, summary.findings, [f.fingerprint for f in summary.findings], __version__)
@@ -80,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tpulint",
-        usage="%(prog)s [options] [PATH ...]\n       %(prog)s explain RULE",
+        usage="%(prog)s [options] [PATH ...]\n       %(prog)s fix [--diff] [--unsafe-fixes] [options] [PATH ...]\n"
+              "       %(prog)s explain RULE",
         description="Report what in PyTorch GPU code must change to run well on TPUs, and how much work it is. "
         "`tpulint explain RULE` prints a rule's page (RULE: an id such as E7101 or a symbol such as cuda-device).",
         epilog="Exit codes: 0 nothing to change or score >= --fail-under; 1 findings, unanalysable files "
@@ -109,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="apply `ignore` from [tool.tpulint] to files named on the command line too (for pre-commit)")
     parser.add_argument("--no-progress", action="store_true",
                         help=f"no progress on stderr (shown when {PROGRESS_MIN_FILES} or more files are checked)")
+    parser.add_argument("--fix", action="store_true",
+                        help="apply the safe fixes that are exact edits, then report what remains (also: tpulint fix PATH ...)")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="with --fix, also apply fixes that change numerics or semantics (fp16 -> bf16)")
+    parser.add_argument("--diff", action="store_true", help="with --fix, print the changes as a unified diff and write nothing")
     parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
     return parser
 

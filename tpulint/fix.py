@@ -1,6 +1,6 @@
-"""Applying fixes to source text: the exact edits of a file's findings (model.Edit), each needed
-import added once, the result checked to parse. The text is edited by span, never re-printed from
-a tree, so comments and formatting outside the edits stay as they were.
+"""Applying fixes (`tpulint fix`, `tpulint --fix`): the exact edits of a file's findings
+(model.Edit), each needed import added once, the result checked to parse. The text is edited by
+span, never re-printed from a tree, so comments and formatting outside the edits stay as they were.
 
 Positions are pylint's: 1-based lines, 0-based UTF-8 byte columns.
 """
@@ -8,10 +8,13 @@ Positions are pylint's: 1-based lines, 0-based UTF-8 byte columns.
 from __future__ import annotations
 
 import ast
+import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from tpulint.model import Edit
+from tpulint.estimate import Finding, Summary
+from tpulint.model import UNSAFE, Edit
 
 
 class FixError(ValueError):
@@ -71,7 +74,7 @@ def _line_offsets(lines: list[str]) -> list[int]:
 
 
 def _offset(offsets: list[int], encoded: bytes, line: int, column: int) -> int:
-    if not 1 <= line <= len(offsets) - 1:
+    if not 1 <= line <= len(offsets) - 1 and (line, column) != (len(offsets), 0):  # (end + 1, 0): the end of the text
         raise FixError(f"an edit names line {line}, which the file does not have")
     return min(offsets[line - 1] + column, len(encoded))
 
@@ -100,3 +103,66 @@ def _import_line(tree: ast.Module) -> int:
     if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
         return first.end_lineno
     return 0
+
+
+@dataclass
+class Outcome:
+    """What applying a run's fixes did: the files changed (absolute paths), their unified diff,
+    how many findings were fixed, and a sentence per file left alone."""
+
+    changed: list[str] = field(default_factory=list)
+    diff: str = ""
+    fixed: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for stderr: `tpulint fix: 5 findings fixed in 2 files`, and any file refused."""
+        files = len(self.changed)
+        head = f"tpulint fix: {self.fixed} finding{'s' if self.fixed != 1 else ''} fixed in {files} file{'s' if files != 1 else ''}"
+        return "\n".join([head, *(f"tpulint fix: {note}" for note in self.refused)])
+
+
+def apply_fixes(summary: Summary, unsafe: bool = False, write: bool = True) -> Outcome:
+    """Apply the exact edits of the summary's findings to their files (safe fixes only unless
+    unsafe), with the imports those fixes need; write the files, or only compute their diff.
+    Notebooks are left alone (their findings' edits are positions in the joined cells). A file
+    whose fixed text would not parse, or that changed since it was read, is left unchanged and
+    named in Outcome.refused."""
+    outcome = Outcome()
+    by_file: dict[str, list[Finding]] = {}
+    for finding in summary.findings:
+        if _applicable(finding, unsafe):
+            by_file.setdefault(finding.abspath, []).append(finding)
+    for abspath, findings in sorted(by_file.items()):
+        _fix_file(Path(abspath), findings, findings[0].path, outcome, write)
+    return outcome
+
+
+def _applicable(finding: Finding, unsafe: bool) -> bool:
+    fix = finding.fix
+    if fix is None or finding.cell or (fix.safety == UNSAFE and not unsafe):
+        return False
+    return bool(fix.edits) or (finding.rule.inserts_line and bool(fix.imports))  # the import the file lacks
+
+
+def _fix_file(path: Path, findings: list[Finding], shown: str, outcome: Outcome, write: bool) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        outcome.refused.append(f"{shown}: not fixed: {error}")
+        return
+    edits = [edit for finding in findings for edit in finding.fix.edits]
+    imports = [statement for finding in findings for statement in finding.fix.imports]
+    try:
+        applied = apply(text, edits, imports)
+    except FixError as error:
+        outcome.refused.append(f"{shown}: not fixed: {error}")
+        return
+    if applied.text == text:
+        return
+    outcome.fixed += sum(1 for finding in findings if not set(finding.fix.edits) & set(applied.skipped))
+    outcome.changed.append(str(path))
+    outcome.diff += "".join(difflib.unified_diff(text.splitlines(keepends=True), applied.text.splitlines(keepends=True),
+                                                 fromfile=f"a/{shown}", tofile=f"b/{shown}"))
+    if write:
+        path.write_text(applied.text, encoding="utf-8")

@@ -209,7 +209,8 @@ class FamilyChecker(BaseChecker):
         """The finding as the report will see it, keyed like the pylint message it became."""
         node, rule = finding.node, finding.rule
         end_line, end_column = finding.end or (node.end_lineno, node.end_col_offset)
-        imports = (self.profile.device_import,) if rule.requires_import and self.profile.device_import else ()
+        needs_import = rule.requires_import or rule.symbol == IMPORT_RULE
+        imports = (self.profile.device_import,) if needs_import and self.profile.device_import else ()
         fix = Fix(finding.args["fix"], finding.edits, imports, rule.fix_safety)
         return Reported(rule.symbol, os.path.abspath(path or ""), node.fromlineno or 0, node.col_offset or 0,
                         end_line, end_column, dict(finding.args), finding.confidence != HIGH, fix)

@@ -175,6 +175,10 @@ class CudaChecker(FamilyChecker):
                 if const.value == name)
         return self._legacy_opt_in
 
+    def _uses_any(self, names: set[str] | frozenset[str]) -> bool:
+        """The module reads one of names somewhere (not only binds it)."""
+        return any(name.name in names for name in self._module.nodes_of_class(nodes.Name))
+
     def _reported_api_modules(self) -> tuple[str, ...]:
         catalog = self.catalog
         entries = [(module, entry) for module, listed in catalog.api.items() for entry in listed.values()]
@@ -197,7 +201,8 @@ class CudaChecker(FamilyChecker):
         foreign = [module.split(".")[0] in OTHER_RUNTIME_PACKAGES - {self.profile.package} for module in modules]
         if any(foreign):
             module = modules[foreign.index(True)]
-            removal = (_statement_removal(node),) if all(foreign) else ()  # `import torch, torch_xla` keeps torch
+            # `import torch, torch_xla` keeps torch; an import whose names are still used stays until they go
+            removal = (_statement_removal(node),) if all(foreign) and not self._uses_any(resolve.imported_names(node)) else ()
             self.report(OTHER_RUNTIME_RULE, node, (f"import {module}", "cannot be imported beside the target's torch"),
                         fix="remove the import", edits=removal)
 
@@ -306,7 +311,20 @@ class CudaChecker(FamilyChecker):
         if uses and all(_names_a_backend(use) for use in uses):
             return
         args = (shown, _used_on(uses, expression.lineno)) if symbol == "cuda-device" else (shown,)
-        self.report(symbol, expression, args, fix=self._device_fix(symbol, uses))
+        fix = self._device_fix(symbol, uses)
+        self.report(symbol, expression, args, fix=fix, edits=self._device_edit(symbol, expression, fix))
+
+    def _device_edit(self, symbol: str, expression: nodes.NodeNG, fix: str | Lines | None) -> tuple[Edit, ...]:
+        """The device value replaced by its fix, where the value is a literal (`"cuda"`,
+        `f"cuda:{rank}"`) or `torch.device(...)` of one and the fix is one expression: not a
+        switch between devices (`"cuda" if gpu else "cpu"`: a person decides), nor a value used
+        both as a device and as a device type string."""
+        if symbol != "cuda-device" or isinstance(fix, Lines):
+            return ()
+        literal = isinstance(expression, (nodes.Const, nodes.JoinedStr)) or (
+            isinstance(expression, nodes.Call) and call_name(expression) == resolve.TORCH_DEVICE)
+        text = fix if fix is not None else self.catalog.rule(symbol).for_target(self.target).fix
+        return (_span_edit(expression, text.split(" (")[0]),) if literal else ()
 
     def _device_fix(self, symbol: str, uses: tuple[nodes.Name, ...]) -> str | None:
         """The fix of a device value, by how it is used: where it goes into a parameter that takes
@@ -404,7 +422,10 @@ class CudaChecker(FamilyChecker):
     def _method_call(self, node: nodes.Call, method: str) -> None:
         """Methods on values (the receiver is not an imported module or class)."""
         if method == "cuda":
-            self.report("cuda-move-method", node, (resolve.shown(node, 60),))
+            target_fix = self.catalog.rule("cuda-move-method").for_target(self.target)
+            edits = (Edit(node.func.expr.end_lineno, node.func.expr.end_col_offset, node.end_lineno, node.end_col_offset,
+                          target_fix.fix),) if target_fix else ()
+            self.report("cuda-move-method", node, (resolve.shown(node, 60),), edits=edits)
         elif method == "to":
             self._integer_device(argument(node, 0, "device"))
         elif method == "pin_memory" and not node.args:
@@ -703,7 +724,8 @@ class CudaChecker(FamilyChecker):
             shown = f"{member}()" if called else member
             if module in self._api_modules:  # their messages show the call as written (`xm.mark_step()`)
                 shown = f"{site.func.as_string()}()" if called else node.as_string()
-            self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement)
+            self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement,
+                        edits=_call_removal(site) if _says_remove(replacement) else ())
 
     def _cuda_amp(self, site: nodes.NodeNG, member: str) -> None:
         if member in ("amp.custom_fwd", "amp.custom_bwd"):
@@ -919,6 +941,21 @@ def _strings_of_other_runtimes(target: str) -> dict[str, dict[str, tuple[str, st
                 else (f"is {runtime}'s rendezvous", "remove init_method= (env:// rendezvous)", None))
     return found
 
+def _says_remove(replacement: str) -> bool:
+    """An [[api]] replacement that is the call's removal (`remove it: ...`, `remove it (...)`), not a
+    choice (`remove it, or guard it ...`)."""
+    return replacement.startswith(("remove it:", "remove it ("))
+
+
+def _call_removal(call: nodes.NodeNG) -> tuple[Edit, ...]:
+    """Removing a call that is a statement of its own (`torch.cuda.empty_cache()`); none when its
+    value is used."""
+    statement = call.parent
+    if isinstance(call, nodes.Call) and isinstance(statement, nodes.Expr) and statement.value is call:
+        return (_statement_removal(statement),)
+    return ()
+
+
 def _setting_removal(key: nodes.Const) -> tuple[Edit, ...]:
     """Removing the statement that sets key, when that is all it does (`os.environ[key] = ...`,
     `os.environ.setdefault(key, ...)` as a statement of its own)."""
@@ -936,7 +973,12 @@ def _statement_removal(statement: nodes.NodeNG) -> Edit:
     block = next((body for name in ("body", "orelse", "handlers", "finalbody")
                   if isinstance(body := getattr(statement.parent, name, None), list) and statement in body), None)
     alone = block is not None and len(block) == 1 and not isinstance(statement.parent, nodes.Module)
-    return _span_edit(statement, "pass" if alone else "")
+    if alone:
+        return _span_edit(statement, "pass")
+    previous, following = statement.previous_sibling(), statement.next_sibling()
+    if (previous is None or previous.end_lineno < statement.lineno) and (following is None or following.lineno > statement.end_lineno):
+        return Edit(statement.lineno, 0, statement.end_lineno + 1, 0, "")  # its lines, indentation and newline
+    return _span_edit(statement, "")  # it shares a line (`a = 1; torch.cuda.empty_cache()`)
 
 
 def _passes_unpacked(call: nodes.Call) -> bool:
