@@ -104,3 +104,56 @@ def test_fix_leaves_notebooks_alone(tmp_path, write):
     code, out, err = run_tpulint("fix", "nb.ipynb", cwd=tmp_path)
     assert (tmp_path / "nb.ipynb").read_text(encoding="utf-8") == notebook
     assert "0 findings fixed in 0 files" in err
+
+
+LOOP = ('import torch\nfrom torch.utils.data import DataLoader\n\n'
+        'def train(model, data, optimizer):\n'
+        '    loader = DataLoader(data, batch_size=8, pin_memory=True,)\n'
+        '    for x, y in loader:\n'
+        '        loss = model(x.to("cuda")).sum()\n'
+        '        loss.backward()\n'
+        '        optimizer.step()  # the step\n'
+        '    return loss\n')
+
+
+def _fixed(tmp_path, write, source: str, *options: str) -> str:
+    # a new file each time: astroid keeps the first parse of a path for the process
+    name = f"train_{len(list(tmp_path.glob('train_*.py')))}.py"
+    write(name, source)
+    code, out, err = run_tpulint("fix", *options, name, cwd=tmp_path)
+    assert code in (0, 1), err
+    return (tmp_path / name).read_text(encoding="utf-8")
+
+
+def test_the_torch_xla_training_loop_recipe(tmp_path, write):
+    fixed = _fixed(tmp_path, write, LOOP)
+    assert fixed == ('import torch\nfrom torch.utils.data import DataLoader\nimport torch_xla\n\n'
+                     'def train(model, data, optimizer):\n'
+                     '    loader = DataLoader(data, batch_size=8, drop_last=True,)\n'
+                     '    for x, y in loader:\n'
+                     '        loss = model(x.to(torch_xla.device())).sum()\n'
+                     '        loss.backward()\n'
+                     '        optimizer.step()  # the step\n'
+                     '        torch_xla.sync()\n'
+                     '    return loss\n')
+
+
+def test_the_same_loop_on_torchtpu_needs_no_barrier(tmp_path, write):
+    fixed = _fixed(tmp_path, write, LOOP, "--target", "torchtpu")
+    assert "sync" not in fixed and "import torch_xla" not in fixed
+    assert '.to(torch.device("tpu"))' in fixed and "drop_last=True" in fixed and "pin_memory=True" in fixed
+
+
+def test_a_one_line_loop_body_gets_no_inserted_barrier(tmp_path, write):
+    source = 'import torch\nmodel = torch.nn.Linear(2, 2).to("cuda")\nfor x in range(3): model(torch.ones(2)).sum().backward()\n'
+    fixed = _fixed(tmp_path, write, source)
+    assert "torch_xla.sync()" not in fixed and "for x in range(3): model" in fixed
+
+
+def test_mark_step_becomes_the_barrier_and_nccl_the_targets_group(tmp_path, write):
+    source = ('import torch\nimport torch.distributed as dist\nimport torch_xla.core.xla_model as xm\n'
+              'dist.init_process_group("nccl")\nxm.mark_step()\n')
+    xla = _fixed(tmp_path, write, source)
+    assert "torch_xla.sync()\n" in xla and "import torch_xla\n" in xla and 'init_process_group("nccl")' in xla
+    tpu = _fixed(tmp_path, write, source, "--target", "torchtpu")
+    assert 'init_process_group("tpu_dist")' in tpu and "xm.mark_step()" not in tpu

@@ -13,7 +13,7 @@ from functools import lru_cache
 from astroid import nodes
 from pylint.interfaces import HIGH, INFERENCE
 
-from tpulint import resolve, syntax_index, view
+from tpulint import edits, resolve, syntax_index, view
 from tpulint.inventory import DEVICE_LIBRARIES
 from tpulint.catalog import Switch, by_target, load_catalog
 from tpulint.checkers.base import FamilyChecker
@@ -136,8 +136,8 @@ class CudaChecker(FamilyChecker):
         known = strings.get(node.value) or (strings.get(kind) if role == "device" and index.isdigit() else None)
         if known is not None:
             what, fix, literal = known
-            edits = (_span_edit(node, literal),) if literal is not None else _setting_removal(node) if role == "environment" else ()
-            self.report(OTHER_RUNTIME_RULE, node, (f'"{node.value}"', what), fix=fix, edits=edits)
+            changes = (edits.replace(node, literal),) if literal is not None else _setting_removal(node) if role == "environment" else ()
+            self.report(OTHER_RUNTIME_RULE, node, (f'"{node.value}"', what), fix=fix, edits=changes)
 
     def _string_role(self, node: nodes.Const) -> str | None:
         """What an argument string names: the keyword decides (`backend=` of torch.compile is a
@@ -202,7 +202,7 @@ class CudaChecker(FamilyChecker):
         if any(foreign):
             module = modules[foreign.index(True)]
             # `import torch, torch_xla` keeps torch; an import whose names are still used stays until they go
-            removal = (_statement_removal(node),) if all(foreign) and not self._uses_any(resolve.imported_names(node)) else ()
+            removal = (edits.remove_statement(node),) if all(foreign) and not self._uses_any(resolve.imported_names(node)) else ()
             self.report(OTHER_RUNTIME_RULE, node, (f"import {module}", "cannot be imported beside the target's torch"),
                         fix="remove the import", edits=removal)
 
@@ -319,12 +319,14 @@ class CudaChecker(FamilyChecker):
         `f"cuda:{rank}"`) or `torch.device(...)` of one and the fix is one expression: not a
         switch between devices (`"cuda" if gpu else "cpu"`: a person decides), nor a value used
         both as a device and as a device type string."""
+        if symbol == "nccl-backend":
+            return self._backend_edit(expression)
         if symbol != "cuda-device" or isinstance(fix, Lines):
             return ()
         literal = isinstance(expression, (nodes.Const, nodes.JoinedStr)) or (
             isinstance(expression, nodes.Call) and call_name(expression) == resolve.TORCH_DEVICE)
         text = fix if fix is not None else self.catalog.rule(symbol).for_target(self.target).fix
-        return (_span_edit(expression, text.split(" (")[0]),) if literal else ()
+        return (edits.replace(expression, text.split(" (")[0]),) if literal else ()
 
     def _device_fix(self, symbol: str, uses: tuple[nodes.Name, ...]) -> str | None:
         """The fix of a device value, by how it is used: where it goes into a parameter that takes
@@ -339,6 +341,15 @@ class CudaChecker(FamilyChecker):
         if len(as_string) == len({use.lineno for use in uses}):
             return self.fix_for(symbol, "used_as_type_string")
         return self.fix_for(symbol, "used_both_ways", lines=cite("{0}", as_string))
+
+    def _backend_edit(self, literal: nodes.NodeNG) -> tuple[Edit, ...]:
+        """`"nccl"` -> the target's process-group backend, where naming it is the whole change (no
+        init_method, no import: TorchTPU's `"tpu_dist"`, not torch_xla's `"xla"`)."""
+        profile = self.profile
+        if (isinstance(literal, nodes.Const) and profile.distributed_backend and not profile.init_method
+                and not profile.distributed_backend_import):
+            return (edits.replace(literal, f'"{profile.distributed_backend}"'),)
+        return ()
 
     def _takes_device_type(self, use: nodes.Name) -> bool:
         parent = use.parent
@@ -423,9 +434,9 @@ class CudaChecker(FamilyChecker):
         """Methods on values (the receiver is not an imported module or class)."""
         if method == "cuda":
             target_fix = self.catalog.rule("cuda-move-method").for_target(self.target)
-            edits = (Edit(node.func.expr.end_lineno, node.func.expr.end_col_offset, node.end_lineno, node.end_col_offset,
+            changes = (Edit(node.func.expr.end_lineno, node.func.expr.end_col_offset, node.end_lineno, node.end_col_offset,
                           target_fix.fix),) if target_fix else ()
-            self.report("cuda-move-method", node, (resolve.shown(node, 60),), edits=edits)
+            self.report("cuda-move-method", node, (resolve.shown(node, 60),), edits=changes)
         elif method == "to":
             self._integer_device(argument(node, 0, "device"))
         elif method == "pin_memory" and not node.args:
@@ -438,7 +449,7 @@ class CudaChecker(FamilyChecker):
             if item.arg == "pin_memory":
                 self._mentions_pin_memory = True
                 if isinstance(item.value, nodes.Const) and item.value.value is True:
-                    self.report("pin-memory", item.value, ("pin_memory=True",))
+                    self.report("pin-memory", item.value, ("pin_memory=True",), edits=edits.remove_keyword(node, item))
             elif item.arg == VISIBLE_DEVICES:
                 self.report("cuda-visible-devices", item)
             elif item.arg is None and isinstance(item.value, nodes.Name):
@@ -725,7 +736,7 @@ class CudaChecker(FamilyChecker):
             if module in self._api_modules:  # their messages show the call as written (`xm.mark_step()`)
                 shown = f"{site.func.as_string()}()" if called else node.as_string()
             self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement,
-                        edits=_call_removal(site) if _says_remove(replacement) else ())
+                        edits=edits.remove_call(site) if _says_remove(replacement) else ())
 
     def _cuda_amp(self, site: nodes.NodeNG, member: str) -> None:
         if member in ("amp.custom_fwd", "amp.custom_bwd"):
@@ -947,13 +958,6 @@ def _says_remove(replacement: str) -> bool:
     return replacement.startswith(("remove it:", "remove it ("))
 
 
-def _call_removal(call: nodes.NodeNG) -> tuple[Edit, ...]:
-    """Removing a call that is a statement of its own (`torch.cuda.empty_cache()`); none when its
-    value is used."""
-    statement = call.parent
-    if isinstance(call, nodes.Call) and isinstance(statement, nodes.Expr) and statement.value is call:
-        return (_statement_removal(statement),)
-    return ()
 
 
 def _setting_removal(key: nodes.Const) -> tuple[Edit, ...]:
@@ -961,24 +965,12 @@ def _setting_removal(key: nodes.Const) -> tuple[Edit, ...]:
     `os.environ.setdefault(key, ...)` as a statement of its own)."""
     statement = key.statement()
     if isinstance(statement, nodes.Assign) and len(statement.targets) == 1 and statement.targets[0] is key.parent:
-        return (_statement_removal(statement),)
+        return (edits.remove_statement(statement),)
     if isinstance(statement, nodes.Expr) and statement.value is key.parent:
-        return (_statement_removal(statement),)
+        return (edits.remove_statement(statement),)
     return ()
 
 
-def _statement_removal(statement: nodes.NodeNG) -> Edit:
-    """Delete a statement; one alone in its block (`try:` / `if xla:` around an import) becomes
-    `pass`, so the file still parses."""
-    block = next((body for name in ("body", "orelse", "handlers", "finalbody")
-                  if isinstance(body := getattr(statement.parent, name, None), list) and statement in body), None)
-    alone = block is not None and len(block) == 1 and not isinstance(statement.parent, nodes.Module)
-    if alone:
-        return _span_edit(statement, "pass")
-    previous, following = statement.previous_sibling(), statement.next_sibling()
-    if (previous is None or previous.end_lineno < statement.lineno) and (following is None or following.lineno > statement.end_lineno):
-        return Edit(statement.lineno, 0, statement.end_lineno + 1, 0, "")  # its lines, indentation and newline
-    return _span_edit(statement, "")  # it shares a line (`a = 1; torch.cuda.empty_cache()`)
 
 
 def _passes_unpacked(call: nodes.Call) -> bool:
@@ -1033,9 +1025,6 @@ def _is_fp16(node: nodes.NodeNG | None) -> bool:
     return qualified_name(node) in FP16 or string_value(node) in FP16_NAMES
 
 
-def _span_edit(node: nodes.NodeNG, text: str) -> Edit:
-    """Replace node's source (its whole span) with text."""
-    return Edit(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, text)
 
 
 def _used_on(uses: tuple[nodes.Name, ...], definition_line: int) -> str | Lines:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import astroid
 from astroid import nodes
 
-from tpulint import resolve
+from tpulint import edits, resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import Finding, StepFamilyChecker
 from tpulint.checkers.cuda_libraries import TORCH_COMPILE
@@ -214,7 +214,9 @@ class DynamicShapeChecker(StepFamilyChecker):
             reasons.append(f"gives each batch of the loop on {elsewhere[0]} its own length ({padding})")
             fixes.append('pad to a fixed length (padding="max_length", max_length=N) or to a few (pad_to_multiple_of=N)')
         if reasons:
-            self.report("unpadded-input", call, (shown, concat(_between(reasons, " and "))), fix="; ".join(fixes))
+            only_drop_last = fixes == ["pass drop_last=True"]
+            self.report("unpadded-input", call, (shown, concat(_between(reasons, " and "))), fix="; ".join(fixes),
+                        edits=edits.add_keyword(call, "drop_last=True") if only_drop_last and "drop_last" not in keywords else ())
 
     def _training_loop_over(self, code: DeviceCode, loader: nodes.Call) -> nodes.For | None:
         """A step loop with a backward pass that iterates this DataLoader: directly, by name,

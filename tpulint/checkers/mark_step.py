@@ -9,7 +9,7 @@ from __future__ import annotations
 from astroid import nodes
 from pylint.interfaces import INFERENCE
 
-from tpulint import resolve
+from tpulint import edits, resolve
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import StepFamilyChecker, header_end
 from tpulint.model import Lines, cite, join
@@ -29,7 +29,9 @@ class MarkStepChecker(StepFamilyChecker):
     def visit_call(self, node: nodes.Call) -> None:
         super().visit_call(node)
         if resolve.short_name(node.func) == _MARK_STEP_NAME and self.qualified(node.func) == MARK_STEP:
-            self.report("deprecated-mark-step", node, (f"{node.func.as_string()}()",))
+            barrier = self.profile.barrier_call
+            changes = (edits.replace(node, barrier),) if barrier and not node.args and not node.keywords else ()
+            self.report("deprecated-mark-step", node, (f"{node.func.as_string()}()",), edits=changes)
 
     def analyse_module(self, node: nodes.Module) -> None:
         code = self.device_code(node) if self._loops else None
@@ -43,9 +45,11 @@ class MarkStepChecker(StepFamilyChecker):
         if verdict.steps:
             self._logging_in_step(code, verdict.loop)
         if verdict.missing and verdict.steps:
+            barrier = self.profile.barrier_call
             finding = self.report("missing-graph-barrier", verdict.loop,
                                   (_work(verdict), _why(verdict, self.profile.barrier_keyword)),
-                                  fix=self._fix(code, verdict))
+                                  fix=self._fix(code, verdict),
+                                  edits=edits.append_to_body(verdict.loop, barrier) if barrier else ())
             if finding is not None:
                 finding.end = header_end(verdict.loop)
         elif verdict.barrier_first and verdict.steps:

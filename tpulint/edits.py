@@ -1,0 +1,70 @@
+"""Exact edits on astroid nodes (model.Edit), for the checkers' fixes: replace a node, remove a
+statement, add a statement at the end of a loop body, add or remove a keyword argument. Each keeps
+the file parsing: a statement alone in its block becomes `pass`, a removed keyword takes its comma
+with it. Positions are astroid's: 1-based lines, 0-based UTF-8 byte columns."""
+
+from __future__ import annotations
+
+from astroid import nodes
+
+from tpulint.model import Edit
+
+
+def replace(node: nodes.NodeNG, text: str) -> Edit:
+    """node's source (its whole span) replaced by text."""
+    return Edit(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, text)
+
+
+def remove_statement(statement: nodes.NodeNG) -> Edit:
+    """Delete a statement: its whole lines when it has them to itself; its span when it shares a
+    line (`a = 1; torch.cuda.empty_cache()`); `pass` when it is alone in its block (an import under
+    `try:` or `if xla:`), so the file still parses."""
+    block = next((body for name in ("body", "orelse", "handlers", "finalbody")
+                  if isinstance(body := getattr(statement.parent, name, None), list) and statement in body), None)
+    if block is not None and len(block) == 1 and not isinstance(statement.parent, nodes.Module):
+        return replace(statement, "pass")
+    previous, following = statement.previous_sibling(), statement.next_sibling()
+    if (previous is None or previous.end_lineno < statement.lineno) and (following is None or following.lineno > statement.end_lineno):
+        return Edit(statement.lineno, 0, statement.end_lineno + 1, 0, "")
+    return replace(statement, "")
+
+
+def remove_call(call: nodes.NodeNG) -> tuple[Edit, ...]:
+    """Removing a call that is a statement of its own; none when its value is used."""
+    statement = call.parent
+    if isinstance(call, nodes.Call) and isinstance(statement, nodes.Expr) and statement.value is call:
+        return (remove_statement(statement),)
+    return ()
+
+
+def append_to_body(loop: nodes.For | nodes.While, text: str) -> tuple[Edit, ...]:
+    """A line `text` added as the last statement of the loop's body, at the body's indentation;
+    none for a body on the loop's own line (`for x in xs: step(x)`) or one that does not start its
+    own line."""
+    first, last = loop.body[0], loop.body[-1]
+    if first.lineno == loop.lineno or first.col_offset <= loop.col_offset:
+        return ()
+    return (Edit(last.end_lineno + 1, 0, last.end_lineno + 1, 0, " " * first.col_offset + text + "\n"),)
+
+
+def add_keyword(call: nodes.Call, text: str) -> tuple[Edit, ...]:
+    """`name=value` (text) added after the call's last argument; none for a call with unpacked
+    arguments, where the name may already be set."""
+    arguments = [*call.args, *(call.keywords or ())]
+    if any(isinstance(arg, nodes.Starred) for arg in call.args) or any(item.arg is None for item in call.keywords or ()):
+        return ()
+    if not arguments:
+        return (Edit(call.end_lineno, call.end_col_offset - 1, call.end_lineno, call.end_col_offset - 1, text),)
+    last = max(arguments, key=lambda node: (node.end_lineno, node.end_col_offset))
+    return (Edit(last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset, f", {text}"),)
+
+
+def remove_keyword(call: nodes.Call, keyword: nodes.Keyword) -> tuple[Edit, ...]:
+    """A keyword argument removed with the comma before it (after the argument before it); none
+    when it is the call's only argument."""
+    arguments = sorted([*call.args, *(call.keywords or ())], key=lambda node: (node.lineno, node.col_offset))
+    index = arguments.index(keyword)
+    if index == 0:
+        return ()
+    previous = arguments[index - 1]
+    return (Edit(previous.end_lineno, previous.end_col_offset, keyword.end_lineno, keyword.end_col_offset, ""),)
