@@ -157,3 +157,9 @@ def test_mark_step_becomes_the_barrier_and_nccl_the_targets_group(tmp_path, writ
     assert "torch_xla.sync()\n" in xla and "import torch_xla\n" in xla and 'init_process_group("nccl")' in xla
     tpu = _fixed(tmp_path, write, source, "--target", "torchtpu")
     assert 'init_process_group("tpu_dist")' in tpu and "xm.mark_step()" not in tpu
+
+
+def test_a_loop_that_ends_in_a_jump_gets_no_barrier_after_it(tmp_path, write):
+    source = LOOP.replace("        optimizer.step()  # the step\n", "        optimizer.step()  # the step\n        continue\n")
+    fixed = _fixed(tmp_path, write, source)
+    assert "torch_xla.sync()" not in fixed and "        continue\n    return loss\n" in fixed

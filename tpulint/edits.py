@@ -39,11 +39,13 @@ def remove_call(call: nodes.NodeNG) -> tuple[Edit, ...]:
 
 def append_to_body(loop: nodes.For | nodes.While, text: str) -> tuple[Edit, ...]:
     """A line `text` added as the last statement of the loop's body, at the body's indentation;
-    none for a body on the loop's own line (`for x in xs: step(x)`) or one that does not start its
-    own line."""
+    none for a body on the loop's own line (`for x in xs: step(x)`), one that does not start its
+    own line, or one that ends in a jump (`continue`, `return`...)."""
     first, last = loop.body[0], loop.body[-1]
     if first.lineno == loop.lineno or first.col_offset <= loop.col_offset:
         return ()
+    if isinstance(last, (nodes.Return, nodes.Continue, nodes.Break, nodes.Raise)):
+        return ()  # a line after it would never run: where the barrier goes is a person's choice
     return (Edit(last.end_lineno + 1, 0, last.end_lineno + 1, 0, " " * first.col_offset + text + "\n"),)
 
 
