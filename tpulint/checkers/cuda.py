@@ -785,6 +785,8 @@ class CudaChecker(FamilyChecker):
     def refine(self, findings):
         if self._in_device_code_only and not self._is_device_code():
             findings = [finding for finding in findings if id(finding) not in self._in_device_code_only]
+        if resolve.imports_torch_xla(self._module):
+            return findings  # the workers run on the TPU: mp.spawn does not give each its device
         return _launchers_only_in_gpu_code(findings)
 
     def _is_device_code(self) -> bool:
@@ -814,7 +816,8 @@ _CALL_HANDLERS = {
 
 def _launchers_only_in_gpu_code(findings: list) -> list:
     """`mp.spawn` is plain multiprocessing too (CPU RPC workers, data workers): it is a GPU
-    launcher only in a module that also has GPU code, or when sized by torch.cuda.device_count()."""
+    launcher only in a module that also has GPU code, or when sized by torch.cuda.device_count()
+    (or, see refine, in a module that already runs on the TPU runtime, as a port leaves it)."""
     launchers = [f for f in findings if f.rule.symbol == "gpu-process-launcher"]
     if not launchers or len(launchers) < len(findings) or any(f.args["detail"] for f in launchers):
         return findings
