@@ -217,8 +217,12 @@ class TargetProfile:
 
     def is_device_string(self, text: str) -> bool:
         """`xla`, `xla:0`: one of device_strings with an optional `:N` index."""
-        kind, colon, index = text.partition(":")
-        return kind in self.device_strings and (not colon or index.isdigit())
+        return _is_device_string(text, self.device_strings)
+
+
+def _is_device_string(text: str, strings: frozenset[str]) -> bool:
+    kind, colon, index = text.partition(":")
+    return kind in strings and (not colon or index.isdigit())
 
 
 @dataclass(frozen=True)
@@ -235,8 +239,7 @@ class RecognisedNames:
 
     def is_device_string(self, text: str) -> bool:
         """`xla`, `tpu:0`: a runtime's device string with an optional `:N` index."""
-        kind, colon, index = text.partition(":")
-        return kind in self.device_strings and (not colon or index.isdigit())
+        return _is_device_string(text, self.device_strings)
 
     def is_runtime_name(self, name: str) -> bool:
         """name is a runtime package or something in one (`torch_xla.sync`)."""
@@ -639,11 +642,6 @@ class Catalog:
     def newest_runtime_version(self, target: str) -> str | None:
         versions = self.runtime_versions(target)
         return versions[-1] if versions else None
-
-    @property
-    def tpu_device_strings(self) -> frozenset[str]:
-        """Device type strings that mean a TPU: every target runtime's (`xla`, `tpu`)."""
-        return frozenset(string for profile in self.profiles.values() for string in profile.device_strings)
 
     @cached_property
     def recognised(self) -> RecognisedNames:

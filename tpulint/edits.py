@@ -8,6 +8,7 @@ from __future__ import annotations
 from astroid import nodes
 
 from tpulint.model import Edit
+from tpulint.resolve import passes_unpacked
 
 
 def replace(node: nodes.NodeNG, text: str) -> Edit:
@@ -53,7 +54,7 @@ def add_keyword(call: nodes.Call, text: str) -> tuple[Edit, ...]:
     """`name=value` (text) added after the call's last argument; none for a call with unpacked
     arguments, where the name may already be set."""
     arguments = [*call.args, *(call.keywords or ())]
-    if any(isinstance(arg, nodes.Starred) for arg in call.args) or any(item.arg is None for item in call.keywords or ()):
+    if passes_unpacked(call):
         return ()
     if not arguments:
         return (Edit(call.end_lineno, call.end_col_offset - 1, call.end_lineno, call.end_col_offset - 1, text),)

@@ -45,8 +45,10 @@ def apply(text: str, edits: Iterable[Edit], imports: Sequence[str] = ()) -> Appl
         start, end = _offset(offsets, encoded, edit.line, edit.column), _offset(offsets, encoded, edit.end_line, edit.end_column)
         encoded = encoded[:start] + edit.text.encode("utf-8") + encoded[end:]
     try:
-        fixed = _with_imports(encoded.decode("utf-8"), imports)
-        ast.parse(fixed)
+        edited = encoded.decode("utf-8")
+        fixed = _with_imports(edited, ast.parse(edited), imports)
+        if fixed is not edited:  # the edited text parsed above; with imports added it is checked again
+            ast.parse(fixed)
     except SyntaxError as error:
         raise FixError(f"the fixed text does not parse: {error.msg} (line {error.lineno})") from error
     return Applied(fixed, tuple(kept), tuple(skipped))
@@ -79,9 +81,9 @@ def _offset(offsets: list[int], encoded: bytes, line: int, column: int) -> int:
     return min(offsets[line - 1] + column, len(encoded))
 
 
-def _with_imports(text: str, imports: Sequence[str]) -> str:
-    """text with each import statement of imports it does not already have, in the import block."""
-    tree = ast.parse(text)
+def _with_imports(text: str, tree: ast.Module, imports: Sequence[str]) -> str:
+    """text (parsed: tree) with each import statement of imports it does not already have, in the
+    import block; text itself when none is missing."""
     present = {ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))}
     missing = [statement for statement in dict.fromkeys(imports) if ast.unparse(ast.parse(statement).body[0]) not in present]
     if not missing:

@@ -90,11 +90,11 @@ def _shifted(template: str, offset: int) -> str:
 Argument = str | Lines
 
 
-def concat(parts: Sequence[str | Lines]) -> str | Lines:
-    """parts joined: a plain str when none names lines, else Lines."""
+def concat(parts: Sequence[str | Lines], separator: str = "") -> str | Lines:
+    """parts joined by separator: a plain str when none names lines, else Lines."""
     if any(isinstance(part, Lines) for part in parts):
-        return join(parts)
-    return "".join(parts)  # type: ignore[arg-type]
+        return join(parts, separator)
+    return separator.join(parts)  # type: ignore[arg-type]
 
 
 def render_arguments(arguments: Mapping[str, Argument], label: LineLabel = source_lines) -> dict[str, str]:

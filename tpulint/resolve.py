@@ -32,7 +32,7 @@ PROFILE = load_catalog().profile()  # the default target's: its package is the i
 # The two sides of a platform switch (switch_side): the branch taken on a TPU host, or on a GPU one.
 TPU_SIDE, GPU_SIDE = "tpu-side", "gpu-side"
 # Device type strings that mean "the TPU side" in a switch: every target runtime's.
-TPU_DEVICE_STRINGS = load_catalog().tpu_device_strings
+TPU_DEVICE_STRINGS = RECOGNISED.device_strings
 TORCH_DEVICE = "torch.device"
 
 
@@ -485,3 +485,8 @@ def shown(node: nodes.NodeNG, limit: int) -> str:
     """node's source as a message shows it: at most limit characters, an ellipsis where cut."""
     text = node.as_string()
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def passes_unpacked(call: nodes.Call) -> bool:
+    """`f(*args)` / `f(**options)`: an argument may come from the unpacked value."""
+    return any(isinstance(arg, nodes.Starred) for arg in call.args) or any(item.arg is None for item in call.keywords or ())

@@ -72,7 +72,7 @@ DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.datal
 LOADER_WRAPPERS = frozenset({*PROFILE.syncing_loaders, "accelerate.Accelerator.prepare", "accelerate.Accelerator.prepare_data_loader",
                              "lightning.Fabric.setup_dataloaders", "lightning.fabric.Fabric.setup_dataloaders"})
 # Device type strings that name an accelerator: CUDA's, Apple's, and every target runtime's.
-ACCELERATOR_TYPES = frozenset({"cuda", "mps", *load_catalog().tpu_device_strings})
+ACCELERATOR_TYPES = frozenset({"cuda", "mps", *load_catalog().recognised.device_strings})
 ACCELERATOR_CALLS = ("cuda", "to")  # `.cuda()`, `.to("cuda")`/`.to(device)`: places on a device
 
 

@@ -112,13 +112,7 @@ class CudaChecker(FamilyChecker):
         self._cuda_roots: set[str] = set()
         self._from_torch: set[str] = set()
         self._star_imported = False  # a star import may bind anything
-        # API modules whose members the selected target's rules report ([[api]] tables of rules/):
-        # torch.cuda everywhere; torch.tpu's internal device queries and torch_xla's API on TorchTPU.
-        self._api_modules = self._reported_api_modules()
-        self._watched = (*CUDA_MODULES, *self._api_modules)
-        # torch.<name> API modules a chain may name (`torch.tpu.synchronize`)
-        self._chain_names = CUDA_CHAIN_NAMES | {module.split(".")[1] for module in self._api_modules
-                                                if module.startswith("torch.")}
+        self._api_modules, self._watched, self._chain_names = _reported_api_modules(self.target)
         self._other_runtime_strings = _strings_of_other_runtimes(self.target)
         self._legacy_opt_in: bool | None = None
         for name, bindings in node.locals.items():
@@ -178,15 +172,6 @@ class CudaChecker(FamilyChecker):
     def _uses_any(self, names: set[str] | frozenset[str]) -> bool:
         """The module reads one of names somewhere (not only binds it)."""
         return any(name.name in names for name in self._module.nodes_of_class(nodes.Name))
-
-    def _reported_api_modules(self) -> tuple[str, ...]:
-        catalog = self.catalog
-        entries = [(module, entry) for module, listed in catalog.api.items() for entry in listed.values()]
-        entries += list(catalog.api_default.items())
-        return tuple(sorted(
-            {module for module, entry in entries
-             if not module.startswith(CUDA_MODULES) and catalog.rule(entry.rule).for_target(self.target)},
-            key=len, reverse=True))  # longest first: torch_xla.core.xla_model before torch_xla
 
     def on_import(self, node: nodes.Import | nodes.ImportFrom) -> None:
         for name in resolve.imported_names(node):
@@ -252,7 +237,7 @@ class CudaChecker(FamilyChecker):
             return
         if self._inside_availability_if(expression) or self._in_branch_beside_xla(expression):
             return
-        self._report_bound_value("cuda-device", expression, _display(expression))
+        self._report_bound_value("cuda-device", expression, resolve.shown(expression, 60))
 
     def _in_torch_code(self, literal: nodes.NodeNG) -> bool:
         """A "cuda" string is a device only where PyTorch is used: not in a file that imports no
@@ -311,36 +296,37 @@ class CudaChecker(FamilyChecker):
         if uses and all(_names_a_backend(use) for use in uses):
             return
         args = (shown, _used_on(uses, expression.lineno)) if symbol == "cuda-device" else (shown,)
-        fix = self._device_fix(symbol, uses)
-        self.report(symbol, expression, args, fix=fix, edits=self._device_edit(symbol, expression, fix))
+        variant, fix = self._device_fix(symbol, uses)
+        changes = self._backend_edit(expression) if symbol == "nccl-backend" else self._device_edit(expression, variant)
+        self.report(symbol, expression, args, fix=fix, edits=changes)
 
-    def _device_edit(self, symbol: str, expression: nodes.NodeNG, fix: str | Lines | None) -> tuple[Edit, ...]:
-        """The device value replaced by its fix, where the value is a literal (`"cuda"`,
-        `f"cuda:{rank}"`) or `torch.device(...)` of one and the fix is one expression: not a
-        switch between devices (`"cuda" if gpu else "cpu"`: a person decides), nor a value used
-        both as a device and as a device type string."""
-        if symbol == "nccl-backend":
-            return self._backend_edit(expression)
-        if symbol != "cuda-device" or isinstance(fix, Lines):
-            return ()
+    def _device_edit(self, expression: nodes.NodeNG, variant: str | None) -> tuple[Edit, ...]:
+        """A device value replaced by its fix, where the value is a literal (`"cuda"`,
+        `f"cuda:{rank}"`) or `torch.device(...)` of one: by the target's device, or its device type
+        string where only that is taken; not a switch between devices (`"cuda" if gpu else "cpu"`:
+        a person decides), nor a value used both as a device and as a device type string."""
         literal = isinstance(expression, (nodes.Const, nodes.JoinedStr)) or (
             isinstance(expression, nodes.Call) and call_name(expression) == resolve.TORCH_DEVICE)
-        text = fix if fix is not None else self.catalog.rule(symbol).for_target(self.target).fix
-        return (edits.replace(expression, text.split(" (")[0]),) if literal else ()
+        if not literal or variant == "used_both_ways":
+            return ()
+        if variant == "used_as_type_string":
+            return (edits.replace(expression, f'"{self.profile.device_type_string}"'),)
+        return (edits.replace(expression, self.catalog.rule("cuda-device").for_target(self.target).fix),)
 
-    def _device_fix(self, symbol: str, uses: tuple[nodes.Name, ...]) -> str | None:
-        """The fix of a device value, by how it is used: where it goes into a parameter that takes
-        a device *type* string (`torch.autocast(device_type=...)`, `GradScaler(device)`, a
-        comparison with "cpu"), the device expression does not run: the device type string does
-        (rules/cuda.toml, cuda-device's fix variants)."""
+    def _device_fix(self, symbol: str, uses: tuple[nodes.Name, ...]) -> tuple[str | None, str | Lines | None]:
+        """(the fix variant, its text) of a device value, by how it is used: where it goes into a
+        parameter that takes a device *type* string (`torch.autocast(device_type=...)`,
+        `GradScaler(device)`, a comparison with "cpu"), the device expression does not run: the
+        device type string does (rules/cuda.toml, cuda-device's fix variants). (None, None): the
+        target's fix as it is."""
         if symbol != "cuda-device":
-            return None
+            return None, None
         as_string = sorted({use.lineno for use in uses if self._takes_device_type(use)})
         if not as_string:
-            return None
+            return None, None
         if len(as_string) == len({use.lineno for use in uses}):
-            return self.fix_for(symbol, "used_as_type_string")
-        return self.fix_for(symbol, "used_both_ways", lines=cite("{0}", as_string))
+            return "used_as_type_string", self.fix_for(symbol, "used_as_type_string")
+        return "used_both_ways", self.fix_for(symbol, "used_both_ways", lines=cite("{0}", as_string))
 
     def _backend_edit(self, literal: nodes.NodeNG) -> tuple[Edit, ...]:
         """`"nccl"` -> the target's process-group backend, where naming it is the whole change (no
@@ -505,7 +491,7 @@ class CudaChecker(FamilyChecker):
         elif device == self.profile.autocast_device_type and _is_fp16(dtype):
             self.report("xla-autocast-half", node, (f"dtype={dtype.as_string()}",))
             self.report("tpu-autocast-half", node, (f"with dtype={dtype.as_string()}",))
-        elif (device == self.profile.autocast_device_type and dtype is None and not _passes_unpacked(node)
+        elif (device == self.profile.autocast_device_type and dtype is None and not resolve.passes_unpacked(node)
               and self.profile.autocast_default_dtype not in self.profile.autocast_dtypes
               and not _is_false(argument(node, None, "enabled"))):
             self.report("tpu-autocast-half", node, (f"without dtype= runs in {self.profile.autocast_default_dtype}",))
@@ -824,11 +810,6 @@ def _launchers_only_in_gpu_code(findings: list) -> list:
     return []
 
 
-def _display(expression: nodes.NodeNG) -> str:
-    text = expression.as_string()
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _other_branch(if_expression: nodes.IfExp, branch: nodes.NodeNG) -> nodes.NodeNG:
     return if_expression.orelse if branch is if_expression.body else if_expression.body
 
@@ -924,6 +905,21 @@ def _call_or_self(node: nodes.NodeNG) -> nodes.NodeNG:
     return parent if isinstance(parent, nodes.Call) and parent.func is node else node
 
 
+@lru_cache(maxsize=None)
+def _reported_api_modules(target: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """For target: the API modules beyond CUDA's whose members its rules report ([[api]] tables:
+    torch.tpu's internal device queries and torch_xla's API on TorchTPU), longest first
+    (torch_xla.core.xla_model before torch_xla); every module whose names are watched; and the
+    attribute names a chain into them may carry (`torch.tpu.synchronize`)."""
+    catalog = load_catalog()
+    entries = [(module, entry) for module, listed in catalog.api.items() for entry in listed.values()]
+    entries += list(catalog.api_default.items())
+    modules = tuple(sorted({module for module, entry in entries
+                            if not module.startswith(CUDA_MODULES) and catalog.rule(entry.rule).for_target(target)},
+                           key=len, reverse=True))
+    chain_names = CUDA_CHAIN_NAMES | {module.split(".")[1] for module in modules if module.startswith("torch.")}
+    return modules, (*CUDA_MODULES, *modules), chain_names
+
 
 @lru_cache(maxsize=None)
 def _strings_of_other_runtimes(target: str) -> dict[str, dict[str, tuple[str, str, str | None]]]:
@@ -961,59 +957,50 @@ def _says_remove(replacement: str) -> bool:
     return replacement.startswith(("remove it:", "remove it ("))
 
 
-
-
 def _setting_removal(key: nodes.Const) -> tuple[Edit, ...]:
     """Removing the statement that sets key, when that is all it does (`os.environ[key] = ...`,
     `os.environ.setdefault(key, ...)` as a statement of its own)."""
     statement = key.statement()
     if isinstance(statement, nodes.Assign) and len(statement.targets) == 1 and statement.targets[0] is key.parent:
         return (edits.remove_statement(statement),)
-    if isinstance(statement, nodes.Expr) and statement.value is key.parent:
-        return (edits.remove_statement(statement),)
-    return ()
+    return edits.remove_call(key.parent)
 
 
+def _environ_setting(key: nodes.Const) -> tuple[bool, nodes.NodeNG | None]:
+    """(whether key names a variable set in os.environ, the value it is set to or None):
+    `os.environ[key] = value`, `os.environ.setdefault(key, value)`, `os.environ.update({key:
+    value})`; `os.putenv(key, ...)` sets it too, but not in os.environ (no value)."""
+    parent = key.parent
+    if isinstance(parent, nodes.Subscript):
+        assign = parent.parent
+        if isinstance(assign, nodes.Assign) and parent in assign.targets and _is_environ(parent.value):
+            return True, assign.value
+    elif isinstance(parent, nodes.Call) and parent.args[:1] == [key] and isinstance(parent.func, nodes.Attribute):
+        if parent.func.attrname == "setdefault" and _is_environ(parent.func.expr):
+            return True, parent.args[1] if len(parent.args) == 2 else None
+        if parent.func.as_string() == "os.putenv":
+            return True, None
+    elif isinstance(parent, nodes.Dict) and isinstance(call := parent.parent, nodes.Call):
+        if isinstance(call.func, nodes.Attribute) and call.func.attrname == "update" and _is_environ(call.func.expr):
+            value = next((item for item_key, item in parent.items if item_key is key), None)
+            return value is not None, value
+    return False, None
 
 
-def _passes_unpacked(call: nodes.Call) -> bool:
-    """`f(*args)` / `f(**options)`: an argument may come from the unpacked value."""
-    return any(isinstance(arg, nodes.Starred) for arg in call.args) or any(item.arg is None for item in call.keywords or ())
+def _is_environ(node: nodes.NodeNG) -> bool:
+    return node.as_string().endswith("environ")
 
 
 def _environment_key(key: nodes.Const) -> bool:
-    """key names a variable set in os.environ: `os.environ[key] = ...`, `os.environ.setdefault(key,
-    ...)`, `os.environ.update({key: ...})`, `os.putenv(key, ...)`."""
-    parent = key.parent
-    if isinstance(parent, nodes.Subscript):
-        return (isinstance(parent.parent, nodes.Assign) and parent in parent.parent.targets
-                and parent.value.as_string().endswith("environ"))
-    if isinstance(parent, nodes.Call) and parent.args and parent.args[0] is key and isinstance(parent.func, nodes.Attribute):
-        return (parent.func.attrname == "setdefault" and parent.func.expr.as_string().endswith("environ")
-                or parent.func.as_string() == "os.putenv")
-    if isinstance(parent, nodes.Dict) and any(item_key is key for item_key, _ in parent.items):
-        call = parent.parent
-        return (isinstance(call, nodes.Call) and isinstance(call.func, nodes.Attribute) and call.func.attrname == "update"
-                and call.func.expr.as_string().endswith("environ"))
-    return False
+    """key names a variable set in the environment (_environ_setting)."""
+    return _environ_setting(key)[0]
 
 
 def _sets_environment(key: nodes.Const, name: str) -> bool:
     """key (the string `name`) is set to a true value in os.environ: `os.environ[name] = "1"`,
     `os.environ.setdefault(name, "1")` or `os.environ.update({name: "1"})` (`"0"`, `""` and
     `"false"` do not count; nor does a child process's `env={...}`)."""
-    if not _environment_key(key):
-        return False
-    parent = key.parent
-    if isinstance(parent, nodes.Subscript) and isinstance(parent.parent, nodes.Assign) and parent in parent.parent.targets:
-        value = parent.parent.value
-    elif isinstance(parent, nodes.Call) and isinstance(parent.func, nodes.Attribute) and parent.func.attrname == "setdefault" \
-            and len(parent.args) == 2 and parent.args[0] is key:
-        value = parent.args[1]
-    elif isinstance(parent, nodes.Dict):
-        value = next((item for item_key, item in parent.items if item_key is key), None)
-    else:
-        return False
+    value = _environ_setting(key)[1]
     text = string_value(value) if value is not None else None
     return text is not None and text.strip().lower() not in ("", "0", "false", "no", "off")
 
@@ -1026,8 +1013,6 @@ def _is_fp16(node: nodes.NodeNG | None) -> bool:
     if node is None:
         return False
     return qualified_name(node) in FP16 or string_value(node) in FP16_NAMES
-
-
 
 
 def _used_on(uses: tuple[nodes.Name, ...], definition_line: int) -> str | Lines:

@@ -215,7 +215,7 @@ class DynamicShapeChecker(StepFamilyChecker):
             fixes.append('pad to a fixed length (padding="max_length", max_length=N) or to a few (pad_to_multiple_of=N)')
         if reasons:
             only_drop_last = fixes == ["pass drop_last=True"]
-            self.report("unpadded-input", call, (shown, concat(_between(reasons, " and "))), fix="; ".join(fixes),
+            self.report("unpadded-input", call, (shown, concat(reasons, " and ")), fix="; ".join(fixes),
                         edits=edits.add_keyword(call, "drop_last=True") if only_drop_last and "drop_last" not in keywords else ())
 
     def _training_loop_over(self, code: DeviceCode, loader: nodes.Call) -> nodes.For | None:
@@ -476,8 +476,3 @@ def _inside_logging(node: nodes.NodeNG, qualified) -> bool:
             return True
         parent = parent.parent
     return isinstance(statement, nodes.Expr) and isinstance(statement.value, nodes.Call) and is_logging(statement.value, qualified)
-
-
-def _between(parts: list, separator: str) -> list:
-    """parts with separator between them, for model.concat (which keeps Lines)."""
-    return [piece for index, part in enumerate(parts) for piece in ((separator, part) if index else (part,))]

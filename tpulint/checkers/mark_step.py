@@ -128,8 +128,7 @@ def _work(verdict: LoopVerdict) -> Lines:
         by_line.setdefault(node.lineno, node)
     shown = []
     for line, node in sorted(by_line.items()):
-        text = node.as_string()
-        shown.append(join([text if len(text) <= 40 else text[:37] + "...", " on ", cite("{0}", [line])]))
+        shown.append(join([resolve.shown(node, 40), " on ", cite("{0}", [line])]))
     more = len(shown) - SHOWN_WORK
     return join([join(shown[:SHOWN_WORK], ", "), f" and {more} more" if more > 0 else ""])
 
