@@ -189,7 +189,7 @@ class CudaChecker(FamilyChecker):
             # `import torch, torch_xla` keeps torch; an import whose names are still used stays until they go
             removal = (edits.remove_statement(node),) if all(foreign) and not self._uses_any(resolve.imported_names(node)) else ()
             self.report(OTHER_RUNTIME_RULE, node, (f"import {module}", "cannot be imported beside the target's torch"),
-                        fix="remove the import", edits=removal)
+                        fix=self.fix_for(OTHER_RUNTIME_RULE, "import"), edits=removal)
 
     def _note_binding(self, binding: nodes.NodeNG, name: str) -> None:
         if isinstance(binding, (nodes.Import, nodes.ImportFrom)):
@@ -927,29 +927,34 @@ def _strings_of_other_runtimes(target: str) -> dict[str, dict[str, tuple[str, st
     strings ("device"), compile backends ("compile"), process-group backends ("group"),
     rendezvous ("init_method") and environment variables ("environment") of the runtimes other
     than target's (`"xla"`, `"openxla"`, `"xla://"`, `PJRT_DEVICE` in code ported to TorchTPU), when
-    target reports them; empty otherwise."""
+    target reports them; empty otherwise. The fix of each role is a case of the rule's fix in rules/."""
     catalog = load_catalog()
-    if not catalog.rule(OTHER_RUNTIME_RULE).for_target(target):
+    rule = catalog.rule(OTHER_RUNTIME_RULE).for_target(target)
+    if rule is None:
         return {}
-    own, title = catalog.profile(target), catalog.targets[target].title
+    own = catalog.profile(target)
+    fixes = {role: rule.fix_for(variant, **own.fix_slots()) for role, variant in _STRING_FIXES.items()}
     device, backend, group = f'"{own.device_type_string}"', f'"{min(own.compile_backends)}"', f'"{own.distributed_backend}"'
-    found: dict[str, dict[str, tuple[str, str, str | None]]] = {
-        "device": {}, "compile": {}, "group": {}, "init_method": {}, "environment": {}}
+    found: dict[str, dict[str, tuple[str, str, str | None]]] = {role: {} for role in _STRING_FIXES}
     for other in (profile for name, profile in catalog.profiles.items() if name != target):
         runtime = other.package
-        found["device"].update({text: (f"is {runtime}'s device string", f"use {device}", device)
+        found["device"].update({text: (f"is {runtime}'s device string", fixes["device"], device)
                                 for text in other.device_strings})
-        found["compile"].update({text: (f"is {runtime}'s compile backend", f"use {backend}, or leave the backend out",
-                                        backend) for text in other.compile_backends})
-        found["environment"].update({name: (f"is {runtime}'s environment variable", f"remove it: {title} does not read it",
-                                            None) for name in other.environment_variables - own.environment_variables})
+        found["compile"].update({text: (f"is {runtime}'s compile backend", fixes["compile"], backend)
+                                 for text in other.compile_backends})
+        found["environment"].update({name: (f"is {runtime}'s environment variable", fixes["environment"], None)
+                                     for name in other.environment_variables - own.environment_variables})
         if other.distributed_backend:
-            found["group"][other.distributed_backend] = (f"is {runtime}'s process-group backend", f"use {group}", group)
+            found["group"][other.distributed_backend] = (f"is {runtime}'s process-group backend", fixes["group"], group)
         if other.init_method:
-            found["init_method"][other.init_method] = (
-                (f"is {runtime}'s rendezvous", f'use "{own.init_method}"', f'"{own.init_method}"') if own.init_method
-                else (f"is {runtime}'s rendezvous", "remove init_method= (env:// rendezvous)", None))
+            found["init_method"][other.init_method] = (f"is {runtime}'s rendezvous", fixes["init_method"], None)
     return found
+
+
+# A role of another runtime's string -> the case of torch-xla-api's fix it takes (rules/cuda.toml).
+_STRING_FIXES = {"device": "device_string", "compile": "compile_backend", "group": "process_group",
+                 "init_method": "rendezvous", "environment": "environment_variable"}
+
 
 def _says_remove(replacement: str) -> bool:
     """An [[api]] replacement that is the call's removal (`remove it: ...`, `remove it (...)`), not a
