@@ -98,12 +98,65 @@ def test_fix_on_torchtpu_swaps_the_device_without_an_import(tmp_path, write):
     assert "import torch_xla" not in out and "+batch = torch.ones(2, device=torch.device(\"tpu\"))\n" in out
 
 
-def test_fix_leaves_notebooks_alone(tmp_path, write):
-    notebook = (REPO / "docs" / "examples" / "finetune.ipynb").read_text(encoding="utf-8")
-    write("nb.ipynb", notebook)
+def _notebook(*cells: list[str], indent: int | None = 1) -> str:
+    """A notebook of code cells (each a list of source lines) with an output and metadata to keep."""
+    data = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Train\n"]}]
+            + [{"cell_type": "code", "execution_count": n, "metadata": {"tags": ["keep"]},
+                "outputs": [{"name": "stdout", "output_type": "stream", "text": ["ok\n"]}], "source": lines}
+               for n, lines in enumerate(cells, start=1)],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+
+
+NOTEBOOK_CELLS = (
+    ["%matplotlib inline\n", "import torch\n", 'device = "cuda"'],
+    ["model = torch.nn.Linear(2, 2).cuda()  # the model\n",
+     "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n",
+     "for x in torch.ones(4, 2).split(2):\n",
+     "    loss = model(x.to(device)).sum()\n",
+     "    loss.backward()\n",
+     "    opt.step()"],
+)
+
+
+def test_a_notebook_is_fixed_cell_by_cell_keeping_outputs_metadata_and_magics(tmp_path, write):
+    write("nb.ipynb", _notebook(*NOTEBOOK_CELLS))
     code, out, err = run_tpulint("fix", "nb.ipynb", cwd=tmp_path)
-    assert (tmp_path / "nb.ipynb").read_text(encoding="utf-8") == notebook
-    assert "0 findings fixed in 0 files" in err
+    assert "4 findings fixed in 1 file" in err  # the device, .cuda(), the barrier, the import
+    text = (tmp_path / "nb.ipynb").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=1, ensure_ascii=False) + "\n"  # written as nbformat writes
+    first, second = (cell["source"] for cell in data["cells"][1:])
+    assert first == ["%matplotlib inline\n", "import torch\n", "import torch_xla\n", "device = torch_xla.device()"]
+    assert second[0] == "model = torch.nn.Linear(2, 2).to(torch_xla.device())  # the model\n"
+    assert second[-2:] == ["    opt.step()\n", "    torch_xla.sync()"]  # appended to the loop in its cell
+    assert all(cell["outputs"][0]["text"] == ["ok\n"] and cell["metadata"] == {"tags": ["keep"]} for cell in data["cells"][1:])
+    assert data["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_a_notebook_diff_names_the_cells_and_writes_nothing(tmp_path, write):
+    original = _notebook(*NOTEBOOK_CELLS, indent=2)
+    write("nb.ipynb", original)
+    code, out, err = run_tpulint("fix", "--diff", "nb.ipynb", cwd=tmp_path)
+    assert code == 1 and (tmp_path / "nb.ipynb").read_text(encoding="utf-8") == original
+    assert "--- a/nb.ipynb:cell 2\n+++ b/nb.ipynb:cell 2\n" in out and "--- a/nb.ipynb:cell 3\n" in out
+    assert '-device = "cuda"\n+import torch_xla\n+device = torch_xla.device()\n' in out and "No newline" not in out
+
+
+def test_a_notebook_whose_json_cannot_be_written_back_as_it_was_is_left_alone(tmp_path, write):
+    compact = _notebook(*NOTEBOOK_CELLS, indent=None).replace('": ', '":')  # a layout json.dumps never writes
+    write("nb.ipynb", compact)
+    code, out, err = run_tpulint("fix", "nb.ipynb", cwd=tmp_path)
+    assert (tmp_path / "nb.ipynb").read_text(encoding="utf-8") == compact
+    assert "nb.ipynb: not fixed: its JSON layout" in err and "Traceback" not in err
+
+
+def test_an_edit_on_a_line_the_notebook_reader_rewrote_is_not_made(tmp_path, write):
+    cells = (["import torch\n", "x = torch.ones(2)\n", '%time y = x.to("cuda")'],)
+    write("nb.ipynb", _notebook(*cells))
+    code, out, err = run_tpulint("fix", "--diff", "nb.ipynb", cwd=tmp_path)
+    assert '%time y = x.to("cuda")' not in out  # the magic line is `pass` to the checkers: never edited
 
 
 LOOP = ('import torch\nfrom torch.utils.data import DataLoader\n\n'
@@ -163,3 +216,10 @@ def test_a_loop_that_ends_in_a_jump_gets_no_barrier_after_it(tmp_path, write):
     source = LOOP.replace("        optimizer.step()  # the step\n", "        optimizer.step()  # the step\n        continue\n")
     fixed = _fixed(tmp_path, write, source)
     assert "torch_xla.sync()" not in fixed and "        continue\n    return loss\n" in fixed
+
+
+def test_an_import_after_a_cell_that_ends_the_import_block_goes_in_that_cell(tmp_path, write):
+    write("nb.ipynb", _notebook(["import torch"], ["x = torch.ones(2).cuda()"]))
+    run_tpulint("fix", "nb.ipynb", cwd=tmp_path)
+    cells = [cell["source"] for cell in json.loads((tmp_path / "nb.ipynb").read_text(encoding="utf-8"))["cells"][1:]]
+    assert cells == [["import torch\n", "import torch_xla"], ["x = torch.ones(2).to(torch_xla.device())"]]

@@ -29,7 +29,7 @@ from tpulint.checkers.base import reported_findings
 from tpulint.config import Config, ConfigError, load
 from tpulint.estimate import Notification, Summary
 from tpulint.findings import NOTIFYING
-from tpulint.fix import apply_fixes
+from tpulint.fix_run import fix_to_fixed_point
 from tpulint.pipeline import summarise_run
 from tpulint.render import FORMATS, render, render_explanation, render_markdown
 from tpulint.sources import discover
@@ -68,14 +68,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     summary = analyse(files, notifications, config, catalog, progress=not options.no_progress, known=known)
     if fixing:
-        outcome = apply_fixes(summary, options.unsafe_fixes, write=not options.diff)
+        def reanalyse() -> Summary:
+            astroid.MANAGER.clear_cache()  # the files changed under astroid's cache of their modules
+            return analyse(files, notifications, config, catalog, progress=not options.no_progress, known=known)
+
+        outcome, summary = fix_to_fixed_point(summary, reanalyse, options.unsafe_fixes, write=not options.diff)
         if options.diff:
             sys.stdout.write(outcome.diff)
+            if outcome.refused:
+                print("\n".join(f"tpulint fix: {note}" for note in outcome.refused), file=sys.stderr)
             return EXIT_FINDINGS if outcome.diff else EXIT_CLEAN
         print(outcome.describe(), file=sys.stderr)
-        if outcome.changed:
-            astroid.MANAGER.clear_cache()  # the files changed under astroid's cache of their modules
-            summary = analyse(files, notifications, config, catalog, progress=not options.no_progress, known=known)
     if options.write_baseline is not None:
         try:
             baseline.write(options.write_baseline, summary.findings, [f.fingerprint for f in summary.findings], __version__)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tpulint.catalog import Catalog, Rule, Severity
-from tpulint.model import Fix
+from tpulint.model import Edit, Fix
 
 ESTIMATE_MODEL = {"name": "tpulint-estimate", "version": "2"}
 SCORE_MODEL = {"name": "tpulint-score", "version": "2"}
@@ -42,6 +42,9 @@ class Finding:
     # the checker emitted them: message is rendered from these and the rule's template.
     arguments: dict = field(default_factory=dict, compare=False, hash=False)
     fix: Fix | None = field(default=None, compare=False, hash=False)
+    # In a notebook, the fix's edits as positions in its joined code cells (tpulint.fix_notebook
+    # moves them into the cells); fix.edits is then empty, as its positions are not the file's.
+    staged_edits: tuple[Edit, ...] = field(default=(), compare=False, hash=False)
 
 
 @dataclass(frozen=True)

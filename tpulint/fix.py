@@ -1,6 +1,7 @@
-"""Applying fixes (`tpulint fix`, `tpulint --fix`): the exact edits of a file's findings
-(model.Edit), each needed import added once, the result checked to parse. The text is edited by
-span, never re-printed from a tree, so comments and formatting outside the edits stay as they were.
+"""Fixes applied to a text: the exact edits of a file's findings (model.Edit), each needed import
+added once, the result checked to parse. The text is edited by span, never re-printed from a
+tree, so comments and formatting outside the edits stay as they were. tpulint.fix_notebook does
+the same cell by cell; tpulint.fix_run applies a run's fixes to its files.
 
 Positions are pylint's: 1-based lines, 0-based UTF-8 byte columns.
 """
@@ -8,17 +9,15 @@ Positions are pylint's: 1-based lines, 0-based UTF-8 byte columns.
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from tpulint.estimate import Finding, Summary
-from tpulint.model import UNSAFE, Edit
+from tpulint.model import Edit
 
 
 class FixError(ValueError):
-    """The fixed text would not parse (the file is left unchanged)."""
+    """The fixed text would not parse, or an edit names a place the text does not have (the file
+    is left unchanged)."""
 
 
 @dataclass(frozen=True)
@@ -36,25 +35,34 @@ def apply(text: str, edits: Iterable[Edit], imports: Sequence[str] = ()) -> Appl
     the module's last top-level import (else after its docstring and `__future__` imports).
 
     Raises FixError when the result does not parse as Python."""
+    edited, kept, skipped = splice(text, edits)
+    try:
+        tree = ast.parse(edited)
+        addition = import_edit(edited, tree, imports)
+        if addition is not None:
+            edited = splice(edited, [addition])[0]
+            ast.parse(edited)
+    except SyntaxError as error:
+        raise FixError(f"the fixed text does not parse: {error.msg} (line {error.lineno})") from error
+    return Applied(edited, kept, skipped)
+
+
+def splice(text: str, edits: Iterable[Edit]) -> tuple[str, tuple[Edit, ...], tuple[Edit, ...]]:
+    """(text with the edits made, the edits made, those skipped as overlapping an earlier one).
+    Nothing is parsed. Raises FixError for an edit on a line the text does not have."""
     ordered = sorted(set(edits), key=lambda edit: (edit.line, edit.column, edit.end_line, edit.end_column))
-    kept, skipped = _without_overlaps(ordered)
-    lines = text.splitlines(keepends=True)
-    offsets = _line_offsets(lines)
+    kept, skipped = without_overlaps(ordered)
+    offsets = _line_offsets(text.splitlines(keepends=True))
     encoded = text.encode("utf-8")
     for edit in reversed(kept):
         start, end = _offset(offsets, encoded, edit.line, edit.column), _offset(offsets, encoded, edit.end_line, edit.end_column)
         encoded = encoded[:start] + edit.text.encode("utf-8") + encoded[end:]
-    try:
-        edited = encoded.decode("utf-8")
-        fixed = _with_imports(edited, ast.parse(edited), imports)
-        if fixed is not edited:  # the edited text parsed above; with imports added it is checked again
-            ast.parse(fixed)
-    except SyntaxError as error:
-        raise FixError(f"the fixed text does not parse: {error.msg} (line {error.lineno})") from error
-    return Applied(fixed, tuple(kept), tuple(skipped))
+    return encoded.decode("utf-8"), tuple(kept), tuple(skipped)
 
 
-def _without_overlaps(ordered: list[Edit]) -> tuple[list[Edit], list[Edit]]:
+def without_overlaps(ordered: list[Edit]) -> tuple[list[Edit], list[Edit]]:
+    """Edits in source order split into (kept, skipped): one that starts before the previous kept
+    one ends is skipped."""
     kept: list[Edit] = []
     skipped: list[Edit] = []
     for edit in ordered:
@@ -81,18 +89,19 @@ def _offset(offsets: list[int], encoded: bytes, line: int, column: int) -> int:
     return min(offsets[line - 1] + column, len(encoded))
 
 
-def _with_imports(text: str, tree: ast.Module, imports: Sequence[str]) -> str:
-    """text (parsed: tree) with each import statement of imports it does not already have, in the
-    import block; text itself when none is missing."""
+def import_edit(text: str, tree: ast.Module, imports: Sequence[str]) -> Edit | None:
+    """The insertion of each import statement of imports that text (parsed: tree) lacks, as one
+    edit at the start of the line after the import block; None when none is missing."""
     present = {ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))}
     missing = [statement for statement in dict.fromkeys(imports) if ast.unparse(ast.parse(statement).body[0]) not in present]
     if not missing:
-        return text
-    lines = text.splitlines(keepends=True)
+        return None
     at = _import_line(tree)
-    if at > 0 and not lines[at - 1].endswith("\n"):
-        lines[at - 1] += "\n"
-    return "".join(lines[:at] + [statement + "\n" for statement in missing] + lines[at:])
+    lines = text.splitlines(keepends=True)
+    block = "".join(statement + "\n" for statement in missing)
+    if at > 0 and not lines[at - 1].endswith(("\n", "\r")):  # the import block ends the text, without a newline
+        return Edit(at, len(lines[at - 1].encode("utf-8")), at, len(lines[at - 1].encode("utf-8")), "\n" + block)
+    return Edit(at + 1, 0, at + 1, 0, block)
 
 
 def _import_line(tree: ast.Module) -> int:
@@ -107,64 +116,3 @@ def _import_line(tree: ast.Module) -> int:
     return 0
 
 
-@dataclass
-class Outcome:
-    """What applying a run's fixes did: the files changed (absolute paths), their unified diff,
-    how many findings were fixed, and a sentence per file left alone."""
-
-    changed: list[str] = field(default_factory=list)
-    diff: str = ""
-    fixed: int = 0
-    refused: list[str] = field(default_factory=list)
-
-    def describe(self) -> str:
-        """One line for stderr: `tpulint fix: 5 findings fixed in 2 files`, and any file refused."""
-        files = len(self.changed)
-        head = f"tpulint fix: {self.fixed} finding{'s' if self.fixed != 1 else ''} fixed in {files} file{'s' if files != 1 else ''}"
-        return "\n".join([head, *(f"tpulint fix: {note}" for note in self.refused)])
-
-
-def apply_fixes(summary: Summary, unsafe: bool = False, write: bool = True) -> Outcome:
-    """Apply the exact edits of the summary's findings to their files (safe fixes only unless
-    unsafe), with the imports those fixes need; write the files, or only compute their diff.
-    Notebooks are left alone (their findings' edits are positions in the joined cells). A file
-    whose fixed text would not parse, or that changed since it was read, is left unchanged and
-    named in Outcome.refused."""
-    outcome = Outcome()
-    by_file: dict[str, list[Finding]] = {}
-    for finding in summary.findings:
-        if _applicable(finding, unsafe):
-            by_file.setdefault(finding.abspath, []).append(finding)
-    for abspath, findings in sorted(by_file.items()):
-        _fix_file(Path(abspath), findings, findings[0].path, outcome, write)
-    return outcome
-
-
-def _applicable(finding: Finding, unsafe: bool) -> bool:
-    fix = finding.fix
-    if fix is None or finding.cell or (fix.safety == UNSAFE and not unsafe):
-        return False
-    return bool(fix.edits) or (finding.rule.inserts_line and bool(fix.imports))  # the import the file lacks
-
-
-def _fix_file(path: Path, findings: list[Finding], shown: str, outcome: Outcome, write: bool) -> None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        outcome.refused.append(f"{shown}: not fixed: {error}")
-        return
-    edits = [edit for finding in findings for edit in finding.fix.edits]
-    imports = [statement for finding in findings for statement in finding.fix.imports]
-    try:
-        applied = apply(text, edits, imports)
-    except FixError as error:
-        outcome.refused.append(f"{shown}: not fixed: {error}")
-        return
-    if applied.text == text:
-        return
-    outcome.fixed += sum(1 for finding in findings if not set(finding.fix.edits) & set(applied.skipped))
-    outcome.changed.append(str(path))
-    outcome.diff += "".join(difflib.unified_diff(text.splitlines(keepends=True), applied.text.splitlines(keepends=True),
-                                                 fromfile=f"a/{shown}", tofile=f"b/{shown}"))
-    if write:
-        path.write_text(applied.text, encoding="utf-8")

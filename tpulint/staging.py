@@ -81,7 +81,7 @@ def _to_notebook(finding: Finding, item: StagedNotebook | None, root: Path) -> F
     where = item.source.locate(finding.line)
     # The lines the message names are lines of the joined text, which mean nothing in a
     # notebook: its arguments are rendered with each named as its cell and line. The fix's edits
-    # are positions in the joined text too: a notebook finding keeps only what to do.
+    # are positions in the joined text too: the notebook finding keeps them apart (staged_edits).
     label = partial(_cells, item.source)
     arguments = render_arguments(finding.arguments, label)
     fix = finding.fix and replace(finding.fix, text=arguments.get("fix", ""), edits=())
@@ -97,6 +97,7 @@ def _to_notebook(finding: Finding, item: StagedNotebook | None, root: Path) -> F
         message=render_message(finding.rule, arguments) if arguments else finding.message,
         arguments=arguments,
         fix=fix,
+        staged_edits=finding.fix.edits if finding.fix else (),
     )
 
 
