@@ -541,3 +541,24 @@ def test_github_columns_count_characters_not_bytes(tmp_path, write):
     github = run_tpulint("--format", "github", "gpu.py", cwd=tmp_path)[1]
     assert "gpu.py:2:46: E7101" in text  # pylint's byte column
     assert "::error file=gpu.py,line=2,col=45,endLine=2,endColumn=50,title=E7101 cuda-device::" in github
+
+
+def test_select_and_ignore_take_ids_symbols_families_and_prefixes(tmp_path, write):
+    write("train.py", 'import torch\nmodel = torch.nn.Linear(2, 2).cuda()\nx = torch.ones(2, device="cuda")\n')
+
+    def symbols(*options):
+        code, out, err = run_tpulint("--format", "json", *options, "train.py", cwd=tmp_path)
+        return sorted({finding["symbol"] for finding in json.loads(out)["findings"]})
+
+    every = symbols()
+    assert {"cuda-device", "cuda-move-method"} <= set(every)
+    assert symbols("--select", "cuda-move-method") == ["cuda-move-method"]
+    assert symbols("--select", "cuda", "--ignore", "cuda-move-method") == [s for s in every if s != "cuda-move-method"]
+    assert symbols("--select", "71") == symbols("--select", "cuda") == symbols("--select", "E71")
+    assert symbols("--select", "E7101,E7122") == ["cuda-device", "missing-torch-xla-import"]
+
+
+def test_an_unknown_rule_name_is_a_usage_error_with_a_suggestion(tmp_path, write):
+    write("train.py", "import torch\n")
+    code, out, err = run_tpulint("--ignore", "cuda-devise", "train.py", cwd=tmp_path)
+    assert code == 2 and out == "" and "did you mean cuda-device" in err and "Traceback" not in err

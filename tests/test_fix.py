@@ -223,3 +223,11 @@ def test_an_import_after_a_cell_that_ends_the_import_block_goes_in_that_cell(tmp
     run_tpulint("fix", "nb.ipynb", cwd=tmp_path)
     cells = [cell["source"] for cell in json.loads((tmp_path / "nb.ipynb").read_text(encoding="utf-8"))["cells"][1:]]
     assert cells == [["import torch\n", "import torch_xla"], ["x = torch.ones(2).to(torch_xla.device())"]]
+
+
+def test_select_and_ignore_choose_the_fixes_applied(tmp_path, write):
+    only_moves = _fixed(tmp_path, write, LOOP, "--select", "cuda-move-method,E7101")
+    assert "torch_xla.sync()" not in only_moves and "pin_memory=True" in only_moves
+    assert '.to(torch_xla.device())' in only_moves and "import torch_xla\n" in only_moves
+    no_barrier = _fixed(tmp_path, write, LOOP, "--ignore", "mark-step", "--ignore", "pin-memory")
+    assert "torch_xla.sync()" not in no_barrier and "pin_memory=True" in no_barrier and "drop_last=True" in no_barrier

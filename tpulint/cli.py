@@ -26,7 +26,7 @@ from pylint.reporters import CollectingReporter
 from tpulint import __version__, baseline, isolation, staging, view
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
 from tpulint.checkers.base import reported_findings
-from tpulint.config import Config, ConfigError, load
+from tpulint.config import Config, ConfigError, load, select_rules
 from tpulint.estimate import Notification, Summary
 from tpulint.findings import NOTIFYING
 from tpulint.fix_run import fix_to_fixed_point
@@ -122,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="version of the target runtime whose measured op data to use (default: the newest); "
                         "--torch-xla is its older name")
     parser.add_argument("--families", help=f"comma-separated rule families to run (default: all of {', '.join(FAMILIES)})")
+    parser.add_argument("--select", action="append", metavar="RULES",
+                        help="comma-separated rule ids (E7101), symbols (cuda-device), families (mark-step) or id "
+                        "prefixes (E71) to report and fix (default: all)")
+    parser.add_argument("--ignore", action="append", metavar="RULES",
+                        help="comma-separated rules, families or id prefixes not to report or fix (as --select)")
     parser.add_argument("--force-exclude", action="store_true",
                         help="apply `ignore` from [tool.tpulint] to files named on the command line too (for pre-commit)")
     parser.add_argument("--no-progress", action="store_true",
@@ -176,6 +181,8 @@ def _configure(options: argparse.Namespace, catalog: Catalog) -> Config:
         if unknown or not families:
             raise ConfigError(f"--families {options.families!r}: choose from {', '.join(FAMILIES)}")
         overrides["families"] = families
+    if options.select or options.ignore:
+        overrides["rules"] = select_rules(catalog, _items(options.select), _items(options.ignore))
     if options.fail_under is not None:
         overrides["fail_under"] = options.fail_under
     if options.jobs is not None:
@@ -183,6 +190,11 @@ def _configure(options: argparse.Namespace, catalog: Catalog) -> Config:
             raise ConfigError("--jobs must be 0 (one per CPU) or more")
         overrides["jobs"] = options.jobs
     return replace(config, **overrides)
+
+
+def _items(values: list[str] | None) -> list[str]:
+    """The items of a repeatable comma-separated option: `--select E7101,cuda-device --select mark-step`."""
+    return [item.strip() for value in values or () for item in value.split(",") if item.strip()]
 
 
 # --- analysis --------------------------------------------------------------------------------
@@ -279,7 +291,8 @@ class ProgressReporter(CollectingReporter):
 
 def pylint_arguments(files: list[str], config: Config, catalog: Catalog, rcfile: str) -> list[str]:
     """Only tpulint's checks, whatever the user's pylint configuration enables."""
-    symbols = [rule.symbol for rule in catalog.rules if rule.family in config.families and rule.for_target(config.target)]
+    symbols = [rule.symbol for rule in catalog.rules if rule.family in config.families and rule.for_target(config.target)
+               and (config.rules is None or rule.symbol in config.rules)]
     return [
         f"--rcfile={rcfile}",
         "--load-plugins=tpulint",

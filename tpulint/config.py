@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ class Config:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
+    rules: frozenset[str] | None = None  # the symbols --select/--ignore leave; None: every rule
 
 
 # `torch-xla` is the older name of `runtime-version` (torch_xla was the only runtime), still read.
@@ -108,3 +112,38 @@ def _number(source: Path, table: dict[str, Any], key: str, default):
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ConfigError(f"{source}: {key} must be a number, not {value!r}")
     return value
+
+
+def select_rules(catalog: Catalog, select: Iterable[str] = (), ignore: Iterable[str] = (),
+                 flags: tuple[str, str] = ("--select", "--ignore")) -> frozenset[str] | None:
+    """The rule symbols that `select` (default: every rule) minus `ignore` leave, each item being a
+    rule id (E7101), a symbol (cuda-device), a family (mark-step) or an id prefix (E71, or 71 for
+    every severity). None when neither names anything (every rule, as without the flags).
+
+    Raises ConfigError naming an item that matches no rule, with the closest names."""
+    select, ignore = list(select), list(ignore)
+    if not select and not ignore:
+        return None
+    chosen = set().union(*(_matching(catalog, item, flags[0]) for item in select)) if select else {r.symbol for r in catalog.rules}
+    for item in ignore:
+        chosen -= _matching(catalog, item, flags[1])
+    return frozenset(chosen)
+
+
+def _matching(catalog: Catalog, item: str, flag: str) -> set[str]:
+    name = item.strip()
+    matched = {rule.symbol for rule in catalog.rules
+               if name in (rule.id, rule.symbol, rule.family) or _is_id_prefix(name, rule.id)}
+    if matched:
+        return matched
+    names = [n for rule in catalog.rules for n in (rule.id, rule.symbol)] + list(catalog.families)
+    close = difflib.get_close_matches(name, names, n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; give a rule id (E7101), a symbol (cuda-device), a family (mark-step) or an id prefix (E71)"
+    raise ConfigError(f"{flag} {name!r}: no rule, family or id prefix of that name{hint}")
+
+
+def _is_id_prefix(name: str, rule_id: str) -> bool:
+    """E71 is a prefix of E7101; 71 (no letter) of E7101 and W7117, as the letter is the severity."""
+    if re.fullmatch(r"[A-Z]\d+", name):
+        return rule_id.startswith(name)
+    return bool(re.fullmatch(r"\d+", name)) and rule_id[1:].startswith(name)
