@@ -231,3 +231,56 @@ def test_select_and_ignore_choose_the_fixes_applied(tmp_path, write):
     assert '.to(torch_xla.device())' in only_moves and "import torch_xla\n" in only_moves
     no_barrier = _fixed(tmp_path, write, LOOP, "--ignore", "mark-step", "--ignore", "pin-memory")
     assert "torch_xla.sync()" not in no_barrier and "pin_memory=True" in no_barrier and "drop_last=True" in no_barrier
+
+
+AMP = ('import torch as T\nfrom torch.cuda.amp import GradScaler\n\n'
+       'def train(model, batches, opt):\n'
+       '    scaler = GradScaler()\n'
+       '    for x in batches:\n'
+       '        with T.autocast("cuda", dtype=T.float16):  # mixed precision\n'
+       '            loss = model(x).sum()\n'
+       '        scaler.scale(loss).backward()\n'
+       '        scaler.unscale_(opt)\n'
+       '        scaler.step(opt)\n'
+       '        scaler.update()\n'
+       '        with T.cuda.amp.autocast(enabled=False):\n'
+       '            pass\n')
+
+
+def test_fp16_autocast_and_the_grad_scaler_are_unsafe_fixes(tmp_path, write):
+    assert "GradScaler()" in _fixed(tmp_path, write, AMP) and 'autocast("cuda"' in _fixed(tmp_path, write, AMP)
+    fixed = _fixed(tmp_path, write, AMP, "--unsafe-fixes")
+    assert '        with T.autocast("xla", dtype=T.bfloat16):  # mixed precision\n' in fixed
+    assert "scaler" not in fixed and "        loss.backward()\n        opt.step()\n" in fixed
+    assert '        with T.autocast("xla", enabled=False):\n' in fixed
+
+
+def test_torchtpu_autocast_gets_bf16_and_a_disabled_region_keeps_no_dtype(tmp_path, write):
+    fixed = _fixed(tmp_path, write, AMP, "--unsafe-fixes", "--target", "torchtpu")
+    assert 'T.autocast("tpu", dtype=T.bfloat16)' in fixed and 'T.autocast("tpu", enabled=False)' in fixed
+
+
+def test_a_scaler_used_in_other_ways_is_left_to_a_person(tmp_path, write):
+    source = AMP.replace("        scaler.update()\n", "        scaler.update()\n        print(scaler.get_scale())\n")
+    fixed = _fixed(tmp_path, write, source, "--unsafe-fixes")
+    assert "scaler = GradScaler()" in fixed and "scaler.scale(loss).backward()" in fixed
+
+
+def test_torch_cuda_calls_with_a_counterpart_are_rewritten(tmp_path, write):
+    source = ('import torch\n\ntorch.cuda.manual_seed_all(0)\ntorch.cuda.set_device(0)\n'
+              'x = torch.ones(2, device="cuda")\ntorch.cuda.synchronize()\ntorch.cuda.empty_cache()\n')
+    xla = _fixed(tmp_path, write, source)
+    assert "torch_xla.manual_seed(0)\n" in xla and "set_device" not in xla and "empty_cache" not in xla
+    assert "torch.cuda.synchronize()" in xla  # sync(wait=True) does not wait on PJRT: a person writes the two calls
+    tpu = _fixed(tmp_path, write, source, "--target", "torchtpu")
+    assert "torch.manual_seed(0)\n" in tpu and "torch.accelerator.synchronize()\n" in tpu
+    assert "torch.accelerator.empty_cache()\n" in tpu and "set_device" not in tpu
+
+
+def test_torch_xla_code_moves_to_torchtpu_in_two_passes(tmp_path, write):
+    source = ('import torch\nimport torch_xla.core.xla_model as xm\n\n'
+              'model = torch.nn.Linear(2, 2).to(xm.xla_device())\n'
+              'for step in range(3):\n    model(torch.ones(2, 2)).sum().backward()\n    xm.optimizer_step(opt)\n    xm.mark_step()\n')
+    fixed = _fixed(tmp_path, write, source, "--target", "torchtpu")
+    assert fixed == ('import torch\n\nmodel = torch.nn.Linear(2, 2).to(torch.device("tpu"))\n'
+                     'for step in range(3):\n    model(torch.ones(2, 2)).sum().backward()\n    opt.step()\n')

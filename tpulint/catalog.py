@@ -6,6 +6,7 @@ reporter or CLI code.
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 import sys
@@ -433,6 +434,9 @@ class ApiEntry:
     rule: str
     behaviour: str
     replacement: dict[str, str]
+    # target -> the exact edit of the call (tpulint.edits.rewrite_call: "" removes it); a target
+    # without one gets the replacement's words only.
+    rewrite: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -726,10 +730,10 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         family_data = _read_toml(path)
         rules.extend(_parse_rule(raw, family_name, path) for raw in family_data.get("rule", []))
         for raw in family_data.get("api", []):
-            entry = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
+            entry = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]), dict(raw.get("rewrite", {})))
             api.setdefault(raw["module"], {}).update({name: entry for name in raw["names"]})
         for raw in family_data.get("api_default", []):
-            api_default[raw["module"]] = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]))
+            api_default[raw["module"]] = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]), dict(raw.get("rewrite", {})))
         switches.extend(_parse_switch(raw, path) for raw in family_data.get("switch", []))
         libraries, dynamic, quantization = _family_tables(path, family_data)
         cuda_libraries.extend(libraries)
@@ -888,6 +892,8 @@ def _validate(catalog: Catalog) -> None:
         for name, entry in {**entries, "<default>": catalog.api_default.get(module) or next(iter(entries.values()))}.items():
             if not catalog.has_rule(entry.rule):
                 problems.append(f"api {module}.{name}: unknown rule {entry.rule}")
+            problems.extend(f"api {module}.{name}: rewrite.{target}: {problem}"
+                            for target, template in entry.rewrite.items() for problem in _rewrite_problems(template, entry, target))
     for switch in catalog.switches:
         if not catalog.has_rule(switch.rule):
             problems.append(f"switch {sorted(switch.calls | switch.methods | switch.names)}: unknown rule {switch.rule}")
@@ -903,6 +909,34 @@ def _validate(catalog: Catalog) -> None:
     problems.extend(_table_text_problems(catalog))
     if problems:
         raise CatalogError("; ".join(problems))
+
+
+def rewrite_shape(template: str) -> str:
+    """The shape of an [[api]] `rewrite` template (rules/cuda.toml explains them): "remove",
+    "rename" (`name({arguments})`), "first_argument" (`{0}.step()`) or "fixed" (no placeholder).
+
+    Raises ValueError for any other template."""
+    if template == "":
+        return "remove"
+    if template.endswith("({arguments})") and template.count("{") == 1:
+        return "rename"
+    if template.startswith("{0}") and template.count("{") == 1:
+        return "first_argument"
+    if "{" not in template:
+        return "fixed"
+    raise ValueError(f"{template!r} is not name({{arguments}}), {{0}}.method(), a call without placeholders, or \"\"")
+
+
+def _rewrite_problems(template: str, entry: ApiEntry, target: str) -> list[str]:
+    if target not in entry.replacement:
+        return ["a rewrite without the replacement that describes it"]
+    try:
+        shape = rewrite_shape(template)
+        if shape != "remove":
+            ast.parse(template.format("x", arguments="x"), mode="eval")
+    except (ValueError, SyntaxError) as error:
+        return [str(error)]
+    return []
 
 
 def _table_text_problems(catalog: Catalog) -> list[str]:

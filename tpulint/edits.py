@@ -1,5 +1,6 @@
 """Exact edits on astroid nodes (model.Edit), for the checkers' fixes: replace a node, remove a
-statement, add a statement at the end of a loop body, add or remove a keyword argument. Each keeps
+statement, rewrite a call by a template of rules/, add a statement at the end of a loop body, add
+or remove a keyword argument. Each keeps
 the file parsing: a statement alone in its block becomes `pass`, a removed keyword takes its comma
 with it. Positions are astroid's: 1-based lines, 0-based UTF-8 byte columns."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
+from tpulint.catalog import rewrite_shape
 from tpulint.model import Edit
 from tpulint.resolve import passes_unpacked
 
@@ -36,6 +38,32 @@ def remove_call(call: nodes.NodeNG) -> tuple[Edit, ...]:
     if isinstance(call, nodes.Call) and isinstance(statement, nodes.Expr) and statement.value is call:
         return (remove_statement(statement),)
     return ()
+
+
+def rewrite_call(call: nodes.Call, template: str) -> tuple[tuple[Edit, ...], tuple[str, ...]]:
+    """(the edits, the imports they need) that rewrite call by an [[api]] `rewrite` template of
+    rules/: "" removes the call's statement; `name({arguments})` renames the called function and
+    keeps its arguments as written; `{0}.step()` puts the first argument (a name or attribute)
+    where {0} is; a template without placeholders replaces a call without arguments. No edits when
+    the template would drop an argument the call passes. The import is `import <root>` of the
+    name the template starts with (`torch_xla.manual_seed` -> `import torch_xla`).
+
+    Raises ValueError for a template of another shape (the catalog's validation refuses them)."""
+    shape = rewrite_shape(template)
+    if shape == "remove":
+        return remove_call(call), ()
+    if not isinstance(call, nodes.Call) or passes_unpacked(call):
+        return (), ()
+    arguments = [*call.args, *(call.keywords or ())]
+    imports = (f"import {template.split('.', 1)[0]}",) if "." in template.split("(", 1)[0] else ()
+    if shape == "rename":
+        return (replace(call.func, template.removesuffix("({arguments})")),), imports
+    if shape == "first_argument":
+        first = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        if not isinstance(first, (nodes.Name, nodes.Attribute)):
+            return (), ()
+        return (replace(call, template.format(first.as_string())),), ()
+    return ((replace(call, template),), imports) if not arguments else ((), ())
 
 
 def append_to_body(loop: nodes.For | nodes.While, text: str) -> tuple[Edit, ...]:

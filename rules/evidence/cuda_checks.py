@@ -215,6 +215,15 @@ def check_autocast():
     report("autocast-xla-fp16", outcome(lambda: matmul_dtype(device_type="xla", dtype=torch.float16)))
     report("cuda-amp-autocast", outcome(lambda: torch.cuda.amp.autocast().__enter__()))
 
+    def inner_region(**inner_args):
+        with torch.autocast("xla", dtype=torch.bfloat16), torch.autocast(**inner_args):
+            return (x @ x).dtype
+
+    # A region a CUDA script keeps in fp32 (`autocast("cuda", enabled=False)`) inside XLA autocast:
+    # the CUDA switch leaves XLA's on; the XLA one turns it off.
+    report("autocast-cuda-disabled-inside-xla-autocast", outcome(lambda: inner_region(device_type="cuda", enabled=False)))
+    report("autocast-xla-disabled-inside-xla-autocast", outcome(lambda: inner_region(device_type="xla", enabled=False)))
+
 
 def check_grad_scaler():
     def scaled_loss():
@@ -307,6 +316,73 @@ def check_pin_memory():
     report("tensor-pin-memory", outcome(lambda: torch.zeros(2).pin_memory()))
 
 
+def check_sync_wait():
+    """Whether the barrier waits for the graph it launches: the time of the barrier and of reading
+    the result afterwards (the read waits for whatever the barrier did not)."""
+    import time
+
+    import torch_xla
+    import torch_xla.core.xla_model as xm
+
+    x = torch.ones(1024, 1024, device=torch_xla.device())
+
+    def pending_work():
+        y = x
+        for _ in range(20):
+            y = torch.tanh(y @ x)
+        return y
+
+    pending_work().cpu()  # compiled once, so the barriers below only run it
+    seen = []
+    for name, barrier in (("torch_xla.sync(wait=True)", lambda: torch_xla.sync(wait=True)),
+                          ("torch_xla.sync(); xm.wait_device_ops()", lambda: (torch_xla.sync(), xm.wait_device_ops()))):
+        y = pending_work()
+        start = time.perf_counter()
+        barrier()
+        waited = time.perf_counter() - start
+        start = time.perf_counter()
+        y.cpu()
+        seen.append(f"{name}: barrier {waited * 1e3:.0f} ms, reading after it {(time.perf_counter() - start) * 1e3:.0f} ms")
+    report("sync-wait-vs-wait-device-ops", "; ".join(seen))
+
+
+SPAWN_VERSUS_LAUNCH = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import torch, torch_xla, torch_xla.runtime as xr, torch.multiprocessing as mp
+
+def run(index, how):
+    import torch.distributed as dist
+    import torch_xla.distributed.xla_backend
+    try:
+        dist.init_process_group("xla", init_method="xla://")
+        group = f"rank {dist.get_rank()} of {dist.get_world_size()}"
+    except Exception as e:
+        group = f"init_process_group raises {type(e).__name__}"
+    print(f"{how} process {index}: ordinal {xr.global_ordinal()} of {xr.world_size()}, {torch_xla.device()}, {group}", flush=True)
+
+if __name__ == "__main__":
+    if sys.argv[1] == "spawn":
+        mp.spawn(run, args=("mp.spawn",), nprocs=2, join=False)
+    else:
+        torch_xla.launch(run, args=("torch_xla.launch",))
+"""
+
+
+def check_spawn_versus_launch():
+    """Two processes on two XLA CPU devices (CPU_NUM_DEVICES=2), started by mp.spawn and by
+    torch_xla.launch: the ordinals and process group each one gets."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
+        script.write(SPAWN_VERSUS_LAUNCH)
+    env = dict(os.environ, PJRT_DEVICE="CPU", CPU_NUM_DEVICES="2")
+    for how in ("spawn", "launch"):
+        done = subprocess.run([sys.executable, script.name, how], capture_output=True, text=True, env=env, timeout=300)
+        lines = sorted(line for line in done.stdout.splitlines() if " process " in line)
+        report(f"two-processes-by-{how}", "; ".join(lines) or f"<no output; exit {done.returncode}>")
+
+
 def check_spawn_with_cuda_count():
     import torch.multiprocessing as mp
 
@@ -351,6 +427,8 @@ def main():
     check_nccl()
     check_ddp_device_ids()
     check_spawn_with_cuda_count()
+    check_sync_wait()
+    check_spawn_versus_launch()
     check_cuda_visible_devices()
     check_hf_device_map()
 

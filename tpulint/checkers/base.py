@@ -47,6 +47,7 @@ class Finding:
     confidence: Confidence
     end: tuple[int, int] | None = None  # where the highlighted span ends, if not at node's end
     edits: tuple[Edit, ...] = ()  # the change that makes the fix, when the checker knows it exactly
+    imports: tuple[str, ...] = ()  # import statements the edits need, besides the target's device import
 
 
 class TpulintOptions(BaseChecker):
@@ -211,7 +212,7 @@ class FamilyChecker(BaseChecker):
         end_line, end_column = finding.end or (node.end_lineno, node.end_col_offset)
         needs_import = rule.requires_import or rule.symbol == IMPORT_RULE
         imports = (self.profile.device_import,) if needs_import and self.profile.device_import else ()
-        fix = Fix(finding.args["fix"], finding.edits, imports, rule.fix_safety)
+        fix = Fix(finding.args["fix"], finding.edits, (*imports, *finding.imports), rule.fix_safety)
         return Reported(rule.symbol, os.path.abspath(path or ""), node.fromlineno or 0, node.col_offset or 0,
                         end_line, end_column, dict(finding.args), finding.confidence != HIGH, fix)
 
@@ -236,7 +237,7 @@ class FamilyChecker(BaseChecker):
 
     def report(self, symbol: str, node: nodes.NodeNG, args: tuple[Any, ...] | dict[str, Any] = (), *,
                fix: str | Lines | None = None, confidence: Confidence = HIGH,
-               edits: tuple[Edit, ...] = ()) -> Finding | None:
+               edits: tuple[Edit, ...] = (), imports: tuple[str, ...] = ()) -> Finding | None:
         """Record a finding. args fill the rule's message fields but `fix` (Rule.fields), by name
         or in order; the fix defaults to the target's fix.
 
@@ -252,7 +253,8 @@ class FamilyChecker(BaseChecker):
         reach = self.step_context(node)
         if reach is not None:
             fix = concat([fix, f" ({reach.describe()})"])
-        finding = Finding(rule, node, rule.arguments(args, fix, target_rule.phrases), confidence, edits=edits)
+        finding = Finding(rule, node, rule.arguments(args, fix, target_rule.phrases), confidence, edits=edits,
+                          imports=imports if edits else ())
         self._findings.append(finding)
         return finding
 

@@ -16,6 +16,7 @@ from pylint.interfaces import HIGH, INFERENCE
 from tpulint import edits, resolve, syntax_index, view
 from tpulint.inventory import DEVICE_LIBRARIES
 from tpulint.catalog import Switch, by_target, load_catalog
+from tpulint.checkers import amp_fixes
 from tpulint.checkers.base import FamilyChecker
 from tpulint.model import Edit, Lines, cite, concat
 from tpulint.checkers.cuda_libraries import TORCH_COMPILE
@@ -479,22 +480,26 @@ class CudaChecker(FamilyChecker):
         device = implied_device or string_value(device_node)
         dtype = argument(node, None if implied_device else 1, "dtype")
         dtype_text = f", dtype={dtype.as_string()}" if dtype is not None else ""
+
+        def changes() -> tuple[Edit, ...]:
+            return amp_fixes.autocast_edits(node, self.profile, implied_device is not None)
+
         if device is not None and resolve.CUDA_DEVICE.match(device):
             self.claim(device_node)
             what = f"{node.func.as_string()}()" if implied_device else f'{node.func.as_string()}("{device}"{dtype_text})'
             if _is_false(argument(node, None, "enabled")):
                 # a region kept out of autocast: on the TPU it must leave the TPU's autocast
                 self.report("cuda-autocast", node, (f"{resolve.shown(node, 60)} turns off CUDA autocast only",),
-                            fix=self.fix_for("cuda-autocast", "disabled"))
+                            fix=self.fix_for("cuda-autocast", "disabled"), edits=changes())
             else:
-                self.report("cuda-autocast", node, (f"{what} is CUDA autocast (fp16 unless told otherwise)",))
+                self.report("cuda-autocast", node, (f"{what} is CUDA autocast (fp16 unless told otherwise)",), edits=changes())
         elif device == self.profile.autocast_device_type and _is_fp16(dtype):
-            self.report("xla-autocast-half", node, (f"dtype={dtype.as_string()}",))
-            self.report("tpu-autocast-half", node, (f"with dtype={dtype.as_string()}",))
+            self.report("xla-autocast-half", node, (f"dtype={dtype.as_string()}",), edits=changes())
+            self.report("tpu-autocast-half", node, (f"with dtype={dtype.as_string()}",), edits=changes())
         elif (device == self.profile.autocast_device_type and dtype is None and not resolve.passes_unpacked(node)
               and self.profile.autocast_default_dtype not in self.profile.autocast_dtypes
               and not _is_false(argument(node, None, "enabled"))):
-            self.report("tpu-autocast-half", node, (f"without dtype= runs in {self.profile.autocast_default_dtype}",))
+            self.report("tpu-autocast-half", node, (f"without dtype= runs in {self.profile.autocast_default_dtype}",), edits=changes())
 
     def _grad_scaler(self, node: nodes.Call, implied_device: str | None = None) -> None:
         enabled = argument(node, None, "enabled")
@@ -504,9 +509,9 @@ class CudaChecker(FamilyChecker):
         device = implied_device or string_value(device_node) or ("cuda" if device_node is None else None)
         if device is not None and resolve.CUDA_DEVICE.match(device):
             self.claim(device_node)
-            self.report("cuda-grad-scaler", node, (resolve.shown(node, 60),))
+            self.report("cuda-grad-scaler", node, (resolve.shown(node, 60),), edits=amp_fixes.scaler_removal(node))
         elif device is not None and self.profile.is_device_string(device):
-            self.report("tpu-grad-scaler", node, (resolve.shown(node, 60),))
+            self.report("tpu-grad-scaler", node, (resolve.shown(node, 60),), edits=amp_fixes.scaler_removal(node))
 
     def _ddp(self, node: nodes.Call) -> None:
         self._ddp_process_group(node)
@@ -721,8 +726,9 @@ class CudaChecker(FamilyChecker):
             shown = f"{member}()" if called else member
             if module in self._api_modules:  # their messages show the call as written (`xm.mark_step()`)
                 shown = f"{site.func.as_string()}()" if called else node.as_string()
-            self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement,
-                        edits=edits.remove_call(site) if _says_remove(replacement) else ())
+            template = entry.rewrite.get(self.target)
+            changes, imports = edits.rewrite_call(site, template) if template is not None and called else ((), ())
+            self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement, edits=changes, imports=imports)
 
     def _cuda_amp(self, site: nodes.NodeNG, member: str) -> None:
         if member in ("amp.custom_fwd", "amp.custom_bwd"):
@@ -954,12 +960,6 @@ def _strings_of_other_runtimes(target: str) -> dict[str, dict[str, tuple[str, st
 # A role of another runtime's string -> the case of torch-xla-api's fix it takes (rules/cuda.toml).
 _STRING_FIXES = {"device": "device_string", "compile": "compile_backend", "group": "process_group",
                  "init_method": "rendezvous", "environment": "environment_variable"}
-
-
-def _says_remove(replacement: str) -> bool:
-    """An [[api]] replacement that is the call's removal (`remove it: ...`, `remove it (...)`), not a
-    choice (`remove it, or guard it ...`)."""
-    return replacement.startswith(("remove it:", "remove it ("))
 
 
 def _setting_removal(key: nodes.Const) -> tuple[Edit, ...]:
