@@ -207,7 +207,8 @@ def test_mark_step_becomes_the_barrier_and_nccl_the_targets_group(tmp_path, writ
     source = ('import torch\nimport torch.distributed as dist\nimport torch_xla.core.xla_model as xm\n'
               'dist.init_process_group("nccl")\nxm.mark_step()\n')
     xla = _fixed(tmp_path, write, source)
-    assert "torch_xla.sync()\n" in xla and "import torch_xla\n" in xla and 'init_process_group("nccl")' in xla
+    assert "torch_xla.sync()\n" in xla and "import torch_xla\n" in xla
+    assert 'init_process_group("xla", init_method="xla://")' in xla and "import torch_xla.distributed.xla_backend\n" in xla
     tpu = _fixed(tmp_path, write, source, "--target", "torchtpu")
     assert 'init_process_group("tpu_dist")' in tpu and "xm.mark_step()" not in tpu
 
@@ -284,3 +285,42 @@ def test_torch_xla_code_moves_to_torchtpu_in_two_passes(tmp_path, write):
     fixed = _fixed(tmp_path, write, source, "--target", "torchtpu")
     assert fixed == ('import torch\n\nmodel = torch.nn.Linear(2, 2).to(torch.device("tpu"))\n'
                      'for step in range(3):\n    model(torch.ones(2, 2)).sum().backward()\n    opt.step()\n')
+
+
+DISTRIBUTED = ('import torch\nimport torch.distributed as dist\nimport torch.multiprocessing as mp\n'
+               'from torch.nn.parallel import DistributedDataParallel as DDP\n\n\n'
+               'def run(rank, world_size):\n'
+               '    dist.init_process_group(backend="nccl", rank=rank, world_size=world_size)\n'
+               '    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")\n'
+               '    model = DDP(torch.nn.Linear(2, 2).to(device), device_ids=[rank], find_unused_parameters=True)\n'
+               '    if torch.cuda.is_available():\n        other = "cuda"\n    else:\n        other = "cpu"\n'
+               '    return model(torch.ones(2, 2, device=other))\n\n\n'
+               'if __name__ == "__main__":\n'
+               '    mp.spawn(run, args=(2,), nprocs=2, join=True)\n')
+
+
+def test_the_distributed_recipe_on_torch_xla(tmp_path, write):
+    fixed = _fixed(tmp_path, write, DISTRIBUTED)
+    assert 'dist.init_process_group(backend="xla", rank=rank, world_size=world_size, init_method="xla://")\n' in fixed
+    assert "import torch_xla.distributed.xla_backend\n" in fixed and fixed.count("import torch_xla\n") == 1
+    assert "    device = torch_xla.device()\n" in fixed and "    other = torch_xla.device()\n" in fixed
+    assert "DDP(torch.nn.Linear(2, 2).to(device), find_unused_parameters=True)" in fixed
+    assert "    torch_xla.launch(run, args=(2,))\n" in fixed
+
+
+def test_the_distributed_recipe_on_torchtpu(tmp_path, write):
+    fixed = _fixed(tmp_path, write, DISTRIBUTED, "--target", "torchtpu")
+    assert 'init_process_group(backend="tpu_dist", rank=rank, world_size=world_size)\n' in fixed
+    assert '    device = torch.device("tpu")\n' in fixed and "mp.spawn(run" in fixed and "torch_xla" not in fixed
+
+
+def test_what_is_not_mechanical_keeps_a_persons_edit(tmp_path, write):
+    source = ('import torch\nimport torch.distributed as dist\nimport torch.multiprocessing as mp\n'
+              'backend = "nccl"\ndist.init_process_group(backend, init_method="env://")\n'
+              'device = "cuda" if torch.cuda.is_available() else "cpu"\n'
+              'with torch.autocast(device_type=device):\n    x = torch.ones(2, device=device)\n'
+              'mp.spawn(print, (), 2)\n')
+    fixed = _fixed(tmp_path, write, source)
+    assert 'backend = "nccl"' in fixed  # a bound name: the call's rendezvous is a person's choice
+    assert 'device = "cuda" if torch.cuda.is_available() else "cpu"' in fixed  # a device and a device type
+    assert "mp.spawn(print, (), 2)" in fixed  # nprocs given by position

@@ -298,8 +298,8 @@ class CudaChecker(FamilyChecker):
             return
         args = (shown, _used_on(uses, expression.lineno)) if symbol == "cuda-device" else (shown,)
         variant, fix = self._device_fix(symbol, uses)
-        changes = self._backend_edit(expression) if symbol == "nccl-backend" else self._device_edit(expression, variant)
-        self.report(symbol, expression, args, fix=fix, edits=changes)
+        changes, imports = self._backend_edit(expression) if symbol == "nccl-backend" else (self._device_edit(expression, variant), ())
+        self.report(symbol, expression, args, fix=fix, edits=changes, imports=imports)
 
     def _device_edit(self, expression: nodes.NodeNG, variant: str | None) -> tuple[Edit, ...]:
         """A device value replaced by its fix, where the value is a literal (`"cuda"`,
@@ -329,14 +329,24 @@ class CudaChecker(FamilyChecker):
             return "used_as_type_string", self.fix_for(symbol, "used_as_type_string")
         return "used_both_ways", self.fix_for(symbol, "used_both_ways", lines=cite("{0}", as_string))
 
-    def _backend_edit(self, literal: nodes.NodeNG) -> tuple[Edit, ...]:
-        """`"nccl"` -> the target's process-group backend, where naming it is the whole change (no
-        init_method, no import: TorchTPU's `"tpu_dist"`, not torch_xla's `"xla"`)."""
+    def _backend_edit(self, literal: nodes.NodeNG) -> tuple[tuple[Edit, ...], tuple[str, ...]]:
+        """(edits, imports) turning `"nccl"` into the target's process-group backend: the name alone
+        where that is the whole change (TorchTPU's `"tpu_dist"`); torch_xla's `"xla"` also needs its
+        rendezvous (`init_method="xla://"`, added when the call names none) and the import that
+        registers the backend, so there the literal must be init_process_group's own argument."""
         profile = self.profile
-        if (isinstance(literal, nodes.Const) and profile.distributed_backend and not profile.init_method
-                and not profile.distributed_backend_import):
-            return (edits.replace(literal, f'"{profile.distributed_backend}"'),)
-        return ()
+        if not (isinstance(literal, nodes.Const) and profile.distributed_backend):
+            return (), ()
+        swap = edits.replace(literal, f'"{profile.distributed_backend}"')
+        if not profile.init_method and not profile.distributed_backend_import:
+            return (swap,), ()
+        call = _process_group_call_of(literal, self.qualified)
+        if call is None or resolve.passes_unpacked(call):
+            return (), ()
+        changes = (swap,)
+        if profile.init_method and argument(call, 1, "init_method") is None:
+            changes += edits.add_keyword(call, f'init_method="{profile.init_method}"')
+        return changes, tuple(filter(None, (profile.distributed_backend_import,)))
 
     def _takes_device_type(self, use: nodes.Name) -> bool:
         parent = use.parent
@@ -360,8 +370,36 @@ class CudaChecker(FamilyChecker):
         self.claim(check)
         binding = resolve.binding_of(site)
         used = _used_on(binding.uses, site.lineno) if binding else ""
-        self.report("cuda-availability-fallback", site, (f"{call_name(check)}()", used, picks))
+        changes = self._idiom_edits(site)
+        self.report("cuda-availability-fallback", site, (f"{call_name(check)}()", used, picks), edits=changes,
+                    imports=(self.profile.device_import,) if changes and self.profile.device_import else ())
         return True
+
+    def _idiom_edits(self, site: nodes.NodeNG) -> tuple[Edit, ...]:
+        """The idiom's device made the target's: `"cuda" if torch.cuda.is_available() else "cpu"`
+        (or torch.device() of it) -> `torch_xla.device()`, its device type string where only that
+        is taken; `if <check>: device = A` / `else: device = B` -> `device = torch_xla.device()`.
+        None where the value is used both ways, or the branches do more than set one name."""
+        if isinstance(site, nodes.IfExp):
+            parent = site.parent
+            wrapped = (isinstance(parent, nodes.Call) and call_name(parent) == resolve.TORCH_DEVICE
+                       and parent.args == [site] and not parent.keywords)
+            value = parent if wrapped else site
+        elif isinstance(site, nodes.If):
+            names = [_sole_assignment(block) for block in (site.body, site.orelse)]
+            if names[0] is None or names[1] is None or names[0][0] != names[1][0]:
+                return ()
+            value = names[0][1]
+        else:
+            return ()
+        binding = resolve.binding_of(value)
+        variant, _ = self._device_fix("cuda-device", binding.uses if binding else ())
+        if variant == "used_both_ways":
+            return ()
+        device = f'"{self.profile.device_type_string}"' if variant == "used_as_type_string" else self.profile.device_expression
+        if isinstance(site, nodes.If):
+            return (edits.replace(site, f"{names[0][0]} = {device}"),)
+        return (edits.replace(value, device),)
 
     def _availability_flag(self, name: nodes.Name) -> nodes.Call | None:
         """`use_cuda = torch.cuda.is_available()` ... `"cuda" if use_cuda else "cpu"`."""
@@ -520,7 +558,9 @@ class CudaChecker(FamilyChecker):
             return
         if isinstance(device_ids, (nodes.List, nodes.Tuple)) and not device_ids.elts:
             return
-        self.report("ddp-device-ids", device_ids, (resolve.shown(device_ids, 40),))
+        keyword = next((item for item in node.keywords or () if item.arg == "device_ids"), None)
+        self.report("ddp-device-ids", device_ids, (resolve.shown(device_ids, 40),),
+                    edits=edits.remove_keyword(node, keyword) if keyword is not None else ())
 
     def _ddp_process_group(self, node: nodes.Call) -> None:
         """DDP averages gradients over the default process group, which on XLA must be the "xla"
@@ -557,7 +597,26 @@ class CudaChecker(FamilyChecker):
         if count is not None:
             self.claim(count)
             detail = " (nprocs=torch.cuda.device_count() is 0 on a TPU host, so nothing runs)"
-        self.report("gpu-process-launcher", node, (call_name(node), detail))
+        changes, imports = self._launcher_edits(node)
+        self.report("gpu-process-launcher", node, (call_name(node), detail), edits=changes, imports=imports)
+
+    def _launcher_edits(self, node: nodes.Call) -> tuple[tuple[Edit, ...], tuple[str, ...]]:
+        """`mp.spawn(fn, args=..., nprocs=..., join=...)` -> `torch_xla.launch(fn, args=...)`: the
+        launcher calls fn(index, *args) as mp.spawn does and starts one process per device itself
+        (rules/evidence/cuda_checks.txt two-processes-by-launch), so nprocs, join and daemon go.
+        Only for mp.spawn with fn and args as its first two arguments, and a target whose launcher
+        is a call (not TorchTPU's torchrun)."""
+        launcher = self.profile.launcher
+        if ("." not in launcher or self.qualified(node.func) not in SPAWNERS - {"torch.multiprocessing.start_processes"}
+                or len(node.args) > 2 or resolve.passes_unpacked(node)):
+            return (), ()
+        dropped = [item for item in node.keywords or () if item.arg in ("nprocs", "join", "daemon")]
+        if any(item.arg not in ("fn", "args", "nprocs", "join", "daemon", "start_method") for item in node.keywords or ()):
+            return (), ()
+        removals = tuple(edit for item in dropped for edit in edits.remove_keyword(node, item))
+        if len(removals) != len(dropped):
+            return (), ()
+        return (edits.replace(node.func, launcher), *removals), (f"import {launcher.split('.')[0]}",)
 
     def edit_site(self, node: nodes.NodeNG) -> nodes.NodeNG:
         """Each CUDA expression is its own edit: `x, y = x.cuda(r), y.cuda(r)` is two."""
@@ -1008,6 +1067,24 @@ def _sets_environment(key: nodes.Const, name: str) -> bool:
     value = _environ_setting(key)[1]
     text = string_value(value) if value is not None else None
     return text is not None and text.strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _sole_assignment(block: list[nodes.NodeNG]) -> tuple[str, nodes.NodeNG] | None:
+    """(name, value) when the block is the single statement `name = value`."""
+    if len(block) == 1 and isinstance(block[0], nodes.Assign) and len(block[0].targets) == 1:
+        target = block[0].targets[0]
+        if isinstance(target, nodes.AssignName):
+            return target.name, block[0].value
+    return None
+
+
+def _process_group_call_of(literal: nodes.NodeNG, qualified) -> nodes.Call | None:
+    """init_process_group(...) when literal is its backend argument (first, or `backend=`)."""
+    parent = literal.parent
+    call = parent.parent if isinstance(parent, nodes.Keyword) and parent.arg == "backend" else parent
+    if not isinstance(call, nodes.Call) or (call is parent and call.args[:1] != [literal]):
+        return None
+    return call if qualified(call.func) == "torch.distributed.init_process_group" else None
 
 
 def _is_false(node: nodes.NodeNG | None) -> bool:
