@@ -143,10 +143,10 @@ def edits(findings: Iterable[Finding]) -> list[_Edit]:
         key = (finding.path, finding.line, required, own)
         edit = merged.get(key)
         if edit is None:
-            merged[key] = _Edit(finding.rule.cost, required, finding.rule.fixable, finding.uncertain)
+            merged[key] = _Edit(finding.rule.cost, required, _mechanical(finding), finding.uncertain)
         else:
             edit.cost = max(edit.cost, finding.rule.cost)
-            edit.fixable = edit.fixable and finding.rule.fixable
+            edit.fixable = edit.fixable and _mechanical(finding)
             edit.uncertain = edit.uncertain and finding.uncertain
     return list(merged.values())
 
@@ -220,3 +220,8 @@ def _file_report(path: str, findings: list[Finding]) -> FileReport:
 
 def _ordered_counts(counts: Counter, order: Iterable[str]) -> dict[str, int]:
     return {name: counts[name] for name in order if counts[name]}
+
+
+def _mechanical(finding: Finding) -> bool:
+    """The rule's fix is mechanical, or this finding carries the exact edit (`tpulint fix` makes it)."""
+    return finding.rule.fixable or bool(finding.fix and (finding.fix.edits or finding.staged_edits))
