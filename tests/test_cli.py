@@ -380,7 +380,7 @@ def test_markdown_summary(tmp_path, write):
     code, out, _ = run_tpulint("--format", "markdown", ".", cwd=tmp_path)
     assert code == 1
     assert out.startswith("## tpulint: readiness for PyTorch/XLA 2.9\n")
-    assert "| Estimated changes | **5** (4 mechanical, 1 manual) |" in out
+    assert "| Estimated changes | **5** (5 mechanical, 0 manual) |" in out  # the unused scaler: an (unsafe) edit
     assert "| Optional clean-ups | 1 |" in out
     assert "| family | blocker | perf | advice | total |" in out
     assert "| `cuda` CUDA-specific code | 4 | 1 | 1 | 6 |" in out

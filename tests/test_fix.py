@@ -272,7 +272,8 @@ def test_torch_cuda_calls_with_a_counterpart_are_rewritten(tmp_path, write):
               'x = torch.ones(2, device="cuda")\ntorch.cuda.synchronize()\ntorch.cuda.empty_cache()\n')
     xla = _fixed(tmp_path, write, source)
     assert "torch_xla.manual_seed(0)\n" in xla and "set_device" not in xla and "empty_cache" not in xla
-    assert "torch.cuda.synchronize()" in xla  # sync(wait=True) does not wait on PJRT: a person writes the two calls
+    # sync(wait=True) returns before the graph has run (rules/evidence): the barrier, then the wait
+    assert "torch_xla.sync()\nxm.wait_device_ops()\n" in xla and "import torch_xla.core.xla_model as xm\n" in xla
     tpu = _fixed(tmp_path, write, source, "--target", "torchtpu")
     assert "torch.manual_seed(0)\n" in tpu and "torch.accelerator.synchronize()\n" in tpu
     assert "torch.accelerator.empty_cache()\n" in tpu and "set_device" not in tpu

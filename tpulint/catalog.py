@@ -437,6 +437,8 @@ class ApiEntry:
     # target -> the exact edit of the call (tpulint.edits.rewrite_call: "" removes it); a target
     # without one gets the replacement's words only.
     rewrite: dict[str, str] = field(default_factory=dict)
+    # target -> imports the rewrite needs besides `import torch` / `import torch_xla` (`xm`)
+    rewrite_imports: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -730,7 +732,8 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         family_data = _read_toml(path)
         rules.extend(_parse_rule(raw, family_name, path) for raw in family_data.get("rule", []))
         for raw in family_data.get("api", []):
-            entry = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]), dict(raw.get("rewrite", {})))
+            entry = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]), dict(raw.get("rewrite", {})),
+                             dict(raw.get("rewrite_imports", {})))
             api.setdefault(raw["module"], {}).update({name: entry for name in raw["names"]})
         for raw in family_data.get("api_default", []):
             api_default[raw["module"]] = ApiEntry(raw["rule"], raw["behaviour"], dict(raw["replacement"]), dict(raw.get("rewrite", {})))
@@ -911,13 +914,20 @@ def _validate(catalog: Catalog) -> None:
         raise CatalogError("; ".join(problems))
 
 
+# The packages a rewrite may name without an entry in rewrite_imports: `import <package>` binds them.
+REWRITE_PACKAGES = ("torch", "torch_xla")
+
+
 def rewrite_shape(template: str) -> str:
     """The shape of an [[api]] `rewrite` template (rules/cuda.toml explains them): "remove",
-    "rename" (`name({arguments})`), "first_argument" (`{0}.step()`) or "fixed" (no placeholder).
+    "rename" (`name({arguments})`), "first_argument" (`{0}.step()`), "statements" (`a(); b()`:
+    statements that replace a call statement without arguments) or "fixed" (no placeholder).
 
     Raises ValueError for any other template."""
     if template == "":
         return "remove"
+    if ";" in template and "{" not in template:
+        return "statements"
     if template.endswith("({arguments})") and template.count("{") == 1:
         return "rename"
     if template.startswith("{0}") and template.count("{") == 1:
@@ -933,10 +943,12 @@ def _rewrite_problems(template: str, entry: ApiEntry, target: str) -> list[str]:
     try:
         shape = rewrite_shape(template)
         if shape != "remove":
-            ast.parse(template.format("x", arguments="x"), mode="eval")
+            ast.parse(template.format("x", arguments="x"), mode="exec" if shape == "statements" else "eval")
     except (ValueError, SyntaxError) as error:
         return [str(error)]
-    return []
+    bound = {statement.split()[-1] for statement in entry.rewrite_imports.get(target, ())}
+    unbound = {root for root in re.findall(r"(?<![\w.])([A-Za-z_]\w*)\.", template)} - set(REWRITE_PACKAGES) - bound
+    return [f"names {', '.join(sorted(unbound))} without an import in rewrite_imports.{target}"] if unbound else []
 
 
 def _table_text_problems(catalog: Catalog) -> list[str]:

@@ -6,9 +6,11 @@ with it. Positions are astroid's: 1-based lines, 0-based UTF-8 byte columns."""
 
 from __future__ import annotations
 
+import re
+
 from astroid import nodes
 
-from tpulint.catalog import rewrite_shape
+from tpulint.catalog import REWRITE_PACKAGES, rewrite_shape
 from tpulint.model import Edit
 from tpulint.resolve import passes_unpacked
 
@@ -40,13 +42,14 @@ def remove_call(call: nodes.NodeNG) -> tuple[Edit, ...]:
     return ()
 
 
-def rewrite_call(call: nodes.Call, template: str) -> tuple[tuple[Edit, ...], tuple[str, ...]]:
+def rewrite_call(call: nodes.Call, template: str, imports: tuple[str, ...] = ()) -> tuple[tuple[Edit, ...], tuple[str, ...]]:
     """(the edits, the imports they need) that rewrite call by an [[api]] `rewrite` template of
-    rules/: "" removes the call's statement; `name({arguments})` renames the called function and
-    keeps its arguments as written; `{0}.step()` puts the first argument (a name or attribute)
-    where {0} is; a template without placeholders replaces a call without arguments. No edits when
-    the template would drop an argument the call passes. The import is `import <root>` of the
-    name the template starts with (`torch_xla.manual_seed` -> `import torch_xla`).
+    rules/ (catalog.rewrite_shape): "" removes the call's statement; `name({arguments})` renames
+    the called function and keeps its arguments as written; `{0}.step()` puts the first argument
+    (a name or attribute) where {0} is; `a(); b()` replaces a call statement, one statement a
+    line; a template without placeholders replaces a call without arguments. No edits when the
+    template would drop an argument the call passes. The imports are `import torch` /
+    `import torch_xla` for the packages the template names, and the entry's own (imports).
 
     Raises ValueError for a template of another shape (the catalog's validation refuses them)."""
     shape = rewrite_shape(template)
@@ -54,16 +57,29 @@ def rewrite_call(call: nodes.Call, template: str) -> tuple[tuple[Edit, ...], tup
         return remove_call(call), ()
     if not isinstance(call, nodes.Call) or passes_unpacked(call):
         return (), ()
+    needed = (*(f"import {package}" for package in REWRITE_PACKAGES if re.search(rf"(?<![\w.]){package}\.", template)), *imports)
     arguments = [*call.args, *(call.keywords or ())]
-    imports = (f"import {template.split('.', 1)[0]}",) if "." in template.split("(", 1)[0] else ()
     if shape == "rename":
-        return (replace(call.func, template.removesuffix("({arguments})")),), imports
+        return (replace(call.func, template.removesuffix("({arguments})")),), needed
     if shape == "first_argument":
         first = call.args[0] if len(call.args) == 1 and not call.keywords else None
         if not isinstance(first, (nodes.Name, nodes.Attribute)):
             return (), ()
-        return (replace(call, template.format(first.as_string())),), ()
-    return ((replace(call, template),), imports) if not arguments else ((), ())
+        return (replace(call, template.format(first.as_string())),), needed
+    if arguments:
+        return (), ()
+    if shape == "statements":
+        statement = call.parent
+        if not isinstance(statement, nodes.Expr) or statement.value is not call or _shares_line(statement):
+            return (), ()
+        lines = [part.strip() for part in template.split(";")]
+        return (replace(call, ("\n" + " " * statement.col_offset).join(lines)),), needed
+    return (replace(call, template),), needed
+
+
+def _shares_line(statement: nodes.NodeNG) -> bool:
+    previous, following = statement.previous_sibling(), statement.next_sibling()
+    return bool((previous and previous.end_lineno == statement.lineno) or (following and following.lineno == statement.end_lineno))
 
 
 def append_to_body(loop: nodes.For | nodes.While, text: str) -> tuple[Edit, ...]:

@@ -786,7 +786,8 @@ class CudaChecker(FamilyChecker):
             if module in self._api_modules:  # their messages show the call as written (`xm.mark_step()`)
                 shown = f"{site.func.as_string()}()" if called else node.as_string()
             template = entry.rewrite.get(self.target)
-            changes, imports = edits.rewrite_call(site, template) if template is not None and called else ((), ())
+            changes, imports = (edits.rewrite_call(site, template, tuple(entry.rewrite_imports.get(self.target, ())))
+                                if template is not None and called else ((), ()))
             self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement, edits=changes, imports=imports)
 
     def _cuda_amp(self, site: nodes.NodeNG, member: str) -> None:
