@@ -325,3 +325,11 @@ def test_what_is_not_mechanical_keeps_a_persons_edit(tmp_path, write):
     assert 'backend = "nccl"' in fixed  # a bound name: the call's rendezvous is a person's choice
     assert 'device = "cuda" if torch.cuda.is_available() else "cpu"' in fixed  # a device and a device type
     assert "mp.spawn(print, (), 2)" in fixed  # nprocs given by position
+
+
+def test_the_readme_shows_todays_fix_of_the_examples():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ tpulint fix --diff docs/examples/\n", 1)[1].split("```", 1)[0]
+    shown = block[block.index("--- a/docs/examples/train_ddp.py"):]
+    code, out, err = run_tpulint("fix", "--diff", "docs/examples/", cwd=REPO)
+    assert out[out.index("--- a/docs/examples/train_ddp.py"):] == shown

@@ -67,11 +67,13 @@ def test_the_report_carries_arguments_and_the_fix():
 def test_edits_replace_another_runtimes_strings_exactly():
     report = _report("--target", "torchtpu", "tests/functional/cuda/written_for_xla.py")
     edits = [edit for finding in report["findings"] for edit in finding["fix"]["edits"]]
-    # "xla" -> "tpu"; the torch_xla imports stay while the file still uses their names
-    assert {edit["text"] for edit in edits} == {'"tpu"'}
+    # "xla" -> "tpu" and torch_xla's calls -> TorchTPU's; the torch_xla imports stay while the
+    # file still uses their names
+    assert {edit["text"] for edit in edits} == {'"tpu"', 'torch.device("tpu")', "optimizer.step()",
+                                                "torch.accelerator.synchronize()"}
     source = (REPO / "tests/functional/cuda/written_for_xla.py").read_text(encoding="utf-8").splitlines()
     for edit in edits:
-        if edit["text"]:
+        if edit["text"] == '"tpu"':
             assert source[edit["line"] - 1][edit["column"] - 1:edit["end_column"] - 1] == '"xla"'
 
 
