@@ -265,3 +265,13 @@ def test_fixes_replace_exactly_the_spans_they_name(tmp_path, write):
                 else:
                     removed = line[region["startColumn"] - 1:region["endColumn"] - 1]
                 assert removed in ('import torch_xla', '"xla"'), removed
+
+
+def test_a_fix_that_needs_an_import_inserts_it(tmp_path, write):
+    write("train.py", 'import torch\n\nmodel = torch.nn.Linear(2, 2).cuda()\n')
+    log = json.loads(run_tpulint("--format", "sarif", "train.py", cwd=tmp_path)[1])
+    assert_valid_sarif(log)
+    move = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "E7103")
+    (change,) = move["fixes"][0]["artifactChanges"]
+    inserted = [(r["deletedRegion"]["startLine"], r.get("insertedContent", {}).get("text")) for r in change["replacements"]]
+    assert inserted == [(3, ".to(torch_xla.device())"), (2, "import torch_xla\n")]

@@ -7,10 +7,12 @@ inherit the rule's level instead).
 
 from __future__ import annotations
 
+import ast
 import json
 import linecache
 import os
 import posixpath
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +24,7 @@ from tpulint import __version__
 from tpulint.baseline import FINGERPRINT_KEY
 from tpulint.catalog import Catalog, Rule
 from tpulint.estimate import ESTIMATE_MODEL, SCORE_MODEL, Finding, Notification, Summary
+from tpulint.fix import import_edit
 from tpulint.model import UNSAFE, Edit
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -130,16 +133,32 @@ def _result(finding: Finding, index: dict[str, int], root: Path) -> om.Result:
 
 def _fixes(finding: Finding, root: Path) -> list[om.Fix] | None:
     """SARIF `fixes` for a finding whose Fix carries exact edits (model.Fix): one artifactChange of
-    replacements in its file, the fix's text (and `unsafe` when it changes numerics) as the
-    description. None for a notebook (its edits are positions in the joined cells) or no edits."""
+    replacements in its file, with the insertion of each import the fix needs that the file
+    lacks (so the fix applied alone leaves no unbound name), the fix's text (and `unsafe` when it
+    changes numerics) as the description. None for a notebook (its edits are positions in the
+    joined cells) or no edits."""
     fix = finding.fix
     if fix is None or not fix.edits or finding.cell:
         return None
-    replacements = [_replacement(finding.abspath, edit) for edit in fix.edits]
+    edits = [*fix.edits, *filter(None, [_import_insertion(finding.abspath, tuple(fix.imports))])]
+    replacements = [_replacement(finding.abspath, edit) for edit in edits]
     text = str(fix.text) + (" (unsafe: it changes numerics or semantics)" if fix.safety == UNSAFE else "")
     return [om.Fix(description=om.Message(text=_sentence(text)),
                    artifact_changes=[om.ArtifactChange(artifact_location=_artifact(finding.path, root),
                                                        replacements=replacements)])]
+
+
+@lru_cache(maxsize=256)
+def _import_insertion(abspath: str, imports: tuple[str, ...]) -> Edit | None:
+    """The edit adding the imports the file lacks (tpulint.fix.import_edit); None when it has them
+    all or cannot be read and parsed."""
+    if not imports:
+        return None
+    try:
+        text = Path(abspath).read_text(encoding="utf-8")
+        return import_edit(text, ast.parse(text), imports)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return None
 
 
 def _replacement(abspath: str, edit: Edit) -> om.Replacement:
