@@ -297,7 +297,7 @@ DISTRIBUTED = ('import torch\nimport torch.distributed as dist\nimport torch.mul
                '    if torch.cuda.is_available():\n        other = "cuda"\n    else:\n        other = "cpu"\n'
                '    return model(torch.ones(2, 2, device=other))\n\n\n'
                'if __name__ == "__main__":\n'
-               '    mp.spawn(run, args=(2,), nprocs=2, join=True)\n')
+               '    mp.spawn(run, args=(2,), nprocs=torch.cuda.device_count(), join=True)\n')
 
 
 def test_the_distributed_recipe_on_torch_xla(tmp_path, write):
@@ -327,9 +327,57 @@ def test_what_is_not_mechanical_keeps_a_persons_edit(tmp_path, write):
     assert "mp.spawn(print, (), 2)" in fixed  # nprocs given by position
 
 
+def test_a_launcher_keeps_mp_spawn_unless_it_starts_a_process_per_gpu_from_device_free_code(tmp_path, write):
+    source = ('import torch\nimport torch.multiprocessing as mp\n\n'
+              'def main():\n    mp.spawn(print, args=(), nprocs=4)\n\n'
+              'def per_gpu():\n    n = torch.cuda.device_count()\n    mp.spawn(print, args=(), nprocs=n)\n\n'
+              'def after_device():\n    torch.ones(2).to("cuda")\n    mp.spawn(print, args=(), nprocs=torch.cuda.device_count())\n')
+    fixed = _fixed(tmp_path, write, source)
+    assert "mp.spawn(print, args=(), nprocs=4)" in fixed  # a fixed count (an RPC program's roles)
+    assert "    torch_xla.launch(print, args=())\n" in fixed and fixed.count("torch_xla.launch") == 1
+    assert "mp.spawn(print, args=(), nprocs=torch.cuda.device_count())" in fixed  # the runtime starts first
+
+
 def test_the_readme_shows_todays_fix_of_the_examples():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = readme.split("$ tpulint fix --diff docs/examples/\n", 1)[1].split("```", 1)[0]
     shown = block[block.index("--- a/docs/examples/train_ddp.py"):]
     code, out, err = run_tpulint("fix", "--diff", "docs/examples/", cwd=REPO)
     assert out[out.index("--- a/docs/examples/train_ddp.py"):] == shown
+
+
+def test_cuda_switches_and_nvtx_markers_are_deleted(tmp_path, write):
+    source = ('import torch\n\ntorch.backends.cudnn.benchmark = True\ntorch.backends.cuda.matmul.allow_tf32 = True\n'
+              'torch.set_float32_matmul_precision("high")\nflag = torch.backends.cudnn.enabled\n'
+              'torch.cuda.nvtx.range_push("step")\nx = torch.ones(2)\ntorch.cuda.nvtx.range_pop()\n')
+    fixed = _fixed(tmp_path, write, source)
+    assert fixed == "import torch\n\nflag = torch.backends.cudnn.enabled\nx = torch.ones(2)\n"
+
+
+def test_the_idiom_behind_an_opt_in_flag_is_a_persons_choice(tmp_path, write):
+    source = ('import argparse\nimport torch\nargs = argparse.ArgumentParser().parse_args()\n'
+              'use_accel = args.accel and torch.accelerator.is_available()\n'
+              'device = torch.accelerator.current_accelerator() if use_accel else torch.device("cpu")\n'
+              'keep = not args.no_accel and torch.accelerator.is_available()\n'
+              'other = torch.device("cuda") if keep else torch.device("cpu")\n')
+    fixed = _fixed(tmp_path, write, source)
+    assert 'device = torch.accelerator.current_accelerator() if use_accel else torch.device("cpu")' in fixed
+    assert "other = torch_xla.device()\n" in fixed
+
+
+def test_device_uses_decide_the_edit_map_location_and_f_strings(tmp_path, write):
+    source = ('import torch\nimport torch.distributed as dist\n\n'
+              'acc = torch.accelerator.current_accelerator()\ndevice = torch.device(f"{acc}:{0}")\n'
+              'model = torch.nn.Linear(2, 2)\nmodel.load_state_dict(torch.load("w.pt", map_location="cuda"))\n'
+              'where = "cuda"\nstate = torch.load("w.pt", map_location=where)\n'
+              'backend = dist.get_default_backend_for_device(torch.accelerator.current_accelerator())\n')
+    fixed = _fixed(tmp_path, write, source)
+    assert 'acc = "xla"\n' in fixed  # only formatted into a device string
+    assert 'torch.load("w.pt", map_location="cpu")' in fixed and 'where = "cuda"' in fixed
+    assert "get_default_backend_for_device(torch_xla.device())" in fixed and "import torch_xla.distributed.xla_backend\n" in fixed
+
+
+def test_a_module_that_places_nothing_gets_no_barrier(tmp_path, write):
+    source = ('import torch\n\nmodel = torch.nn.Linear(2, 2)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n'
+              'for step in range(3):\n    model(torch.ones(2, 2)).sum().backward()\n    opt.step()\n')
+    assert "torch_xla.sync()" not in _fixed(tmp_path, write, source)

@@ -316,6 +316,23 @@ def check_pin_memory():
     report("tensor-pin-memory", outcome(lambda: torch.zeros(2).pin_memory()))
 
 
+def check_map_location_xla():
+    """torch.load onto the XLA device: what a ported `map_location="cuda"` would become."""
+    import io
+
+    import torch_xla
+
+    buffer = io.BytesIO()
+    torch.save({"weight": torch.ones(2)}, buffer)
+
+    def load(where):
+        buffer.seek(0)
+        return torch.load(buffer, map_location=where)["weight"].device
+
+    report("map-location-xla-device", f"torch_xla.device(): {outcome(lambda: load(torch_xla.device()))}; "
+           f"'xla': {outcome(lambda: load('xla'))}; 'cpu': {outcome(lambda: load('cpu'))}")
+
+
 def check_sync_wait():
     """Whether the barrier waits for the graph it launches: the time of the barrier and of reading
     the result afterwards (the read waits for whatever the barrier did not)."""
@@ -428,6 +445,7 @@ def main():
     check_ddp_device_ids()
     check_spawn_with_cuda_count()
     check_sync_wait()
+    check_map_location_xla()
     check_spawn_versus_launch()
     check_cuda_visible_devices()
     check_hf_device_map()

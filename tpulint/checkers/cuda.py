@@ -25,6 +25,10 @@ from tpulint.resolve import argument, call_name, keyword, qualified_name, string
 IS_AVAILABLE = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
 CURRENT_ACCELERATOR = "torch.accelerator.current_accelerator"
 DEVICE_COUNT = frozenset({"torch.cuda.device_count"})
+DEVICE_COUNTS = DEVICE_COUNT | {"torch.accelerator.device_count"}
+# Calls whose presence means code already uses the device (see _touches_device).
+DEVICE_READERS = frozenset({"torch.device", "torch.accelerator.current_accelerator", "torch.cuda.set_device",
+                            "torch.accelerator.set_device_index", "torch.cuda.current_device"})
 AUTOCASTS = frozenset({"torch.autocast", "torch.amp.autocast", "torch.amp.autocast_mode.autocast"})
 GRAD_SCALERS = frozenset({"torch.amp.GradScaler", "torch.GradScaler", "torch.amp.grad_scaler.GradScaler"})
 PROCESS_GROUP_CALLS = frozenset({"torch.distributed.init_process_group", "torch.distributed.new_group"})
@@ -298,6 +302,8 @@ class CudaChecker(FamilyChecker):
             return
         args = (shown, _used_on(uses, expression.lineno)) if symbol == "cuda-device" else (shown,)
         variant, fix = self._device_fix(symbol, uses)
+        if symbol == "cuda-device" and any(_is_map_location(node) for node in (expression, *uses)):
+            variant, fix = "map_location", self.fix_for(symbol, "map_location")
         changes, imports = self._backend_edit(expression) if symbol == "nccl-backend" else (self._device_edit(expression, variant), ())
         self.report(symbol, expression, args, fix=fix, edits=changes, imports=imports)
 
@@ -308,6 +314,13 @@ class CudaChecker(FamilyChecker):
         a person decides), nor a value used both as a device and as a device type string."""
         literal = isinstance(expression, (nodes.Const, nodes.JoinedStr)) or (
             isinstance(expression, nodes.Call) and call_name(expression) == resolve.TORCH_DEVICE)
+        if variant == "map_location":
+            # torch.load(..., map_location="cuda") -> "cpu" where what it loads goes straight into
+            # load_state_dict, which copies it to the model's device; otherwise a person moves it
+            load = expression.parent.parent if isinstance(expression, nodes.Const) else None
+            into_state = (isinstance(load, nodes.Call) and isinstance(load.parent, nodes.Call)
+                          and isinstance(load.parent.func, nodes.Attribute) and load.parent.func.attrname == "load_state_dict")
+            return (edits.replace(expression, '"cpu"'),) if _is_map_location(expression) and into_state else ()
         if not literal or variant == "used_both_ways":
             return ()
         if variant == "used_as_type_string":
@@ -356,7 +369,8 @@ class CudaChecker(FamilyChecker):
                                                    and self.qualified(call.func) in GRAD_SCALERS)
         if isinstance(parent, nodes.Call) and parent.args[:1] == [use]:
             return (self.qualified(parent.func) or "") in AUTOCASTS | GRAD_SCALERS
-        return isinstance(parent, nodes.Compare)
+        # f"{device}:{rank}" builds a device string from the type: torch_xla.device() there gives "xla:0:0"
+        return isinstance(parent, (nodes.Compare, nodes.FormattedValue))
 
     # --- the "cuda if torch.cuda.is_available() else cpu" idiom ----------------------------
 
@@ -370,7 +384,7 @@ class CudaChecker(FamilyChecker):
         self.claim(check)
         binding = resolve.binding_of(site)
         used = _used_on(binding.uses, site.lineno) if binding else ""
-        changes = self._idiom_edits(site)
+        changes = self._idiom_edits(site) if not _opted_in(test) else ()
         self.report("cuda-availability-fallback", site, (f"{call_name(check)}()", used, picks), edits=changes,
                     imports=(self.profile.device_import,) if changes and self.profile.device_import else ())
         return True
@@ -604,11 +618,16 @@ class CudaChecker(FamilyChecker):
         """`mp.spawn(fn, args=..., nprocs=..., join=...)` -> `torch_xla.launch(fn, args=...)`: the
         launcher calls fn(index, *args) as mp.spawn does and starts one process per device itself
         (rules/evidence/cuda_checks.txt two-processes-by-launch), so nprocs, join and daemon go.
-        Only for mp.spawn with fn and args as its first two arguments, and a target whose launcher
-        is a call (not TorchTPU's torchrun)."""
+        Only for mp.spawn with fn and args as its first two arguments, nprocs the device count
+        (a process per GPU, as the launcher starts a process per TPU device; a fixed count, as in
+        RPC programs, is a person's choice), a scope that does not touch the device before it
+        launches (torch_xla refuses to launch once its runtime has started), and a target whose
+        launcher is a call (not TorchTPU's torchrun)."""
         launcher = self.profile.launcher
         if ("." not in launcher or self.qualified(node.func) not in SPAWNERS - {"torch.multiprocessing.start_processes"}
                 or len(node.args) > 2 or resolve.passes_unpacked(node)):
+            return (), ()
+        if not _is_device_count(argument(node, 2, "nprocs")) or _touches_device(node.scope()):
             return (), ()
         dropped = [item for item in node.keywords or () if item.arg in ("nprocs", "join", "daemon")]
         if any(item.arg not in ("fn", "args", "nprocs", "join", "daemon", "start_method") for item in node.keywords or ()):
@@ -786,9 +805,35 @@ class CudaChecker(FamilyChecker):
             if module in self._api_modules:  # their messages show the call as written (`xm.mark_step()`)
                 shown = f"{site.func.as_string()}()" if called else node.as_string()
             template = entry.rewrite.get(self.target)
+            if template is not None and template == self.profile.device_expression and called:
+                template = self._device_template(site)
             changes, imports = (edits.rewrite_call(site, template, tuple(entry.rewrite_imports.get(self.target, ())))
                                 if template is not None and called else ((), ()))
+            if changes and template == self.profile.device_expression:
+                imports = (*imports, *self._backend_lookup_imports(site))
             self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement, edits=changes, imports=imports)
+
+    def _device_template(self, call: nodes.Call) -> str | None:
+        """The rewrite of a call that returns the device (`torch.accelerator.current_accelerator()`)
+        by how its value is used, as for a device literal: the device expression, its type string
+        where only that is taken, None where it is used both ways or loaded onto."""
+        binding = resolve.binding_of(call)
+        uses = binding.uses if binding else ()
+        variant, _ = self._device_fix("cuda-device", uses)
+        if variant == "used_both_ways" or any(_is_map_location(use) for use in uses):
+            return None
+        return f'"{self.profile.device_type_string}"' if variant == "used_as_type_string" else self.profile.device_expression
+
+    def _backend_lookup_imports(self, device: nodes.NodeNG) -> tuple[str, ...]:
+        """The backend's import where the device (or the name bound to it) is given to
+        dist.get_default_backend_for_device, which knows the "xla" backend only once it is imported."""
+        binding = resolve.binding_of(device)
+        for node in (device, *(binding.uses if binding else ())):
+            call = node.parent
+            if (isinstance(call, nodes.Call) and node in call.args and self.profile.distributed_backend_import
+                    and self.qualified(call.func) == "torch.distributed.get_default_backend_for_device"):
+                return (self.profile.distributed_backend_import,)
+        return ()
 
     def _cuda_amp(self, site: nodes.NodeNG, member: str) -> None:
         if member in ("amp.custom_fwd", "amp.custom_bwd"):
@@ -806,13 +851,15 @@ class CudaChecker(FamilyChecker):
         runtime that patches it to set its own matmul passes is told apart by its profile)."""
         if MATMUL_PRECISION in self.profile.patched_calls:
             return
-        self.report("cudnn-setting", node, (f"{node.func.as_string()}(...)",))
+        self.report("cudnn-setting", node, (f"{node.func.as_string()}(...)",), edits=edits.remove_call(node))
 
     def visit_assignattr(self, node: nodes.AssignAttr) -> None:
         base = self.qualified(node.expr)
         name = f"{base}.{node.attrname}" if base else None
         if name is not None and (name.startswith("torch.backends.cudnn.") or name in TF32_SWITCHES):
-            self.report("cudnn-setting", node, (name,))
+            statement = node.parent
+            alone = isinstance(statement, nodes.Assign) and statement.targets == [node]
+            self.report("cudnn-setting", node, (name,), edits=(edits.remove_statement(statement),) if alone else ())
 
     # --- NCCL and CUDA_VISIBLE_DEVICES strings ---------------------------------------------
 
@@ -1068,6 +1115,40 @@ def _sets_environment(key: nodes.Const, name: str) -> bool:
     value = _environ_setting(key)[1]
     text = string_value(value) if value is not None else None
     return text is not None and text.strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _opted_in(test: nodes.NodeNG) -> bool:
+    """The availability check is ANDed with a flag the user turns on (`args.accel and
+    torch.cuda.is_available()`): the CPU is the default, so the device is a person's choice. An
+    opt-out flag (`not args.no_accel and ...`) keeps the device the default."""
+    if isinstance(test, nodes.Name):
+        test = resolve.single_assigned_value(test) or test
+    if not (isinstance(test, nodes.BoolOp) and test.op == "and"):
+        return False
+    return any(not (isinstance(value, nodes.UnaryOp) and value.op == "not") and resolve.mentions_call(value, IS_AVAILABLE) is None
+               for value in test.values)
+
+
+def _is_device_count(nprocs: nodes.NodeNG | None) -> bool:
+    """nprocs is the number of GPUs: `torch.cuda.device_count()`, or a name bound once to it."""
+    if isinstance(nprocs, nodes.Name):
+        nprocs = resolve.single_assigned_value(nprocs)
+    return nprocs is not None and resolve.mentions_call(nprocs, DEVICE_COUNTS) is not None
+
+
+def _touches_device(scope: nodes.NodeNG) -> bool:
+    """The scope's own code (not its nested functions) places something on a device or reads the
+    current one: `.cuda()`, `.to(...)`, torch.device(...), current_accelerator(), set_device."""
+    for call in scope.nodes_of_class(nodes.Call, skip_klass=(nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)):
+        if isinstance(call.func, nodes.Attribute) and call.func.attrname in ("cuda", "to"):
+            return True
+        if call_name(call) in DEVICE_READERS:
+            return True
+    return False
+
+
+def _is_map_location(node: nodes.NodeNG) -> bool:
+    return isinstance(node.parent, nodes.Keyword) and node.parent.arg == "map_location"
 
 
 def _sole_assignment(block: list[nodes.NodeNG]) -> tuple[str, nodes.NodeNG] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from astroid import nodes
 from pylint.interfaces import INFERENCE
 
-from tpulint import edits, resolve
+from tpulint import edits, resolve, syntax_index
 from tpulint.catalog import load_catalog
 from tpulint.checkers.base import StepFamilyChecker, header_end
 from tpulint.model import Lines, cite, join
@@ -49,7 +49,7 @@ class MarkStepChecker(StepFamilyChecker):
             finding = self.report("missing-graph-barrier", verdict.loop,
                                   (_work(verdict), _why(verdict, self.profile.barrier_keyword)),
                                   fix=self._fix(code, verdict),
-                                  edits=edits.append_to_body(verdict.loop, barrier) if barrier else ())
+                                  edits=edits.append_to_body(verdict.loop, barrier) if barrier and _places_on_device(verdict.loop) else ())
             if finding is not None:
                 finding.end = header_end(verdict.loop)
         elif verdict.barrier_first and verdict.steps:
@@ -144,3 +144,13 @@ def _why(verdict: LoopVerdict, barrier_keyword: str) -> str | Lines:
     return "nothing in it cuts the graph"
 
 
+
+
+def _places_on_device(loop: nodes.NodeNG) -> bool:
+    """The loop's module puts something on a device (`.to(...)`, `.cuda()`, a `device=`
+    argument): only then is the barrier an edit tpulint makes. A module with none runs on the
+    CPU as it is written; its port starts with placing the work, which a person decides."""
+    index = syntax_index.of(loop.root())
+    return any((isinstance(call.func, nodes.Attribute) and call.func.attrname in ("to", "cuda"))
+               or any(keyword.arg == "device" for keyword in call.keywords or ())
+               for call in index.calls)
