@@ -381,3 +381,10 @@ def test_a_module_that_places_nothing_gets_no_barrier(tmp_path, write):
     source = ('import torch\n\nmodel = torch.nn.Linear(2, 2)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n'
               'for step in range(3):\n    model(torch.ones(2, 2)).sum().backward()\n    opt.step()\n')
     assert "torch_xla.sync()" not in _fixed(tmp_path, write, source)
+
+
+def test_a_device_that_places_and_loads_gets_cpu_where_torch_load_reads_it(tmp_path, write):
+    source = ('import torch\ndevice = "cuda"\nmodel = torch.nn.Linear(2, 2).to(device)\n'
+              'checkpoint = torch.load("ckpt.pt", map_location=device)\nmodel.load_state_dict(checkpoint["model"])\n')
+    fixed = _fixed(tmp_path, write, source)
+    assert "device = torch_xla.device()\n" in fixed and 'torch.load("ckpt.pt", map_location="cpu")' in fixed

@@ -301,10 +301,16 @@ class CudaChecker(FamilyChecker):
         if uses and all(_names_a_backend(use) for use in uses):
             return
         args = (shown, _used_on(uses, expression.lineno)) if symbol == "cuda-device" else (shown,)
-        variant, fix = self._device_fix(symbol, uses)
-        if symbol == "cuda-device" and any(_is_map_location(node) for node in (expression, *uses)):
+        loads = tuple(use for use in uses if _is_map_location(use)) if symbol == "cuda-device" else ()
+        variant, fix = self._device_fix(symbol, tuple(use for use in uses if use not in loads))
+        if symbol == "cuda-device" and (_is_map_location(expression) or (loads and len(loads) == len(uses))):
             variant, fix = "map_location", self.fix_for(symbol, "map_location")
+        elif loads and variant is None:
+            variant, fix = "placed_and_loaded", self.fix_for(symbol, "placed_and_loaded",
+                                                             lines=cite("{0}", sorted({use.lineno for use in loads})))
         changes, imports = self._backend_edit(expression) if symbol == "nccl-backend" else (self._device_edit(expression, variant), ())
+        if variant == "placed_and_loaded" and changes:
+            changes += tuple(edits.replace(use, '"cpu"') for use in loads)
         self.report(symbol, expression, args, fix=fix, edits=changes, imports=imports)
 
     def _device_edit(self, expression: nodes.NodeNG, variant: str | None) -> tuple[Edit, ...]:
@@ -321,7 +327,7 @@ class CudaChecker(FamilyChecker):
             into_state = (isinstance(load, nodes.Call) and isinstance(load.parent, nodes.Call)
                           and isinstance(load.parent.func, nodes.Attribute) and load.parent.func.attrname == "load_state_dict")
             return (edits.replace(expression, '"cpu"'),) if _is_map_location(expression) and into_state else ()
-        if not literal or variant == "used_both_ways":
+        if not literal or variant not in (None, "used_as_type_string", "placed_and_loaded"):
             return ()
         if variant == "used_as_type_string":
             return (edits.replace(expression, f'"{self.profile.device_type_string}"'),)
