@@ -388,3 +388,18 @@ def test_a_device_that_places_and_loads_gets_cpu_where_torch_load_reads_it(tmp_p
               'checkpoint = torch.load("ckpt.pt", map_location=device)\nmodel.load_state_dict(checkpoint["model"])\n')
     fixed = _fixed(tmp_path, write, source)
     assert "device = torch_xla.device()\n" in fixed and 'torch.load("ckpt.pt", map_location="cpu")' in fixed
+
+
+def test_an_import_alone_is_added_only_where_the_file_uses_it(tmp_path, write):
+    cpu_only = ('import torch\n\nmodel = torch.nn.Linear(2, 2)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n'
+                'for step in range(3):\n    model(torch.ones(2, 2)).sum().backward()\n    opt.step()\n')
+    assert "import torch_xla" not in _fixed(tmp_path, write, cpu_only)
+
+
+def test_rpc_programs_and_second_devices_are_reported_but_not_edited(tmp_path, write):
+    rpc = ('import torch\nimport torch.distributed.rpc as rpc\n\n'
+           'model = torch.nn.Linear(2, 2).cuda()\nfor step in range(3):\n    model(torch.ones(2, 2).cuda()).sum().backward()\n')
+    assert _fixed(tmp_path, write, rpc) == rpc
+    shards = 'import torch\nfirst = torch.nn.Linear(2, 2).to("cuda:0")\nsecond = torch.nn.Linear(2, 2).to("cuda:1")\n'
+    fixed = _fixed(tmp_path, write, shards)
+    assert 'to("cuda:1")' in fixed and 'first = torch.nn.Linear(2, 2).to(torch_xla.device())' in fixed

@@ -72,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             astroid.MANAGER.clear_cache()  # the files changed under astroid's cache of their modules
             return analyse(files, notifications, config, catalog, progress=not options.no_progress, known=known)
 
-        outcome, summary = fix_to_fixed_point(summary, reanalyse, options.unsafe_fixes, write=not options.diff)
+        outcome, summary = fix_to_fixed_point(summary, reanalyse, options.unsafe_fixes, write=not options.diff,
+                                              device_type=catalog.profile(config.target).device_type_string)
         if options.diff:
             sys.stdout.write(outcome.diff)
             if outcome.refused:

@@ -12,7 +12,18 @@ from astroid import nodes
 
 from tpulint.catalog import REWRITE_PACKAGES, rewrite_shape
 from tpulint.model import Edit
-from tpulint.resolve import passes_unpacked
+from tpulint.resolve import imports_module, passes_unpacked
+
+
+# Programs whose processes play roles over RPC (a master, parameter servers, model shards on
+# named devices): which process owns the TPU is a design decision, so tpulint makes no device,
+# launcher or barrier edit in their modules (it still reports them).
+RPC_MODULE = "torch.distributed.rpc"
+
+
+def makes_device_edits(module: nodes.Module) -> bool:
+    """False for a module of an RPC program (RPC_MODULE)."""
+    return not imports_module(module, RPC_MODULE)
 
 
 def replace(node: nodes.NodeNG, text: str) -> Edit:

@@ -5,6 +5,7 @@ tpulint.fix_notebook), passes repeated until no fix is left, since a fix can ena
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,17 +39,21 @@ class Outcome:
 
 
 def fix_to_fixed_point(summary: Summary, reanalyse: Callable[[], Summary], unsafe: bool = False, write: bool = True,
-                       passes: int = MAX_PASSES) -> tuple[Outcome, Summary]:
+                       passes: int = MAX_PASSES, device_type: str = "") -> tuple[Outcome, Summary]:
     """Apply the summary's fixes (safe ones only unless unsafe), re-analyse the changed files and
     apply again, until no fix changes a file or `passes` passes ran. Returns what was done and the
     last analysis (of the fixed files). With write False the files are restored afterwards (even
-    on an error or an interrupt) and only the diff, from the original text, is kept."""
+    on an error or an interrupt) and only the diff, from the original text, is kept.
+
+    A fix that only adds an import (the runtime's) is made in a file that another fix edits, or
+    that already names the runtime's device type string (device_type, `"xla"`) or the imported
+    module: a file tpulint does not port gains no import it does not use."""
     outcome = Outcome()
     originals: dict[Path, tuple[str, str]] = {}  # path -> (its text before the first pass, as shown)
     refused: dict[str, None] = {}
     try:
         for number in range(1, passes + 1):
-            if not _fix_pass(summary, unsafe, originals, outcome, refused):
+            if not _fix_pass(summary, unsafe, originals, outcome, refused, device_type):
                 break
             summary = reanalyse()
             if number == passes and _pending(summary, unsafe):
@@ -64,7 +69,7 @@ def fix_to_fixed_point(summary: Summary, reanalyse: Callable[[], Summary], unsaf
 
 
 def _fix_pass(summary: Summary, unsafe: bool, originals: dict[Path, tuple[str, str]], outcome: Outcome,
-              refused: dict[str, None]) -> bool:
+              refused: dict[str, None], device_type: str) -> bool:
     """Apply one pass of fixes to the files; True when a file changed."""
     by_file: dict[str, list[Finding]] = {}
     for finding in summary.findings:
@@ -75,6 +80,9 @@ def _fix_pass(summary: Summary, unsafe: bool, originals: dict[Path, tuple[str, s
         path = Path(abspath)
         try:
             text = _read(path)
+            findings = _without_stray_imports(findings, text, device_type)
+            if not findings:
+                continue
             applied = _apply_to_file(path, text, findings)
         except (OSError, UnicodeDecodeError, FixError) as error:
             refused[f"{findings[0].path}: not fixed: {error}"] = None
@@ -86,6 +94,17 @@ def _fix_pass(summary: Summary, unsafe: bool, originals: dict[Path, tuple[str, s
         path.write_text(applied.text, encoding="utf-8", newline="")
         changed = True
     return changed
+
+
+def _without_stray_imports(findings: list[Finding], text: str, device_type: str) -> list[Finding]:
+    """findings less the import-only ones, unless another finding edits the file or the file
+    already uses what the import binds (see fix_to_fixed_point)."""
+    if any(_edits(finding) for finding in findings):
+        return findings
+    names = {statement.split()[-1] for finding in findings for statement in finding.fix.imports}
+    used = any(re.search(rf"(?<![\w.]){re.escape(name)}\.", text) for name in names) or (
+        bool(device_type) and re.search(rf"""["']{re.escape(device_type)}(:\d+)?["']""", text) is not None)
+    return findings if used else []
 
 
 def _apply_to_file(path: Path, text: str, findings: list[Finding]) -> Applied:

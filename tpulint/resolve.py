@@ -385,6 +385,19 @@ def imports_torch_xla(module: nodes.Module) -> bool:
     return False
 
 
+def imports_module(module: nodes.Module, name: str) -> bool:
+    """The module imports name or one of its submodules (`import torch.distributed.rpc as rpc`,
+    `from torch.distributed import rpc`, `from torch.distributed.rpc import RRef`)."""
+    for node in syntax_index.of(module).imports:
+        if isinstance(node, nodes.Import):
+            modules = [imported for imported, _ in node.names]
+        else:
+            modules = [node.modname, *(f"{node.modname}.{imported}" for imported, _ in node.names)]
+        if any(imported == name or imported.startswith(name + ".") for imported in modules):
+            return True
+    return False
+
+
 def _beside_xla(branch: nodes.If | nodes.IfExp, side: str, in_true_side: bool) -> bool:
     """An XLA switch always puts the GPU path beside XLA's. A GPU switch (`if USE_CUDA:`) does
     unless it is the availability idiom (`use_cuda = torch.cuda.is_available()`) or its other

@@ -21,6 +21,7 @@ from astroid.exceptions import StatementMissing
 from pylint.checkers import BaseChecker
 from pylint.interfaces import HIGH, INFERENCE, Confidence
 
+from tpulint import edits as edits_module
 from tpulint import isolation, loops, resolve, syntax_index, view
 from tpulint.bounds import MAX_DEPTH
 from tpulint.catalog import Rule, TargetProfile, load_catalog
@@ -253,6 +254,8 @@ class FamilyChecker(BaseChecker):
         reach = self.step_context(node)
         if reach is not None:
             fix = concat([fix, f" ({reach.describe()})"])
+        if edits and not edits_module.makes_device_edits(node.root()):
+            edits = ()  # an RPC program: which process owns the device is a person's design
         finding = Finding(rule, node, rule.arguments(args, fix, target_rule.phrases), confidence, edits=edits,
                           imports=imports if edits else ())
         self._findings.append(finding)

@@ -327,7 +327,7 @@ class CudaChecker(FamilyChecker):
             into_state = (isinstance(load, nodes.Call) and isinstance(load.parent, nodes.Call)
                           and isinstance(load.parent.func, nodes.Attribute) and load.parent.func.attrname == "load_state_dict")
             return (edits.replace(expression, '"cpu"'),) if _is_map_location(expression) and into_state else ()
-        if not literal or variant not in (None, "used_as_type_string", "placed_and_loaded"):
+        if not literal or variant not in (None, "used_as_type_string", "placed_and_loaded") or _names_a_second_device(expression):
             return ()
         if variant == "used_as_type_string":
             return (edits.replace(expression, f'"{self.profile.device_type_string}"'),)
@@ -823,6 +823,10 @@ class CudaChecker(FamilyChecker):
         """The rewrite of a call that returns the device (`torch.accelerator.current_accelerator()`)
         by how its value is used, as for a device literal: the device expression, its type string
         where only that is taken, None where it is used both ways or loaded onto."""
+        parent = call.parent
+        target = parent.targets[0] if isinstance(parent, nodes.Assign) else getattr(parent, "target", None)
+        if target is not None and not isinstance(target, nodes.AssignName):
+            return None  # `self.acc = ...`: its uses are not known here
         binding = resolve.binding_of(call)
         uses = binding.uses if binding else ()
         variant, _ = self._device_fix("cuda-device", uses)
@@ -1151,6 +1155,18 @@ def _touches_device(scope: nodes.NodeNG) -> bool:
         if call_name(call) in DEVICE_READERS:
             return True
     return False
+
+
+def _names_a_second_device(expression: nodes.NodeNG) -> bool:
+    """`"cuda:1"`, `torch.device("cuda", 1)`: a process that uses more than one GPU (model
+    parallelism); on a TPU each process owns one device, so where its shards go is a person's."""
+    if isinstance(expression, nodes.Call):
+        ordinal = argument(expression, 1, "index")
+        if resolve.int_value(ordinal) not in (None, 0):
+            return True
+        expression = argument(expression, 0, "type")
+    match = resolve.CUDA_DEVICE.match(resolve.string_value(expression) or "")
+    return bool(match and match.group(1) and match.group(1) != ":0")
 
 
 def _is_map_location(node: nodes.NodeNG) -> bool:

@@ -147,10 +147,19 @@ def _why(verdict: LoopVerdict, barrier_keyword: str) -> str | Lines:
 
 
 def _places_on_device(loop: nodes.NodeNG) -> bool:
-    """The loop's module puts something on a device (`.to(...)`, `.cuda()`, a `device=`
-    argument): only then is the barrier an edit tpulint makes. A module with none runs on the
-    CPU as it is written; its port starts with placing the work, which a person decides."""
+    """The loop's module uses the GPU or the TPU device: a CUDA device string, `.cuda()`,
+    `torch.device(...)`, the current accelerator or the target's device call; only then is the
+    barrier an edit tpulint makes. A module with none (`.to(device)` of a device it is given
+    proves nothing) runs on the CPU as written or is handed its device: a person places the work
+    first."""
     index = syntax_index.of(loop.root())
-    return any((isinstance(call.func, nodes.Attribute) and call.func.attrname in ("to", "cuda"))
-               or any(keyword.arg == "device" for keyword in call.keywords or ())
+    return any((isinstance(call.func, nodes.Attribute) and call.func.attrname == "cuda")
+               or resolve.call_name(call) in DEVICE_CALLS
+               or any(isinstance(arg, nodes.Const) and isinstance(arg.value, str) and resolve.CUDA_DEVICE.match(arg.value)
+                      for arg in (*call.args, *(keyword.value for keyword in call.keywords or ())))
                for call in index.calls)
+
+
+# Calls that name the GPU or the TPU device (the target's own device calls come from its profile).
+DEVICE_CALLS = frozenset({"torch.device", "torch.accelerator.current_accelerator", "torch.cuda.set_device",
+                          "torch.cuda.is_available", "torch.accelerator.is_available"}) | resolve.XLA_DEVICE_CALLS
