@@ -403,3 +403,32 @@ def test_rpc_programs_and_second_devices_are_reported_but_not_edited(tmp_path, w
     shards = 'import torch\nfirst = torch.nn.Linear(2, 2).to("cuda:0")\nsecond = torch.nn.Linear(2, 2).to("cuda:1")\n'
     fixed = _fixed(tmp_path, write, shards)
     assert 'to("cuda:1")' in fixed and 'first = torch.nn.Linear(2, 2).to(torch_xla.device())' in fixed
+
+
+def test_memory_counters_read_the_targets_memory_info(tmp_path, write):
+    source = 'import torch\nprint(torch.cuda.max_memory_allocated() / 2**20, torch.cuda.memory_allocated(0))\n'
+    xla = _fixed(tmp_path, write, source)
+    assert 'xm.get_memory_info()["peak_bytes_used"] / 2**20' in xla and "import torch_xla.core.xla_model as xm\n" in xla
+    assert "torch.cuda.memory_allocated(0)" in xla  # a device argument: which device is a person's call
+    tpu = _fixed(tmp_path, write, source, "--target", "torchtpu")
+    assert "torch.accelerator.max_memory_allocated() / 2**20, torch.accelerator.memory_allocated(0)" in tpu
+    in_f_string = 'import torch\nprint(f"memory {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB")\n'
+    assert _fixed(tmp_path, write, in_f_string) == in_f_string  # its quotes would close the f-string
+
+
+def test_a_fix_that_would_break_the_file_is_left_out_and_the_others_made(tmp_path, write, monkeypatch):
+    import tpulint.fix_run
+
+    original = tpulint.fix_run._apply_findings
+
+    def breaking(path, text, findings):  # the drop_last fix stands for one whose edit does not parse
+        if any(finding.rule.symbol == "unpadded-input" for finding in findings):
+            raise tpulint.fix_run.FixError("the fixed text does not parse: invalid syntax (line 5)")
+        return original(path, text, findings)
+
+    monkeypatch.setattr(tpulint.fix_run, "_apply_findings", breaking)
+    write("loop.py", LOOP)
+    code, out, err = run_tpulint("fix", "loop.py", cwd=tmp_path)
+    fixed = (tmp_path / "loop.py").read_text(encoding="utf-8")
+    assert "drop_last" not in fixed and "torch_xla.sync()" in fixed and ".to(torch_xla.device())" in fixed
+    assert "loop.py:5: unpadded-input not fixed: the fixed text does not parse" in err

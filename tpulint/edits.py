@@ -68,6 +68,8 @@ def rewrite_call(call: nodes.Call, template: str, imports: tuple[str, ...] = ())
         return remove_call(call), ()
     if not isinstance(call, nodes.Call) or passes_unpacked(call):
         return (), ()
+    if ('"' in template or "'" in template) and _in_f_string(call):
+        return (), ()  # its quotes may be the f-string's own (a syntax error before Python 3.12)
     needed = (*(f"import {package}" for package in REWRITE_PACKAGES if re.search(rf"(?<![\w.]){package}\.", template)), *imports)
     arguments = [*call.args, *(call.keywords or ())]
     if shape == "rename":
@@ -86,6 +88,10 @@ def rewrite_call(call: nodes.Call, template: str, imports: tuple[str, ...] = ())
         lines = [part.strip() for part in template.split(";")]
         return (replace(call, ("\n" + " " * statement.col_offset).join(lines)),), needed
     return (replace(call, template),), needed
+
+
+def _in_f_string(node: nodes.NodeNG) -> bool:
+    return any(isinstance(parent, nodes.JoinedStr) for parent in node.node_ancestors())
 
 
 def _shares_line(statement: nodes.NodeNG) -> bool:

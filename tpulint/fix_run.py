@@ -83,7 +83,7 @@ def _fix_pass(summary: Summary, unsafe: bool, originals: dict[Path, tuple[str, s
             findings = _without_stray_imports(findings, text, device_type)
             if not findings:
                 continue
-            applied = _apply_to_file(path, text, findings)
+            applied, findings = _apply_to_file(path, text, findings, refused)
         except (OSError, UnicodeDecodeError, FixError) as error:
             refused[f"{findings[0].path}: not fixed: {error}"] = None
             continue
@@ -97,17 +97,40 @@ def _fix_pass(summary: Summary, unsafe: bool, originals: dict[Path, tuple[str, s
 
 
 def _without_stray_imports(findings: list[Finding], text: str, device_type: str) -> list[Finding]:
-    """findings less the import-only ones, unless another finding edits the file or the file
-    already uses what the import binds (see fix_to_fixed_point)."""
-    if any(_edits(finding) for finding in findings):
-        return findings
-    names = {statement.split()[-1] for finding in findings for statement in finding.fix.imports}
-    used = any(re.search(rf"(?<![\w.]){re.escape(name)}\.", text) for name in names) or (
-        bool(device_type) and re.search(rf"""["']{re.escape(device_type)}(:\d+)?["']""", text) is not None)
-    return findings if used else []
+    """findings less the import-only ones whose import nothing uses: neither the file nor the
+    other fixes' edits name what it binds (see fix_to_fixed_point)."""
+    edited = [finding for finding in findings if _edits(finding)]
+    written = text + "".join(edit.text for finding in edited for edit in _edits(finding))
+
+    def used(finding: Finding) -> bool:
+        names = {statement.split()[-1] for statement in finding.fix.imports}
+        return any(re.search(rf"(?<![\w.]){re.escape(name)}\.", written) for name in names) or (
+            bool(device_type) and re.search(rf"""["']{re.escape(device_type)}(:\d+)?["']""", written) is not None)
+
+    return [*edited, *(finding for finding in findings if not _edits(finding) and used(finding))]
 
 
-def _apply_to_file(path: Path, text: str, findings: list[Finding]) -> Applied:
+def _apply_to_file(path: Path, text: str, findings: list[Finding], refused: dict[str, None]) -> tuple[Applied, list[Finding]]:
+    """The file's text with the findings' fixes, and the findings whose fixes it has. When
+    together they would not parse, each finding's fix is tried in turn and one that breaks the
+    text is left out and named in refused (the others are still made). Raises FixError when no
+    fix can be made."""
+    try:
+        return _apply_findings(path, text, findings), findings
+    except FixError as error:
+        kept: list[Finding] = []
+        for finding in findings:
+            try:
+                _apply_findings(path, text, [*kept, finding])
+                kept.append(finding)
+            except FixError as own:
+                refused[f"{finding.path}:{finding.line}: {finding.rule.symbol} not fixed: {own}"] = None
+        if not kept:
+            raise error
+        return _apply_findings(path, text, kept), kept
+
+
+def _apply_findings(path: Path, text: str, findings: list[Finding]) -> Applied:
     edits = [edit for finding in findings for edit in _edits(finding)]
     imports = [statement for finding in findings for statement in finding.fix.imports]
     if is_notebook(path):

@@ -385,6 +385,19 @@ def imports_torch_xla(module: nodes.Module) -> bool:
     return False
 
 
+def opted_in(test: nodes.NodeNG, checks: frozenset[str]) -> bool:
+    """The availability check is ANDed with a flag the user turns on (`args.accel and
+    torch.cuda.is_available()`; checks: the availability calls): the CPU is the default, so the
+    device is a person's choice. An opt-out flag (`not args.no_accel and ...`) keeps the device
+    the default."""
+    if isinstance(test, nodes.Name):
+        test = single_assigned_value(test) or test
+    if not (isinstance(test, nodes.BoolOp) and test.op == "and"):
+        return False
+    return any(not (isinstance(value, nodes.UnaryOp) and value.op == "not") and mentions_call(value, checks) is None
+               for value in test.values)
+
+
 def imports_module(module: nodes.Module, name: str) -> bool:
     """The module imports name or one of its submodules (`import torch.distributed.rpc as rpc`,
     `from torch.distributed import rpc`, `from torch.distributed.rpc import RRef`)."""

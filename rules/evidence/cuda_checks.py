@@ -12,6 +12,7 @@ tests/test_catalog.py makes sure every cited name is in the recorded output.
 """
 
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -333,6 +334,13 @@ def check_map_location_xla():
            f"'xla': {outcome(lambda: load('xla'))}; 'cpu': {outcome(lambda: load('cpu'))}")
 
 
+def check_memory_info():
+    """xm.get_memory_info(), torch.cuda's memory counters' counterpart, on PJRT CPU."""
+    import torch_xla.core.xla_model as xm
+
+    report("xla-memory-info", outcome(lambda: xm.get_memory_info()))
+
+
 def check_sync_wait():
     """Whether the barrier waits for the graph it launches: the time of the barrier and of reading
     the result afterwards (the read waits for whatever the barrier did not)."""
@@ -396,7 +404,9 @@ def check_spawn_versus_launch():
     env = dict(os.environ, PJRT_DEVICE="CPU", CPU_NUM_DEVICES="2")
     for how in ("spawn", "launch"):
         done = subprocess.run([sys.executable, script.name, how], capture_output=True, text=True, env=env, timeout=300)
-        lines = sorted(line for line in done.stdout.splitlines() if " process " in line)
+        # the processes print at once: a line may hold two reports, so they are found by their start
+        lines = sorted(part.strip() for part in re.findall(
+            r"(?:mp\.spawn|torch_xla\.launch) process \d+: .*?(?=(?:mp\.spawn|torch_xla\.launch) process \d+:|\n|$)", done.stdout))
         report(f"two-processes-by-{how}", "; ".join(lines) or f"<no output; exit {done.returncode}>")
 
 
@@ -446,6 +456,7 @@ def main():
     check_spawn_with_cuda_count()
     check_sync_wait()
     check_map_location_xla()
+    check_memory_info()
     check_spawn_versus_launch()
     check_cuda_visible_devices()
     check_hf_device_map()

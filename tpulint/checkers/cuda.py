@@ -26,6 +26,9 @@ IS_AVAILABLE = frozenset({"torch.cuda.is_available", "torch.accelerator.is_avail
 CURRENT_ACCELERATOR = "torch.accelerator.current_accelerator"
 DEVICE_COUNT = frozenset({"torch.cuda.device_count"})
 DEVICE_COUNTS = DEVICE_COUNT | {"torch.accelerator.device_count"}
+DEVICE_SETTERS = frozenset({"set_device", "set_device_index", "set_device_idx"})
+CURRENT_DEVICE_READERS = frozenset({"torch.cuda.current_device", "torch.accelerator.current_device_index",
+                                    "torch.accelerator.current_device_idx"})
 # Calls whose presence means code already uses the device (see _touches_device).
 DEVICE_READERS = frozenset({"torch.device", "torch.accelerator.current_accelerator", "torch.cuda.set_device",
                             "torch.accelerator.set_device_index", "torch.cuda.current_device"})
@@ -390,7 +393,7 @@ class CudaChecker(FamilyChecker):
         self.claim(check)
         binding = resolve.binding_of(site)
         used = _used_on(binding.uses, site.lineno) if binding else ""
-        changes = self._idiom_edits(site) if not _opted_in(test) else ()
+        changes = self._idiom_edits(site) if not resolve.opted_in(test, IS_AVAILABLE) else ()
         self.report("cuda-availability-fallback", site, (f"{call_name(check)}()", used, picks), edits=changes,
                     imports=(self.profile.device_import,) if changes and self.profile.device_import else ())
         return True
@@ -811,6 +814,8 @@ class CudaChecker(FamilyChecker):
             if module in self._api_modules:  # their messages show the call as written (`xm.mark_step()`)
                 shown = f"{site.func.as_string()}()" if called else node.as_string()
             template = entry.rewrite.get(self.target)
+            if template == "" and member in DEVICE_SETTERS and self._reads_current_device():
+                template = None  # a later current_device() reads what it set: a person ports both
             if template is not None and template == self.profile.device_expression and called:
                 template = self._device_template(site)
             changes, imports = (edits.rewrite_call(site, template, tuple(entry.rewrite_imports.get(self.target, ())))
@@ -818,6 +823,9 @@ class CudaChecker(FamilyChecker):
             if changes and template == self.profile.device_expression:
                 imports = (*imports, *self._backend_lookup_imports(site))
             self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement, edits=changes, imports=imports)
+
+    def _reads_current_device(self) -> bool:
+        return any(call_name(call) in CURRENT_DEVICE_READERS for call in syntax_index.of(self._module).calls)
 
     def _device_template(self, call: nodes.Call) -> str | None:
         """The rewrite of a call that returns the device (`torch.accelerator.current_accelerator()`)
@@ -1125,18 +1133,6 @@ def _sets_environment(key: nodes.Const, name: str) -> bool:
     value = _environ_setting(key)[1]
     text = string_value(value) if value is not None else None
     return text is not None and text.strip().lower() not in ("", "0", "false", "no", "off")
-
-
-def _opted_in(test: nodes.NodeNG) -> bool:
-    """The availability check is ANDed with a flag the user turns on (`args.accel and
-    torch.cuda.is_available()`): the CPU is the default, so the device is a person's choice. An
-    opt-out flag (`not args.no_accel and ...`) keeps the device the default."""
-    if isinstance(test, nodes.Name):
-        test = resolve.single_assigned_value(test) or test
-    if not (isinstance(test, nodes.BoolOp) and test.op == "and"):
-        return False
-    return any(not (isinstance(value, nodes.UnaryOp) and value.op == "not") and resolve.mentions_call(value, IS_AVAILABLE) is None
-               for value in test.values)
 
 
 def _is_device_count(nprocs: nodes.NodeNG | None) -> bool:

@@ -153,11 +153,24 @@ def _places_on_device(loop: nodes.NodeNG) -> bool:
     proves nothing) runs on the CPU as written or is handed its device: a person places the work
     first."""
     index = syntax_index.of(loop.root())
+    if any(resolve.call_name(call) in AVAILABILITY_CHECKS and _behind_opt_in(call) for call in index.calls):
+        return False  # the device is chosen behind an opt-in flag (`args.accel and ...`): not ported
     return any((isinstance(call.func, nodes.Attribute) and call.func.attrname == "cuda")
                or resolve.call_name(call) in DEVICE_CALLS
                or any(isinstance(arg, nodes.Const) and isinstance(arg.value, str) and resolve.CUDA_DEVICE.match(arg.value)
                       for arg in (*call.args, *(keyword.value for keyword in call.keywords or ())))
                for call in index.calls)
+
+
+AVAILABILITY_CHECKS = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
+
+
+def _behind_opt_in(check: nodes.Call) -> bool:
+    """The availability check is part of a test with an opt-in flag (resolve.opted_in)."""
+    test = check.parent
+    while isinstance(test, (nodes.BoolOp, nodes.UnaryOp)) and isinstance(test.parent, (nodes.BoolOp, nodes.UnaryOp)):
+        test = test.parent
+    return isinstance(test, nodes.BoolOp) and resolve.opted_in(test, AVAILABILITY_CHECKS)
 
 
 # Calls that name the GPU or the TPU device (the target's own device calls come from its profile).
