@@ -48,10 +48,7 @@ PROGRAMS = (
             arguments=("--epochs", "3", "--log-interval", "2")),
     # One process: XLA's CPU client runs collectives between threads of one process, so DDP's
     # all-gather across two launched processes waits forever (measured: rendezvous timeout).
-    # torch.cuda.max_memory_allocated() keeps its CUDA form: its fix, xm.get_memory_info(),
-    # raises UNIMPLEMENTED on PJRT CPU (rules/evidence/cuda_checks.txt xla-memory-info).
-    Program("train_ddp", "docs/examples/train_ddp.py", fix_options=("--unsafe-fixes", "--ignore", "cuda-no-op-call"),
-            arguments=("--epochs", "3")),
+    Program("train_ddp", "docs/examples/train_ddp.py", fix_options=("--unsafe-fixes",), arguments=("--epochs", "3")),
     Program("decode_loop", "tests/fix_runs/programs/decode_loop.py"),
 )
 
