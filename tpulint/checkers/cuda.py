@@ -825,7 +825,9 @@ class CudaChecker(FamilyChecker):
             self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement, edits=changes, imports=imports)
 
     def _reads_current_device(self) -> bool:
-        return any(call_name(call) in CURRENT_DEVICE_READERS for call in syntax_index.of(self._module).calls)
+        named = syntax_index.of(self._module).calls_named
+        return any(call_name(call) in CURRENT_DEVICE_READERS
+                   for short in ("current_device", "current_device_index", "current_device_idx") for call in named.get(short, ()))
 
     def _device_template(self, call: nodes.Call) -> str | None:
         """The rewrite of a call that returns the device (`torch.accelerator.current_accelerator()`)

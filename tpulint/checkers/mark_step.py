@@ -153,10 +153,13 @@ def _places_on_device(loop: nodes.NodeNG) -> bool:
     proves nothing) runs on the CPU as written or is handed its device: a person places the work
     first."""
     index = syntax_index.of(loop.root())
-    if any(resolve.call_name(call) in AVAILABILITY_CHECKS and _behind_opt_in(call) for call in index.calls):
+    checks = index.calls_named.get("is_available", ())  # by short name first: call_name resolves
+    if any(resolve.call_name(call) in AVAILABILITY_CHECKS and _behind_opt_in(call) for call in checks):
         return False  # the device is chosen behind an opt-in flag (`args.accel and ...`): not ported
+    if any(resolve.call_name(call) in DEVICE_CALLS
+           for short in _DEVICE_CALL_NAMES for call in index.calls_named.get(short, ())):
+        return True
     return any((isinstance(call.func, nodes.Attribute) and call.func.attrname == "cuda")
-               or resolve.call_name(call) in DEVICE_CALLS
                or any(isinstance(arg, nodes.Const) and isinstance(arg.value, str) and resolve.CUDA_DEVICE.match(arg.value)
                       for arg in (*call.args, *(keyword.value for keyword in call.keywords or ())))
                for call in index.calls)
@@ -176,3 +179,4 @@ def _behind_opt_in(check: nodes.Call) -> bool:
 # Calls that name the GPU or the TPU device (the target's own device calls come from its profile).
 DEVICE_CALLS = frozenset({"torch.device", "torch.accelerator.current_accelerator", "torch.cuda.set_device",
                           "torch.cuda.is_available", "torch.accelerator.is_available"}) | resolve.XLA_DEVICE_CALLS
+_DEVICE_CALL_NAMES = frozenset(name.rpartition(".")[2] for name in DEVICE_CALLS)
