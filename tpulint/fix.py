@@ -50,8 +50,7 @@ def apply(text: str, edits: Iterable[Edit], imports: Sequence[str] = ()) -> Appl
 def splice(text: str, edits: Iterable[Edit]) -> tuple[str, tuple[Edit, ...], tuple[Edit, ...]]:
     """(text with the edits made, the edits made, those skipped as overlapping an earlier one).
     Nothing is parsed. Raises FixError for an edit on a line the text does not have."""
-    ordered = sorted(set(edits), key=lambda edit: (edit.line, edit.column, edit.end_line, edit.end_column))
-    kept, skipped = without_overlaps(ordered)
+    kept, skipped = without_overlaps(edits)
     offsets = _line_offsets(text.splitlines(keepends=True))
     encoded = text.encode("utf-8")
     for edit in reversed(kept):
@@ -60,12 +59,12 @@ def splice(text: str, edits: Iterable[Edit]) -> tuple[str, tuple[Edit, ...], tup
     return encoded.decode("utf-8"), tuple(kept), tuple(skipped)
 
 
-def without_overlaps(ordered: list[Edit]) -> tuple[list[Edit], list[Edit]]:
-    """Edits in source order split into (kept, skipped): one that starts before the previous kept
-    one ends is skipped."""
+def without_overlaps(edits: Iterable[Edit]) -> tuple[list[Edit], list[Edit]]:
+    """The edits (the same edit twice is one) in source order, split into (kept, skipped): one
+    that starts before the previous kept one ends is skipped."""
     kept: list[Edit] = []
     skipped: list[Edit] = []
-    for edit in ordered:
+    for edit in sorted(set(edits), key=lambda edit: (edit.line, edit.column, edit.end_line, edit.end_column)):
         if kept and (edit.line, edit.column) < (kept[-1].end_line, kept[-1].end_column):
             skipped.append(edit)
         else:

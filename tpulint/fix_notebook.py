@@ -42,8 +42,7 @@ def apply(text: str, edits: Iterable[Edit], imports: Sequence[str] = ()) -> Appl
     addition = import_edit(source.source, ast.parse(source.source), imports)
     if addition is not None:
         edits.append(addition)
-    ordered = sorted(set(edits), key=lambda edit: (edit.line, edit.column, edit.end_line, edit.end_column))
-    kept, skipped = without_overlaps(ordered)
+    kept, skipped = without_overlaps(edits)
     by_cell: dict[int, list[Edit]] = {}
     made: list[Edit] = []
     joined_lines = source.source.split("\n")

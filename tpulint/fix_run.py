@@ -10,10 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import astroid
+
 from tpulint import fix_notebook
 from tpulint.estimate import Finding, Summary
 from tpulint.fix import Applied, FixError, apply
 from tpulint.model import UNSAFE, Edit
+from tpulint.resolve import imported_names
 from tpulint.staging import is_notebook
 
 # A fix that enables another is applied in the next pass; ruff stops after 100, tpulint's fixes
@@ -103,7 +106,7 @@ def _without_stray_imports(findings: list[Finding], text: str, device_type: str)
     written = text + "".join(edit.text for finding in edited for edit in _edits(finding))
 
     def used(finding: Finding) -> bool:
-        names = {statement.split()[-1] for statement in finding.fix.imports}
+        names = {name for statement in finding.fix.imports for name in imported_names(astroid.extract_node(statement))}
         return any(re.search(rf"(?<![\w.]){re.escape(name)}\.", written) for name in names) or (
             bool(device_type) and re.search(rf"""["']{re.escape(device_type)}(:\d+)?["']""", written) is not None)
 

@@ -21,6 +21,8 @@ from tpulint.catalog import load_catalog
 
 _MAX_ALIAS_DEPTH = 4
 
+# torch's device availability checks: False on a TPU host (rules/evidence/cuda_checks.txt).
+AVAILABILITY_CHECKS = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
 CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
 # Literal pieces that become a CUDA device once formatted: "cuda:" + rank, "cuda:%d" % rank,
 # "cuda:{}".format(rank), f"cuda:{rank}".
@@ -377,24 +379,18 @@ def switch_side(test: nodes.NodeNG) -> str | None:
 
 def imports_torch_xla(module: nodes.Module) -> bool:
     """The module imports the runtime's package (torch_xla) or one of its modules, anywhere in it."""
-    package, prefix = PROFILE.package, PROFILE.package + "."
-    for node in syntax_index.of(module).imports:
-        modules = [name for name, _ in node.names] if isinstance(node, nodes.Import) else [node.modname]
-        if any(name == package or name.startswith(prefix) for name in modules):
-            return True
-    return False
+    return imports_module(module, PROFILE.package)
 
 
-def opted_in(test: nodes.NodeNG, checks: frozenset[str]) -> bool:
-    """The availability check is ANDed with a flag the user turns on (`args.accel and
-    torch.cuda.is_available()`; checks: the availability calls): the CPU is the default, so the
-    device is a person's choice. An opt-out flag (`not args.no_accel and ...`) keeps the device
-    the default."""
+def opted_in(test: nodes.NodeNG) -> bool:
+    """The availability check (AVAILABILITY_CHECKS) is ANDed with a flag the user turns on
+    (`args.accel and torch.cuda.is_available()`): the CPU is the default, so the device is a
+    person's choice. An opt-out flag (`not args.no_accel and ...`) keeps the device the default."""
     if isinstance(test, nodes.Name):
         test = single_assigned_value(test) or test
     if not (isinstance(test, nodes.BoolOp) and test.op == "and"):
         return False
-    return any(not (isinstance(value, nodes.UnaryOp) and value.op == "not") and mentions_call(value, checks) is None
+    return any(not (isinstance(value, nodes.UnaryOp) and value.op == "not") and mentions_call(value, AVAILABILITY_CHECKS) is None
                for value in test.values)
 
 

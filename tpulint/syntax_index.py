@@ -17,6 +17,7 @@ other modules), it is built by one walk of its own.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 
 from astroid import nodes
 
@@ -57,6 +58,13 @@ class ModuleIndex:
         kept = self.imports if isinstance(node, (nodes.Import, nodes.ImportFrom)) else self.branches
         if not (kept and kept[-1] is node):
             kept.append(node)
+
+    def calls_of(self, qualified_names: Iterable[str]) -> list[nodes.Call]:
+        """The calls whose callee's last name is that of one of qualified_names (`torch.device`
+        -> every `device(...)`, `x.device(...)`): the candidates to resolve, found without
+        resolving every call of the module."""
+        shorts = {name.rpartition(".")[2] for name in qualified_names}
+        return [call for short in shorts for call in self.calls_named.get(short, ())]
 
     def walk(self, module: nodes.Module) -> ModuleIndex:
         """Fill the index by walking the module itself (outside pylint's walk)."""

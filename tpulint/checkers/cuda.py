@@ -22,7 +22,6 @@ from tpulint.model import Edit, Lines, cite, concat
 from tpulint.checkers.cuda_libraries import TORCH_COMPILE
 from tpulint.resolve import argument, call_name, keyword, qualified_name, string_value
 
-IS_AVAILABLE = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
 CURRENT_ACCELERATOR = "torch.accelerator.current_accelerator"
 DEVICE_COUNT = frozenset({"torch.cuda.device_count"})
 DEVICE_COUNTS = DEVICE_COUNT | {"torch.accelerator.device_count"}
@@ -385,7 +384,7 @@ class CudaChecker(FamilyChecker):
 
     def _availability_idiom(self, site: nodes.NodeNG, test: nodes.NodeNG, picks: str) -> bool:
         """If test asks torch.cuda.is_available(), report the idiom at site and claim the call."""
-        check = resolve.mentions_call(test, IS_AVAILABLE - self.profile.availability_checks)
+        check = resolve.mentions_call(test, resolve.AVAILABILITY_CHECKS - self.profile.availability_checks)
         if check is None and isinstance(test, nodes.Name):
             check = self._availability_flag(test)
         if check is None:
@@ -393,7 +392,7 @@ class CudaChecker(FamilyChecker):
         self.claim(check)
         binding = resolve.binding_of(site)
         used = _used_on(binding.uses, site.lineno) if binding else ""
-        changes = self._idiom_edits(site) if not resolve.opted_in(test, IS_AVAILABLE) else ()
+        changes = self._idiom_edits(site) if not resolve.opted_in(test) else ()
         self.report("cuda-availability-fallback", site, (f"{call_name(check)}()", used, picks), edits=changes,
                     imports=(self.profile.device_import,) if changes and self.profile.device_import else ())
         return True
@@ -427,7 +426,7 @@ class CudaChecker(FamilyChecker):
     def _availability_flag(self, name: nodes.Name) -> nodes.Call | None:
         """`use_cuda = torch.cuda.is_available()` ... `"cuda" if use_cuda else "cpu"`."""
         value = resolve.single_assigned_value(name)
-        return resolve.mentions_call(value, IS_AVAILABLE - self.profile.availability_checks) if value is not None else None
+        return resolve.mentions_call(value, resolve.AVAILABILITY_CHECKS - self.profile.availability_checks) if value is not None else None
 
     def _chosen_by_availability(self, device: nodes.Call) -> bool:
         """`current_accelerator() if torch.accelerator.is_available() else ...`, or the `if` form:
@@ -825,9 +824,7 @@ class CudaChecker(FamilyChecker):
             self.report(entry.rule, site, (shown, entry.behaviour), fix=replacement, edits=changes, imports=imports)
 
     def _reads_current_device(self) -> bool:
-        named = syntax_index.of(self._module).calls_named
-        return any(call_name(call) in CURRENT_DEVICE_READERS
-                   for short in ("current_device", "current_device_index", "current_device_idx") for call in named.get(short, ()))
+        return any(call_name(call) in CURRENT_DEVICE_READERS for call in syntax_index.of(self._module).calls_of(CURRENT_DEVICE_READERS))
 
     def _device_template(self, call: nodes.Call) -> str | None:
         """The rewrite of a call that returns the device (`torch.accelerator.current_accelerator()`)

@@ -144,8 +144,6 @@ def _why(verdict: LoopVerdict, barrier_keyword: str) -> str | Lines:
     return "nothing in it cuts the graph"
 
 
-
-
 def _places_on_device(loop: nodes.NodeNG) -> bool:
     """The loop's module uses the GPU or the TPU device: a CUDA device string, `.cuda()`,
     `torch.device(...)`, the current accelerator or the target's device call; only then is the
@@ -153,11 +151,10 @@ def _places_on_device(loop: nodes.NodeNG) -> bool:
     proves nothing) runs on the CPU as written or is handed its device: a person places the work
     first."""
     index = syntax_index.of(loop.root())
-    checks = index.calls_named.get("is_available", ())  # by short name first: call_name resolves
-    if any(resolve.call_name(call) in AVAILABILITY_CHECKS and _behind_opt_in(call) for call in checks):
+    checks = index.calls_of(resolve.AVAILABILITY_CHECKS)
+    if any(resolve.call_name(call) in resolve.AVAILABILITY_CHECKS and _behind_opt_in(call) for call in checks):
         return False  # the device is chosen behind an opt-in flag (`args.accel and ...`): not ported
-    if any(resolve.call_name(call) in DEVICE_CALLS
-           for short in _DEVICE_CALL_NAMES for call in index.calls_named.get(short, ())):
+    if any(resolve.call_name(call) in DEVICE_CALLS for call in index.calls_of(DEVICE_CALLS)):
         return True
     return any((isinstance(call.func, nodes.Attribute) and call.func.attrname == "cuda")
                or any(isinstance(arg, nodes.Const) and isinstance(arg.value, str) and resolve.CUDA_DEVICE.match(arg.value)
@@ -165,18 +162,14 @@ def _places_on_device(loop: nodes.NodeNG) -> bool:
                for call in index.calls)
 
 
-AVAILABILITY_CHECKS = frozenset({"torch.cuda.is_available", "torch.accelerator.is_available"})
-
-
 def _behind_opt_in(check: nodes.Call) -> bool:
     """The availability check is part of a test with an opt-in flag (resolve.opted_in)."""
     test = check.parent
     while isinstance(test, (nodes.BoolOp, nodes.UnaryOp)) and isinstance(test.parent, (nodes.BoolOp, nodes.UnaryOp)):
         test = test.parent
-    return isinstance(test, nodes.BoolOp) and resolve.opted_in(test, AVAILABILITY_CHECKS)
+    return isinstance(test, nodes.BoolOp) and resolve.opted_in(test)
 
 
 # Calls that name the GPU or the TPU device (the target's own device calls come from its profile).
-DEVICE_CALLS = frozenset({"torch.device", "torch.accelerator.current_accelerator", "torch.cuda.set_device",
-                          "torch.cuda.is_available", "torch.accelerator.is_available"}) | resolve.XLA_DEVICE_CALLS
-_DEVICE_CALL_NAMES = frozenset(name.rpartition(".")[2] for name in DEVICE_CALLS)
+DEVICE_CALLS = frozenset({"torch.device", "torch.accelerator.current_accelerator", "torch.cuda.set_device"}
+                         | resolve.AVAILABILITY_CHECKS | resolve.XLA_DEVICE_CALLS)
