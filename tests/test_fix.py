@@ -432,3 +432,20 @@ def test_a_fix_that_would_break_the_file_is_left_out_and_the_others_made(tmp_pat
     fixed = (tmp_path / "loop.py").read_text(encoding="utf-8")
     assert "drop_last" not in fixed and "torch_xla.sync()" in fixed and ".to(torch_xla.device())" in fixed
     assert "loop.py:5: unpadded-input not fixed: the fixed text does not parse" in err
+
+
+def test_the_idiom_used_as_map_location_loads_to_the_cpu(tmp_path, write):
+    source = ('import torch\ndevice = "cuda" if torch.cuda.is_available() else "cpu"\n'
+              'model = torch.nn.Linear(2, 2).to(device)\nstate = torch.load("w.pt", map_location=device)\n')
+    fixed = _fixed(tmp_path, write, source)
+    assert "device = torch_xla.device()\n" in fixed and 'torch.load("w.pt", map_location="cpu")' in fixed
+    only_loaded = 'import torch\nwhere = "cuda" if torch.cuda.is_available() else "cpu"\nstate = torch.load("w.pt", map_location=where)\n'
+    assert _fixed(tmp_path, write, only_loaded) == only_loaded
+
+
+def test_autocast_spelt_from_a_bare_name_or_another_module_is_left_to_a_person(tmp_path, write):
+    source = ('import torch\nimport torch as T\nfrom torch.cuda.amp import autocast\nfrom torch.cuda import amp\n'
+              'with autocast(enabled=True):\n    pass\nwith amp.autocast():\n    pass\nwith T.cuda.amp.autocast():\n    pass\n')
+    fixed = _fixed(tmp_path, write, source, "--unsafe-fixes")
+    assert "with autocast(enabled=True):" in fixed and "with amp.autocast():" in fixed
+    assert 'with T.autocast("xla"):' in fixed

@@ -14,7 +14,7 @@ from astroid import nodes
 from tpulint import edits
 from tpulint.catalog import TargetProfile
 from tpulint.model import Edit
-from tpulint.resolve import argument, binding_of, passes_unpacked
+from tpulint.resolve import argument, binding_of, passes_unpacked, qualified_name
 
 FP16_ATTRIBUTES = frozenset({"float16", "half"})
 
@@ -59,11 +59,15 @@ def autocast_edits(call: nodes.Call, profile: TargetProfile, implied_device: boo
 
 
 def _torch_root(function: nodes.NodeNG) -> str | None:
-    """The name `torch` is imported as, from `torch.autocast` / `T.cuda.amp.autocast`; None for
-    a bare name (`from torch import autocast`)."""
-    while isinstance(function, nodes.Attribute):
-        function = function.expr
-    return function.name if isinstance(function, nodes.Name) else None
+    """The name `torch` is imported as, where the call is spelt from it (`torch.autocast`,
+    `T.cuda.amp.autocast`); None for a bare name (`from torch.cuda.amp import autocast`) or a
+    chain from another name (`amp = torch.cuda.amp; amp.autocast()`)."""
+    root = function
+    while isinstance(root, nodes.Attribute):
+        root = root.expr
+    if root is function or not isinstance(root, nodes.Name):
+        return None
+    return root.name if qualified_name(root) == "torch" else None
 
 
 def scaler_removal(call: nodes.Call) -> tuple[Edit, ...]:

@@ -415,13 +415,25 @@ class CudaChecker(FamilyChecker):
         else:
             return ()
         binding = resolve.binding_of(value)
-        variant, _ = self._device_fix("cuda-device", binding.uses if binding else ())
-        if variant == "used_both_ways":
+        device, loads = self._device_by_uses(binding.uses if binding else ())
+        if device is None:
             return ()
-        device = f'"{self.profile.device_type_string}"' if variant == "used_as_type_string" else self.profile.device_expression
         if isinstance(site, nodes.If):
-            return (edits.replace(site, f"{names[0][0]} = {device}"),)
-        return (edits.replace(value, device),)
+            return (edits.replace(site, f"{names[0][0]} = {device}"), *loads)
+        return (edits.replace(value, device), *loads)
+
+    def _device_by_uses(self, uses: tuple[nodes.Name, ...]) -> tuple[str | None, tuple[Edit, ...]]:
+        """(what a device value becomes, the edits of its torch.load uses) by how it is used, as
+        for a device literal (_report_bound_value): the device expression, or its type string
+        where only that is taken; `"cpu"` where it is map_location (torch.load cannot restore onto
+        the XLA device). None where it is used both ways, or only loaded onto (a person decides)."""
+        loads = tuple(use for use in uses if _is_map_location(use))
+        others = tuple(use for use in uses if use not in loads)
+        variant, _ = self._device_fix("cuda-device", others)
+        if variant == "used_both_ways" or (loads and not others):
+            return None, ()
+        device = f'"{self.profile.device_type_string}"' if variant == "used_as_type_string" else self.profile.device_expression
+        return device, tuple(edits.replace(use, '"cpu"') for use in loads)
 
     def _availability_flag(self, name: nodes.Name) -> nodes.Call | None:
         """`use_cuda = torch.cuda.is_available()` ... `"cuda" if use_cuda else "cpu"`."""
@@ -836,10 +848,8 @@ class CudaChecker(FamilyChecker):
             return None  # `self.acc = ...`: its uses are not known here
         binding = resolve.binding_of(call)
         uses = binding.uses if binding else ()
-        variant, _ = self._device_fix("cuda-device", uses)
-        if variant == "used_both_ways" or any(_is_map_location(use) for use in uses):
-            return None
-        return f'"{self.profile.device_type_string}"' if variant == "used_as_type_string" else self.profile.device_expression
+        device, loads = self._device_by_uses(uses)
+        return device if not loads else None  # a call's rewrite is one edit: a person moves the loads
 
     def _backend_lookup_imports(self, device: nodes.NodeNG) -> tuple[str, ...]:
         """The backend's import where the device (or the name bound to it) is given to
