@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, assert_valid_sarif, run_tpulint, working_directory
 
+import tpulint.analysis
 from tpulint.cli import main
 
 EXAMPLES = REPO / "docs" / "examples"
@@ -479,7 +480,7 @@ def test_progress_in_a_log_is_a_final_line_on_stderr(tmp_path, write, monkeypatc
 
     _many_files(write)
     quiet = run_tpulint("--format", "json", "--no-progress", ".", cwd=tmp_path)
-    monkeypatch.setattr(tpulint.cli, "PROGRESS_MIN_FILES", 3)
+    monkeypatch.setattr(tpulint.analysis, "PROGRESS_MIN_FILES", 3)
     code, out, err = run_tpulint("--format", "json", ".", cwd=tmp_path)
     assert (code, out) == quiet[:2]  # stdout untouched
     assert re.fullmatch(r"tpulint: checked 4 files in \d+ s\n", err), err
@@ -490,8 +491,8 @@ def test_progress_in_a_log_adds_periodic_lines(tmp_path, write, monkeypatch):
     import tpulint.cli
 
     _many_files(write)
-    monkeypatch.setattr(tpulint.cli, "PROGRESS_MIN_FILES", 3)
-    monkeypatch.setattr(tpulint.cli, "PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(tpulint.analysis, "PROGRESS_MIN_FILES", 3)
+    monkeypatch.setattr(tpulint.analysis, "PROGRESS_INTERVAL", 0.0)
     err = run_tpulint(".", cwd=tmp_path)[2]
     lines = err.splitlines()
     assert len(lines) > 2 and all(re.fullmatch(r"tpulint: \d+% of 4 files checked \(\d+ s\)", line) for line in lines[:-1])
@@ -502,8 +503,8 @@ def test_progress_on_a_terminal_is_one_line_erased_at_the_end(tmp_path, write, m
     import tpulint.cli
 
     _many_files(write)
-    monkeypatch.setattr(tpulint.cli, "PROGRESS_MIN_FILES", 3)
-    monkeypatch.setattr(tpulint.cli, "_TTY_REFRESH", 0.0)
+    monkeypatch.setattr(tpulint.analysis, "PROGRESS_MIN_FILES", 3)
+    monkeypatch.setattr(tpulint.analysis, "_TTY_REFRESH", 0.0)
     terminal = _Terminal()
     with working_directory(tmp_path), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(terminal):
         assert main(["."]) == 1
@@ -518,8 +519,8 @@ def test_progress_with_parallel_jobs(tmp_path, write, monkeypatch):
     import tpulint.cli
 
     _many_files(write)
-    monkeypatch.setattr(tpulint.cli, "PROGRESS_MIN_FILES", 3)
-    monkeypatch.setattr(tpulint.cli, "PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(tpulint.analysis, "PROGRESS_MIN_FILES", 3)
+    monkeypatch.setattr(tpulint.analysis, "PROGRESS_INTERVAL", 0.0)
     code, out, err = run_tpulint("--jobs", "2", "--format", "json", ".", cwd=tmp_path)
     assert code == 1 and len(json.loads(out)["findings"]) == 8
     assert err.splitlines()[-2].startswith("tpulint: 100% of 4 files")  # once per file, in the parent only

@@ -52,7 +52,7 @@ class Unreadable(Exception):
 
 
 def discover(paths: Sequence[str], config: Config, force_exclude: bool = False) -> tuple[list[str], list[Notification]]:
-    """The source files (*.py, *.ipynb) under `paths`, as absolute paths, minus `config.ignore`
+    """The source files (*.py, *.ipynb) under `paths`, as absolute paths, minus `config.exclude`
     matches, each real file once; and a Notification for every path that cannot be checked.
 
     A file named in `paths` is checked even when ignored, unless `force_exclude` (pre-commit
@@ -145,7 +145,7 @@ class _Walk:
 
     def _ignored(self, path: Path) -> bool:
         shown = shown_path(path, self.config.root)
-        return any(fnmatch.fnmatch(shown, pattern) for pattern in self.config.ignore)
+        return any(fnmatch.fnmatch(shown, pattern) for pattern in self.config.exclude)
 
     def _note(self, path: Path, message: str, level: str = "error") -> None:
         self.notifications.append(Notification(shown_path(path, self.config.root), message, level))
