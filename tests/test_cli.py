@@ -74,7 +74,7 @@ def test_fail_under_decides_the_exit_code(tmp_path, write):
 
 
 def test_configuration_from_the_nearest_pyproject(tmp_path, write):
-    write("pyproject.toml", '[tool.tpulint]\nignore = ["generated/*"]\nfail-under = 10\n')
+    write("pyproject.toml", '[tool.tpulint]\nexclude = ["generated/*"]\nfail-under = 10\n')
     write("generated/gpu.py", GPU_SCRIPT)
     write("src/gpu.py", GPU_SCRIPT)
     code, out, _ = run_tpulint(".", cwd=tmp_path / "src")
@@ -84,14 +84,14 @@ def test_configuration_from_the_nearest_pyproject(tmp_path, write):
 
 
 def test_an_explicitly_named_file_is_checked_even_if_ignored(tmp_path, write):
-    write("pyproject.toml", '[tool.tpulint]\nignore = ["gpu.py"]\n')
+    write("pyproject.toml", '[tool.tpulint]\nexclude = ["gpu.py"]\n')
     write("gpu.py", GPU_SCRIPT)
     assert _json("gpu.py", cwd=tmp_path)["findings"]
     assert run_tpulint(".", cwd=tmp_path)[0] == 2  # nothing left to check
 
 
 def test_force_exclude_applies_ignore_to_named_files_as_pre_commit_needs(tmp_path, write):
-    write("pyproject.toml", '[tool.tpulint]\nignore = ["fixtures/*"]\n')
+    write("pyproject.toml", '[tool.tpulint]\nexclude = ["fixtures/*"]\n')
     write("fixtures/gpu.py", GPU_SCRIPT)
     write("train.py", GPU_SCRIPT)
     report = _json("--force-exclude", "fixtures/gpu.py", "train.py", cwd=tmp_path)
@@ -188,8 +188,9 @@ def test_a_huge_file_is_skipped_with_a_notice(tmp_path, write):
 
 def test_a_missing_path_is_reported(tmp_path, write):
     write("gpu.py", GPU_SCRIPT)
-    code, out, _ = run_tpulint("gpu.py", "nowhere.py", cwd=tmp_path)
-    assert code == 1 and "nowhere.py: no such file or directory" in out
+    code, out, err = run_tpulint("gpu.py", "nowhere.py", cwd=tmp_path)
+    # A typo in CI must fail the job before any work, not read as a clean project.
+    assert (code, out) == (2, "") and err == "tpulint: nowhere.py: no such file or folder\n"
 
 
 def test_output_file_and_parallel_jobs_give_the_same_findings(tmp_path, write):
@@ -404,7 +405,7 @@ def test_markdown_caps_the_findings_list(tmp_path, write, monkeypatch):
 def test_markdown_of_a_project_without_pytorch(tmp_path, write):
     write("util.py", NO_DEVICE_SCRIPT)
     out = run_tpulint("--format", "markdown", "util.py", cwd=tmp_path)[1]
-    assert "| Readiness | no port needed: no file uses PyTorch devices |" in out
+    assert "| Readiness | no port needed — no file uses PyTorch devices |" in out
     assert "<details>" not in out
 
 
@@ -416,7 +417,7 @@ def test_summary_markdown_is_appended_beside_another_format(tmp_path, write):
     assert_valid_sarif(json.loads(out))
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert summary.startswith("earlier step\n## tpulint: readiness for PyTorch/XLA 2.9\n")
-    assert "**67/100**, small port" in summary
+    assert "| Readiness | **67/100** (small port) |" in summary
 
 
 # --- explain -----------------------------------------------------------------------------------

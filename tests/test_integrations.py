@@ -26,7 +26,7 @@ import yaml
 
 from conftest import REPO, assert_valid_sarif
 from tpulint import __version__
-from tpulint.cli import _parser
+from tpulint.cli import parser as _parser
 
 ACTION = REPO / "action.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"

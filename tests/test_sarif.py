@@ -154,7 +154,8 @@ def test_exactly_one_run_whatever_is_checked(tmp_path, write):
     write("a/gpu.py", GPU_SCRIPT)
     write("b/gpu.py", GPU_SCRIPT)
     write("c/broken.py", "def broken(:\n")
-    log = _sarif(tmp_path, "a", "b", "c/broken.py", "nowhere.py")
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    log = _sarif(tmp_path, "a", "b", "c/broken.py", "dangling.py")
     assert len(log["runs"]) == 1
     assert len(log["runs"][0]["results"]) == 4
 
@@ -163,7 +164,8 @@ def test_no_uri_starts_with_dot_slash_or_is_left_unencoded(tmp_path, write):
     write("src/gpu.py", GPU_SCRIPT)
     write("src/with space é.py", GPU_SCRIPT)
     write("src/broken.py", "def broken(:\n")
-    log = _sarif(tmp_path, "./src", "./nowhere.py")
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    log = _sarif(tmp_path, "./src", "./dangling.py")
     uris = [value for key, value in _walk(log) if key == "uri"]
     assert len(uris) >= 1 + 4 + 1 + 2  # base id, results, a notification, per-file properties
     for uri in uris:
@@ -174,7 +176,8 @@ def test_no_uri_starts_with_dot_slash_or_is_left_unencoded(tmp_path, write):
     notes = run["invocations"][0]["toolExecutionNotifications"]
     by_text = {note["message"]["text"].split(":")[0]: note for note in notes}
     assert by_text["src/broken.py"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/broken.py"
-    assert "locations" not in by_text["./nowhere.py"]  # no file, nothing to point at
+    dangling = by_text["./dangling.py"]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert dangling["uri"] == "dangling.py"  # the link itself, without ./
 
 
 def test_artifact_uris_are_relative_references_or_file_uris(tmp_path):

@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pylint.lint import Run
@@ -19,7 +20,7 @@ from tpulint import baseline, isolation, staging, view
 from tpulint.catalog import Catalog
 from tpulint.checkers.base import reported_findings
 from tpulint.config import Config
-from tpulint.estimate import Notification, Summary
+from tpulint.estimate import Finding, Notification, Summary
 from tpulint.findings import NOTIFYING
 from tpulint.pipeline import summarise_run
 
@@ -28,10 +29,11 @@ from tpulint.pipeline import summarise_run
 
 
 def analyse(files: list[str], notifications: list[Notification], config: Config, catalog: Catalog,
-            progress: bool = False, known: baseline.Baseline | None = None) -> Summary:
+            progress: bool = False, known: baseline.Baseline | None = None,
+            selected: Callable[[Finding], bool] | None = None, scope: str | None = None) -> Summary:
     """Lint the files (notebooks through tpulint.staging), then summarise the run through the
     pipeline the pylint reporter uses too (tpulint.pipeline): given a baseline, only the new
-    findings are kept."""
+    findings are listed; `selected` and `scope` go to summarise_run."""
     collector = ProgressReporter(len(files)) if progress and len(files) >= PROGRESS_MIN_FILES else CollectingReporter()
     with tempfile.TemporaryDirectory() as scratch:
         linted, notebooks, staging_notes = staging.stage(files, Path(scratch), config.root, config.max_file_bytes)
@@ -46,7 +48,7 @@ def analyse(files: list[str], notifications: list[Notification], config: Config,
         reported = reported_findings(collector.linter) if linted and getattr(collector, "linter", None) else []
         return summarise_run(collector.messages, catalog, config.target, config.root, linted, file_count=len(files),
                              notifications=[*notifications, *staging_notes], notebooks=notebooks, known=known,
-                             reported=reported)
+                             reported=reported, selected=selected, scope=scope)
 
 
 # --- running pylint --------------------------------------------------------------------------

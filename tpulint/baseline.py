@@ -266,13 +266,13 @@ def _reason(error: OSError) -> str:
 
 
 def apply(findings: Sequence[Finding], known: Baseline | None) -> tuple[list[Finding], tuple[str, ...]]:
-    """Findings with their fingerprints (and, given a baseline, only the new ones, marked so),
-    and the summary's note about the baseline."""
+    """Every finding with its fingerprint and, given a baseline, its state in it ("new" or
+    "unchanged"), and the summary's note about the baseline."""
     prints = fingerprints(findings)
     marked = [replace(f, fingerprint=p, baseline_state=state(p, known)) for f, p in zip(findings, prints)]
     if known is None:
         return marked, ()
-    new = [f for f in marked if f.baseline_state == "new"]
-    note = (f"Baseline {known.path}: {len(marked) - len(new)} known findings not shown, "
-            f"{absent(prints, known)} fixed since it was written")
-    return new, (note,)
+    new = sum(1 for f in marked if f.baseline_state == "new")
+    note = (f"Baseline {known.path}: {len(marked) - new} known findings not shown (still counted in the score "
+            f"and estimate), {new} new, {absent(prints, known)} fixed since it was written")
+    return marked, (note,)

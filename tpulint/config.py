@@ -225,9 +225,10 @@ class Settings:
             self._by_folder[folder] = known
         return known
 
-    def _load(self, source: Path) -> Config:
-        nearer = _from_table(self.catalog, _read(source)["tool"]["tpulint"], source)
-        if ("target" in _read(source)["tool"]["tpulint"] and nearer.target != self.run.target):
+    def _load(self, source: Path | None) -> Config:
+        table = _read(source)["tool"]["tpulint"] if source is not None else {}
+        nearer = _from_table(self.catalog, table, source) if source is not None else Config(target=self.run.target)
+        if "target" in table and nearer.target != self.run.target:
             self.warnings.append(f"{source}: target {nearer.target!r} is not this run's ({self.run.target!r}, "
                                  f"from {self.run.source or 'the default'}); run tpulint in {source.parent} for it")
         self.warnings.extend(nearer.warnings)

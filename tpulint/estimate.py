@@ -18,6 +18,10 @@ HALF_SCORE_PENALTY = 40
 BANDS = ((90, "ready"), (60, "small port"), (30, "moderate port"), (0, "major port"))
 # The band of a project none of whose files uses PyTorch devices (its score is None).
 NO_PORT_BAND = "no port needed"
+# No file could be analysed: there is no verdict at all.
+NOTHING_ANALYSED_BAND = "not analysed"
+# Only some rules ran (--select, --families, ...): the score covers those rules, so no band is claimed.
+SELECTED_RULES_BAND = "selected rules only"
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,16 @@ class Summary:
     notifications: tuple[Notification, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())  # advice for the whole run (e.g. what to install)
     device_files: int | None = None  # checked files that import a PyTorch library; None: not known
+    # Findings a baseline knows: not listed in `files`, but in the score, estimate and counts,
+    # which describe the whole code (the port still has to be made).
+    known: int = 0
+    suppressed: tuple[Finding, ...] = field(default=())  # silenced by `# noqa`: in no count but their own
+    scope: str | None = None  # only some rules ran ("families cuda; select E71"): no readiness verdict
+    analysed: int | None = None  # files analysed at least in part; 0: nothing could be, so no verdict
+
+    @property
+    def nothing_analysed(self) -> bool:
+        return self.analysed == 0
 
     @property
     def findings(self) -> list[Finding]:
@@ -183,33 +197,57 @@ def summarize(
     *,
     device_files: int | None = None,
     notes: Iterable[str] = (),
+    known: Iterable[Finding] = (),
+    suppressed: Iterable[Finding] = (),
+    scope: str | None = None,
+    analysed: int | None = None,
 ) -> Summary:
-    """device_files: how many checked files import a PyTorch library (None if not known). A
-    project without findings scores 100 if any does, and None ("no port needed") if none does."""
-    by_path: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_path.setdefault(finding.path, []).append(finding)
-    reports = tuple(_file_report(path, items) for path, items in sorted(by_path.items()))
-    all_findings = [finding for report in reports for finding in report.findings]
+    """`findings` are the ones to list; `known` those a baseline hides, which still count in the
+    score, estimate and counts; `suppressed` those a `# noqa` silenced, which count nowhere.
+    device_files: how many checked files import a PyTorch library (None if not known). A
+    project without findings scores 100 if any does, and None ("no port needed") if none does;
+    when no file could be analysed the score is None too, and the band says so. `analysed`: the
+    files analysed at least in part (default: files_checked less those with an error notification)."""
+    notifications = tuple(notifications)
+    known = list(known)
+    reports = _file_reports(findings)
+    all_findings = [finding for report in _file_reports([*findings, *known]) for finding in report.findings]
+    if analysed is None:
+        analysed = files_checked - len({note.path for note in notifications if note.level == "error"})
     score: int | None
-    if not all_findings and device_files == 0:
-        score = None
+    if analysed <= 0 and files_checked:
+        score, band = None, NOTHING_ANALYSED_BAND
+    elif not all_findings and device_files == 0:
+        score, band = None, NO_PORT_BAND
     else:
-        penalty_per_file = sum(f.severity.weight for f in all_findings) / max(1, len(reports))
+        scored_files = len({finding.path for finding in all_findings})
+        penalty_per_file = sum(f.severity.weight for f in all_findings) / max(1, scored_files)
         score = score_for_penalty(penalty_per_file)
+        band = band_for(score) if scope is None else SELECTED_RULES_BAND
     return Summary(
         target=target,
         files=reports,
         files_checked=files_checked,
         score=score,
-        band=band_for(score),
+        band=band,
         estimate=estimate(all_findings),
         by_family=_ordered_counts(Counter(f.rule.family for f in all_findings), catalog.families),
         by_severity=_ordered_counts(Counter(f.severity.name for f in all_findings), catalog.severities),
-        notifications=tuple(notifications),
+        notifications=notifications,
         notes=tuple(notes),
         device_files=device_files,
+        known=len(known),
+        suppressed=tuple(suppressed),
+        scope=scope,
+        analysed=max(0, analysed),
     )
+
+
+def _file_reports(findings: Iterable[Finding]) -> tuple[FileReport, ...]:
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    return tuple(_file_report(path, items) for path, items in sorted(by_path.items()))
 
 
 def _file_report(path: str, findings: list[Finding]) -> FileReport:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from tpulint import __version__, sarif
@@ -24,7 +25,9 @@ MARKDOWN_FINDINGS = 100
 GITHUB_COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
 
-def render(summary: Summary, catalog: Catalog, root: Path, output_format: str) -> str:
+def render(summary: Summary, catalog: Catalog, root: Path, output_format: str, colour: bool = False,
+           quiet: bool = False) -> str:
+    """The report in output_format (FORMATS); root: the folder SARIF's paths are relative to."""
     if output_format == "sarif":
         return sarif.dumps(summary, catalog, root)
     if output_format == "json":
@@ -33,7 +36,7 @@ def render(summary: Summary, catalog: Catalog, root: Path, output_format: str) -
         return render_github(summary, catalog)
     if output_format == "markdown":
         return render_markdown(summary, catalog)
-    return render_text(summary, catalog)
+    return render_text(summary, catalog, colour=colour, quiet=quiet)
 
 
 def _model(model: dict[str, str]) -> str:
@@ -46,9 +49,23 @@ def _plural(count: int, word: str) -> str:
 
 def readiness_text(summary: Summary, catalog: Catalog) -> str:
     if summary.score is None:
-        return f"Readiness: {NO_PORT_TEXT}{_unanalysed_clause(summary)}"
-    return (f"Readiness for {catalog.targets[summary.target].title}: {summary.score}/100 ({summary.band})"
-            f"{_unanalysed_clause(summary)}")
+        return f"Readiness: {verdict(summary)}"
+    return f"Readiness for {catalog.targets[summary.target].title}: {verdict(summary)}"
+
+
+def verdict(summary: Summary, strong: Callable[[str], str] = str) -> str:
+    """What the run may claim about readiness: nothing when no file could be analysed, no band
+    when only some rules ran, the whole code's score when a baseline hides findings. `strong`
+    marks the score (Markdown bold)."""
+    if summary.nothing_analysed:
+        return f"not known — none of the {_plural(summary.files_checked, 'file')} could be analysed"
+    if summary.score is None:
+        return f"{NO_PORT_TEXT}{_unanalysed_clause(summary)}"
+    if summary.scope is not None:
+        return (f"not assessed — only {summary.scope} ran; those rules score "
+                f"{strong(f'{summary.score}/100')}{_unanalysed_clause(summary)}")
+    whole = f", whole code with {_plural(summary.known, 'finding')} the baseline hides" if summary.known else ""
+    return f"{strong(f'{summary.score}/100')} ({summary.band}){whole}{_unanalysed_clause(summary)}"
 
 
 def _unanalysed_clause(summary: Summary) -> str:
@@ -89,6 +106,12 @@ def _files_text(summary: Summary) -> str:
     return text
 
 
+def _estimate_scope(summary: Summary) -> str:
+    if summary.scope is not None:
+        return f", for {summary.scope} only"
+    return f", whole code ({summary.known} of them hidden by the baseline)" if summary.known else ""
+
+
 def _file_line(report: FileReport) -> str:
     return f"{report.path}: {report.score}/100 ({report.band}), {estimate_text(report.estimate, unit=True)}"
 
@@ -96,14 +119,64 @@ def _file_line(report: FileReport) -> str:
 # --- text --------------------------------------------------------------------------------------
 
 
-def render_text(summary: Summary, catalog: Catalog) -> str:
-    lines = [f"{location(f)}: {f.rule.id} {f.rule.symbol}{' (uncertain)' if f.uncertain else ''} {f.message}"
-             for f in summary.findings]
-    lines += [f"{note.path}: {note.message}" for note in summary.notifications]
+def render_text(summary: Summary, catalog: Catalog, colour: bool = False, quiet: bool = False) -> str:
+    """The text report: a line per finding and per notification, then (unless quiet) the summary.
+    colour: ANSI colours for a terminal (path bold, blockers red, the rest yellow)."""
+    style = _Style(colour)
+    lines = [f"{style.bold(location(f))}: {style.severity(f.severity.name, f.rule.id)} {f.rule.symbol}"
+             f"{' (uncertain)' if f.uncertain else ''} {f.message}" for f in summary.findings]
+    lines += [f"{style.bold(note.path)}: {note.message}" for note in summary.notifications]
+    if quiet:
+        return "".join(line + "\n" for line in lines)
     if lines:
         lines.append("")
-    lines += text_summary(summary, catalog)
+    lines += [style.bold(line) if line.startswith("Readiness") else line for line in text_summary(summary, catalog)]
     return "\n".join(lines) + "\n"
+
+
+class _Style:
+    """ANSI SGR codes, or nothing (colour off)."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.on else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def severity(self, severity: str, text: str) -> str:
+        return self._wrap("1;31" if severity == "blocker" else "1;33", text)
+
+
+def statistics(summary: Summary) -> list[dict]:
+    """Per rule: how many findings, how many have an exact edit (`tpulint fix` makes them), and how
+    many `# noqa` suppressed; most frequent first, then by id."""
+    rows: dict[str, dict] = {}
+    for findings, kind in ((summary.findings, "count"), (summary.suppressed, "suppressed")):
+        for finding in findings:
+            row = rows.setdefault(finding.rule.id, {"id": finding.rule.id, "symbol": finding.rule.symbol,
+                                                    "count": 0, "fixable": 0, "suppressed": 0})
+            row[kind] += 1
+            if kind == "count" and finding.fix is not None and finding.fix.edits:
+                row["fixable"] += 1
+    return sorted(rows.values(), key=lambda row: (-row["count"], -row["suppressed"], row["id"]))
+
+
+def render_statistics(summary: Summary, output_format: str) -> str:
+    """`--statistics`: a table (text) or a JSON list of statistics() rows."""
+    rows = statistics(summary)
+    if output_format == "json":
+        return json.dumps(rows, indent=2) + "\n"
+    lines = [f"{row['count']:>5}  {row['id']:<6}  {row['symbol']:<34} {_statistics_note(row)}".rstrip() for row in rows]
+    return "".join(line + "\n" for line in lines)
+
+
+def _statistics_note(row: dict) -> str:
+    notes = [f"{row['fixable']} fixable"] if row["fixable"] else []
+    notes += [f"{row['suppressed']} suppressed by # noqa"] if row["suppressed"] else []
+    return f"({', '.join(notes)})" if notes else ""
 
 
 def location(finding: Finding) -> str:
@@ -116,9 +189,11 @@ def location(finding: Finding) -> str:
 def text_summary(summary: Summary, catalog: Catalog) -> list[str]:
     lines = [
         f"{readiness_text(summary, catalog)} [{_model(SCORE_MODEL)}]",
-        f"Estimated changes: {estimate_text(summary.estimate)} [{_model(ESTIMATE_MODEL)}]",
+        f"Estimated changes: {estimate_text(summary.estimate)}{_estimate_scope(summary)} [{_model(ESTIMATE_MODEL)}]",
         f"Files: {_files_text(summary)}",
     ]
+    if summary.suppressed:
+        lines.append(f"Suppressed by # noqa: {len(summary.suppressed)} (not counted)")
     if summary.by_family:
         lines.append("By family: " + ", ".join(f"{name} {count}" for name, count in summary.by_family.items()))
         lines.append("By severity: " + ", ".join(f"{name} {count}" for name, count in summary.by_severity.items()))
@@ -158,6 +233,10 @@ def json_report(summary: Summary) -> dict:
             "estimate_model": ESTIMATE_MODEL,
             "estimated_changes": summary.estimate.as_dict(),
             "files_checked": summary.files_checked,
+            "files_analysed": summary.analysed,
+            "rules_scope": summary.scope,
+            "baseline_known": summary.known,
+            "suppressed": len(summary.suppressed),
             "files_with_device_code": summary.device_files,
             "by_family": summary.by_family,
             "by_severity": summary.by_severity,
@@ -243,8 +322,8 @@ def _code(text: str) -> str:
 
 def render_markdown(summary: Summary, catalog: Catalog) -> str:
     target = catalog.targets[summary.target].title
-    readiness = ("no port needed: no file uses PyTorch devices" if summary.score is None
-                 else f"**{summary.score}/100**, {summary.band}") + escape_markdown(_unanalysed_clause(summary))
+    marked = verdict(summary, strong=lambda text: f"\x00{text}\x01")
+    readiness = escape_markdown(marked).replace("\x00", "**").replace("\x01", "**")
     estimate = summary.estimate
     lines = [
         f"## tpulint: readiness for {escape_markdown(target)}",
@@ -252,7 +331,8 @@ def render_markdown(summary: Summary, catalog: Catalog) -> str:
         "| | |",
         "|---|---|",
         f"| Readiness | {readiness} |",
-        f"| Estimated changes | **{estimate.range_text}** ({estimate_detail(estimate)}) |",
+        f"| Estimated changes | **{estimate.range_text}** ({estimate_detail(estimate)})"
+        f"{escape_markdown(_estimate_scope(summary))} |",
         f"| Optional clean-ups | {estimate.optional} |",
         f"| Files | {_files_text(summary)} |",
         "",
