@@ -220,7 +220,8 @@ def test_findings_and_files_that_could_not_be_analysed(validate, tmp_path, write
     write("src/with space é.py", GPU_SCRIPT)  # the URI must be percent-encoded to be a valid reference
     write("src/broken.py", "def broken(:\n    pass\n")
     write("src/latin1.py", b"# caf\xe9\nimport torch\nx = torch.zeros(2)\n")
-    log = _sarif("src", "missing.py", cwd=tmp_path)
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
+    log = _sarif("src", "dangling.py", cwd=tmp_path)
     run = log["runs"][0]
     assert len(run["results"]) == 6
     notes = run["invocations"][0]["toolExecutionNotifications"]
