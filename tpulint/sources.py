@@ -106,7 +106,7 @@ class _Walk:
         self.notifications: list[Notification] = []
         self._seen_files: set[tuple[int, int]] = set()
         self._seen_folders: set[tuple[int, int]] = set()
-        self._rules_above: dict[Path, tuple[_Rules | None, bool]] = {}
+        self._rules_cache: dict[Path, tuple[_Rules | None, bool]] = {}
 
     def path(self, raw: str) -> None:
         path = Path(os.path.abspath(raw))
@@ -128,7 +128,7 @@ class _Walk:
     def _folder(self, top: Path) -> None:
         # Depth first with an explicit stack (no recursion a deep tree could exhaust); the
         # folders on the current path are tracked so that a link back to one is a loop.
-        stack: list[tuple[Path, tuple[tuple[int, int], ...], _Rules | None]] = [(top, (), self._rules_for(top.parent)[0])]
+        stack: list[tuple[Path, tuple[tuple[int, int], ...], _Rules | None]] = [(top, (), self._rules_above(top))]
         while stack:
             folder, ancestors, rules = stack.pop()
             identity = self._enter(folder, ancestors)
@@ -224,15 +224,24 @@ class _Walk:
                 return False
             current = root  # a subproject's folder: the enclosing configuration may exclude it
 
+    def _rules_above(self, top: Path) -> _Rules | None:
+        """The rules in force for a named folder's entries, before its own .gitignore. A folder
+        git ignores is searched (it was named) with only the .gitignore files inside it: pathspec,
+        like git, ignores whatever lies in an ignored folder, which would leave nothing."""
+        rules, above_ignored = self._rules_for(top.parent)
+        if rules is not None and (above_ignored or rules.ignores(top, True)):
+            return _Rules(())
+        return rules
+
     def _rules_for(self, folder: Path) -> tuple[_Rules | None, bool]:
         """The git ignore rules in force for the folder's entries (None: not in a repository, or
         not respected), and whether the folder or one above it, below the repository's root, is
         ignored."""
-        known = self._rules_above.get(folder)
+        known = self._rules_cache.get(folder)
         if known is None:
             root = _repository_root(folder) if self.respect_gitignore else None
             known = (None, False) if root is None else _rules_down_to(root, folder)
-            self._rules_above[folder] = known  # pre-commit names many files in few folders
+            self._rules_cache[folder] = known  # pre-commit names many files in few folders
         return known
 
     def _rules_in(self, folder: Path, names: set[str], outer: _Rules | None) -> _Rules | None:
@@ -343,8 +352,9 @@ def _read_patterns(path: Path) -> GitIgnoreSpec | None:
     text = _read_text(path)
     if text is None:
         return None
-    # Split on newlines only (str.splitlines would split on form feeds too); git skips a BOM.
-    lines = [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
+    # Split on newlines only (str.splitlines would split on form feeds too; pathspec drops a
+    # line's trailing \r); git skips a byte-order mark.
+    lines = text.removeprefix("\ufeff").split("\n")
     try:
         return GitIgnoreSpec.from_lines(lines)
     except (ValueError, re.error):  # a pattern pathspec rejects: git skips it, and keeps the others
@@ -445,10 +455,11 @@ def read_bytes(path: str, limit: int) -> bytes:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as error:
         raise Unreadable(_stat_failure(Path(path), error)) from None
+    problem = _not_a_regular_file(os.fstat(descriptor))
+    if problem is not None:
+        os.close(descriptor)  # before fdopen, which refuses a folder with an exception of its own
+        raise Unreadable(problem)
     with os.fdopen(descriptor, "rb") as handle:
-        problem = _not_a_regular_file(os.fstat(descriptor))
-        if problem is not None:
-            raise Unreadable(problem)
         try:
             data = handle.read(limit + 1)
         except OSError as error:
