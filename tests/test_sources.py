@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,8 @@ def test_a_worktree_reads_the_common_info_exclude(tmp_path):
     (common / "worktrees" / "wt" / "commondir").write_text("../..\n")
     (common / "info").mkdir()
     (common / "info" / "exclude").write_text("scratch.py\n")
-    work = _tree(tmp_path / "wt", {".git": f"gitdir: {common / 'worktrees' / 'wt'}\n", "scratch.py": "", "train.py": ""})
+    pointer = f"gitdir: {common / 'worktrees' / 'wt'}\n"
+    work = _tree(tmp_path / "wt", {".git": pointer, "scratch.py": "", "train.py": ""})
     assert _found(work) == {"train.py"}
 
 
@@ -254,3 +256,20 @@ def test_a_missing_named_path_says_it_does_not_exist(tmp_path):
     assert found == {"train.py"}
     assert [n.message for n in notifications] == [MISSING_PATH, MISSING_PATH]
     assert "does not exist" in MISSING_PATH
+
+
+def test_a_backtracking_pattern_in_a_hostile_gitignore_takes_no_time(tmp_path):
+    # With Python's re this one check takes seconds (about 60**6 / 6! steps), and longer
+    # names or more stars take hours: pathspec matches with RE2 here, in linear time.
+    _repository(tmp_path, {".gitignore": "*a" * 6 + "*b\n", "a" * 64 + ".py": ""})
+    started = time.perf_counter()
+    assert _found(tmp_path) == {"a" * 64 + ".py"}
+    assert time.perf_counter() - started < 1
+
+
+def test_names_and_patterns_that_are_not_utf8_are_matched_without_error(tmp_path):
+    _repository(tmp_path, {"train.py": ""})
+    (tmp_path / ".gitignore").write_bytes(b"\xff_ignored.py\n")
+    for name in (b"\xff_ignored.py", b"\xfe_kept.py"):
+        (tmp_path / os.fsdecode(name)).write_text("")
+    assert _found(tmp_path) == {"train.py", os.fsdecode(b"\xfe_kept.py")}

@@ -48,7 +48,10 @@ SKIPPED_DIRECTORIES = frozenset({
 })
 MISSING_PATH = "no such file or directory (the path does not exist)"
 """The message of the Notification for a path named on the command line that does not exist."""
-_GIT_FILE_MAX_BYTES = 1_000_000  # a .gitignore, .git/info/exclude or .git file larger than this is not read
+_GIT_FILE_MAX_BYTES = 100_000  # a .gitignore, .git/info/exclude or .git file larger than this is not read
+# Google's RE2 matches in time linear in the path: with Python's re (pathspec's "simple" backend)
+# one pattern such as *a*a*a*a*a*a*a*a*b in a hostile .gitignore takes hours on a long name.
+_BACKEND = "re2"
 _KINDS = (
     (stat.S_ISFIFO, "a named pipe"),
     (stat.S_ISSOCK, "a socket"),
@@ -306,7 +309,7 @@ class _Rules:
                 relative = path.relative_to(base).as_posix()
             except ValueError:
                 continue
-            decision = patterns.check_file(relative + "/" if is_folder else relative).include
+            decision = patterns.check_file(_matchable(relative) + "/" if is_folder else _matchable(relative)).include
             if decision is not None:
                 return decision
         return False
@@ -349,31 +352,38 @@ def _git_directory(root: Path) -> Path | None:
 
 def _read_patterns(path: Path) -> GitIgnoreSpec | None:
     """The patterns of a gitignore-format file; None when it is absent or cannot be read."""
-    text = _read_text(path)
+    text = _read_text(path, "replace")
     if text is None:
         return None
     # Split on newlines only (str.splitlines would split on form feeds too; pathspec drops a
     # line's trailing \r); git skips a byte-order mark.
     lines = text.removeprefix("\ufeff").split("\n")
     try:
-        return GitIgnoreSpec.from_lines(lines)
+        return GitIgnoreSpec.from_lines(lines, backend=_BACKEND)
     except (ValueError, re.error):  # a pattern pathspec rejects: git skips it, and keeps the others
-        return GitIgnoreSpec([pattern for line in lines for pattern in _patterns(line)])
+        return GitIgnoreSpec([pattern for line in lines for pattern in _patterns(line)], backend=_BACKEND)
 
 
 def _patterns(line: str) -> list:
     try:
-        return list(GitIgnoreSpec.from_lines([line]).patterns)
+        return list(GitIgnoreSpec.from_lines([line], backend="simple").patterns)
     except (ValueError, re.error):
         return []
 
 
-def _read_text(path: Path) -> str | None:
-    """A small regular file's text (undecodable bytes kept as surrogates, as file names are)."""
+def _read_text(path: Path, errors: str = "surrogateescape") -> str | None:
+    """A small regular file's text, its bytes that are not UTF-8 decoded as `errors` says
+    (surrogateescape: as Python decodes file names)."""
     try:
-        return read_bytes(str(path), _GIT_FILE_MAX_BYTES).decode("utf-8", "surrogateescape")
+        return read_bytes(str(path), _GIT_FILE_MAX_BYTES).decode("utf-8", errors)
     except Unreadable:
         return None
+
+
+def _matchable(relative: str) -> str:
+    """A path as RE2 can take it: bytes that are not UTF-8 (surrogates in a Python file name,
+    which RE2 refuses) become U+FFFD, as in patterns read with errors="replace"."""
+    return os.fsencode(relative).decode("utf-8", "replace")
 
 
 # --- the file system's answers -------------------------------------------------------------
