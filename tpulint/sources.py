@@ -11,8 +11,8 @@ may be hostile (code scanning runs on strangers' pull requests) or merely odd:
   invalid text, NUL bytes, a file over the size limit, a folder whose own pyproject.toml is
   wrong) becomes one Notification saying which path and why, and the run goes on with the
   others. (Syntax errors and code nested too deeply are left to the analysis: see
-  tpulint.bounds.) A .gitignore that cannot be read or holds a pattern git would reject is
-  read without it, silently, as git does.
+  tpulint.bounds.) A .gitignore that cannot be read is left aside, and a pattern in it that
+  pathspec rejects is skipped, silently, as git does; patterns match in linear time (RE2).
 
 Which files, as ruff chooses them: each folder's own configuration (`exclude`, `max-file-size`:
 tpulint.config.Settings) and, inside a git repository, its ignore rules (every .gitignore from
