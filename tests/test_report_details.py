@@ -168,3 +168,95 @@ def test_every_alias_a_findings_fix_names_comes_with_its_import(functional_repor
             if missing:
                 problems.append(f"{finding['path']}:{finding['line']} {finding['symbol']}: {text!r} names {sorted(missing)}")
     assert not problems, "\n".join(problems)
+
+
+# --- the output formats agree on each finding's span ------------------------------------------
+
+SPAN_CORPUS = [*FUNCTIONAL_FILES, *sorted((REPO / "docs" / "examples").glob("*.py"))]
+# Lines whose UTF-8 bytes, characters and UTF-16 units differ, in each encoding form Python reads.
+UNUSUAL_FILES = {
+    "emoji.py": 'import torch\ns = "\U0001F600"; x = torch.randn(3, device="cuda")\n'.encode(),
+    "accents.py": 'import torch\r\ns = "\u00e9\u00e9"; x = torch.randn(3, device="cuda")\r\n'.encode(),
+    "bom.py": '\ufeffimport torch\nx = torch.randn(3, device="cuda")  # \u00e9\n'.encode(),
+    "latin.py": '# -*- coding: latin-1 -*-\nimport torch\ns = "\u00e9\u00e9\u00e9"; x = torch.randn(3, device="cuda")\n'.encode("latin-1"),
+    "span.py": 'import torch\nx = torch.randn(\n    3, device="cuda:" + str(1))  # \u00e9\ny = x.to("cuda",\n non_blocking=True)\n'.encode(),
+}
+
+
+def _utf16_column(path: Path, line: int, json_column: int) -> int:
+    """The JSON report's column (1-based, UTF-8 bytes, pylint's) as SARIF and GitHub count it
+    (1-based, UTF-16 code units), on the line as Python reads the file (its encoding, its BOM)."""
+    with tokenize.open(path) as source:
+        text = source.readlines()[line - 1].encode("utf-8")
+    return len(text[: json_column - 1].decode("utf-8").encode("utf-16-le")) // 2 + 1
+
+
+def _reports(cwd: Path, *args: str) -> tuple[list[dict], dict[str, dict], list[dict[str, str]]]:
+    """(JSON findings, SARIF results by fingerprint, GitHub annotations' properties) of one run."""
+    outputs = {}
+    for output_format in ("json", "sarif", "github"):
+        code, out, err = run_tpulint("--format", output_format, *args, cwd=cwd)
+        assert code in (0, 1), err
+        outputs[output_format] = out
+    results = json.loads(outputs["sarif"])["runs"][0]["results"]
+    annotations = [dict(item.split("=", 1) for item in line.split(" ", 1)[1].split("::", 1)[0].split(","))
+                   for line in outputs["github"].splitlines()
+                   if line.startswith(("::error ", "::warning ", "::notice ")) and "title=tpulint" not in line]
+    return (json.loads(outputs["json"])["findings"],
+            {result["partialFingerprints"]["tpulintFingerprint/v1"]: result for result in results}, annotations)
+
+
+def _expected_span(finding: dict, cwd: Path) -> dict[str, int]:
+    """The finding's span in SARIF's terms (1-based UTF-16 columns, end exclusive): line always;
+    column outside a notebook; the end when the span is not empty."""
+    line = finding["line"]
+    if "cell" in finding:
+        return {"line": line}  # a column would point into the notebook's JSON
+    path = cwd / finding["path"]
+    span = {"line": line, "column": _utf16_column(path, line, finding["column"])}
+    if finding["end_line"] is not None and finding["end_column"] is not None and finding["end_line"] >= line:
+        end_column = _utf16_column(path, finding["end_line"], finding["end_column"])
+        if finding["end_line"] > line or end_column > span["column"]:
+            span.update(end_line=finding["end_line"], end_column=end_column)
+    return span
+
+
+def span_disagreements(finding: dict, result: dict, annotation: dict[str, str], cwd: Path) -> list[str]:
+    """How a SARIF result's region and a GitHub annotation (whose endColumn is inclusive and
+    which takes columns on a one-line span only) disagree with the JSON finding's span."""
+    expected = _expected_span(finding, cwd)
+    region = result["locations"][0]["physicalLocation"]["region"]
+    names = {"startLine": "line", "startColumn": "column", "endLine": "end_line", "endColumn": "end_column"}
+    sarif = {names[key]: value for key, value in region.items() if key in names}
+    github = {"line": int(annotation["line"])}
+    if "col" in annotation:
+        github["column"] = int(annotation["col"])
+    if "endColumn" in annotation:
+        github.update(end_line=int(annotation["endLine"]), end_column=int(annotation["endColumn"]) + 1)
+    elif "endLine" in annotation and int(annotation["endLine"]) != github["line"]:
+        github["end_line"] = int(annotation["endLine"])
+    multi_line = expected.get("end_line", expected["line"]) > expected["line"]
+    wanted = {"line": expected["line"], "end_line": expected["end_line"]} if multi_line else expected
+    return [f"{name} {found} != {wanted}" for name, found, wanted in
+            (("sarif", sarif, expected), ("github", github, wanted)) if found != wanted]
+
+
+def _span_problems(cwd: Path, *args: str) -> list[str]:
+    findings, results, annotations = _reports(cwd, *args)
+    assert len(findings) == len(annotations) == len(results)
+    return [f"{finding['path']}:{finding['line']} {finding['symbol']}: {problem}"
+            for finding, annotation in zip(findings, annotations)
+            for problem in span_disagreements(finding, results[finding["fingerprint"]], annotation, cwd)]
+
+
+@pytest.mark.parametrize("target", ["torch_xla", "torchtpu"])
+def test_json_sarif_and_github_agree_on_every_findings_span(target):
+    problems = _span_problems(REPO, "--target", target, *map(str, SPAN_CORPUS), "docs/examples/finetune.ipynb")
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_spans_agree_on_lines_of_other_widths_and_encodings(tmp_path, write):
+    for name, data in UNUSUAL_FILES.items():
+        write(name, data)
+    problems = _span_problems(tmp_path, *UNUSUAL_FILES)
+    assert not problems, "\n".join(problems)
