@@ -43,6 +43,15 @@ def convert(messages: Iterable[Message], catalog: Catalog, target: str, root: Pa
     return findings, notifications
 
 
+def unanalysed_paths(notifications: Iterable[Notification]) -> tuple[int, int]:
+    """(paths not analysed, paths partly analysed), each path counted once however many cells or
+    limits its notifications name; a path not analysed (level "error") is not also partly
+    analysed (level "warning")."""
+    unread = {note.path for note in notifications if note.level == "error"}
+    partial = {note.path for note in notifications if note.level == "warning"} - unread
+    return len(unread), len(partial)
+
+
 def _finding(message: Message, catalog: Catalog, target: str, root: Path,
              structured: dict[tuple, Reported]) -> Finding | None:
     rule = catalog.rule(message.symbol)

@@ -8,9 +8,11 @@ value is used. Nothing here imports the code under analysis.
 
 from __future__ import annotations
 
+import io
 import os
 
 import re
+import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -503,10 +505,59 @@ def in_gpu_only_branch(node: nodes.NodeNG) -> bool:
     return False
 
 
+ELLIPSIS = "\u2026"  # one character, so a cut text keeps to its limit
+
+
 def shown(node: nodes.NodeNG, limit: int) -> str:
-    """node's source as a message shows it: at most limit characters, an ellipsis where cut."""
-    text = node.as_string()
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    """node's source as a message shows it (shortened_code of node.as_string())."""
+    return shortened_code(node.as_string(), limit)
+
+
+def shortened_code(text: str, limit: int) -> str:
+    """text (Python source) as a message shows it: whole when at most limit characters, else
+    its longest run of whole tokens that fits with the ELLIPSIS after it, `torch.nn.functional.…`
+    (never a cut name, number or string, nothing closed that the text leaves open). The first
+    token is shown whole even when longer than limit; text that does not tokenize is cut after
+    its last whole word instead."""
+    if len(text) <= limit:
+        return text
+    ends = _token_ends(text)
+    if ends is None:
+        ends = [match.end() for match in re.finditer(r"\S+", text)]
+    room = limit - len(ELLIPSIS)
+    fitting = [end for end in ends if end <= room]
+    cut = fitting[-1] if fitting else ends[0] if ends else room
+    if text[cut:cut + 1] == " " and cut < room:
+        cut += 1  # `f(a, …`: the space the text has after the last token shown
+    return text[:cut] + ELLIPSIS
+
+
+def _token_ends(text: str) -> list[int] | None:
+    """The offsets in text where a token ends and another may start, outside f-strings (whose
+    pieces are tokens from Python 3.12 on); None when text does not tokenize."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    ends: list[int] = []
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == _FSTRING_START:
+                depth += 1
+            elif token.type == _FSTRING_END:
+                depth -= 1
+            if depth == 0 and token.type not in _LAYOUT_TOKENS:
+                row, column = token.end
+                ends.append(starts[row - 1] + column)
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return ends
+
+
+_FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
+_LAYOUT_TOKENS = frozenset({tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
+                            tokenize.COMMENT})
 
 
 def passes_unpacked(call: nodes.Call) -> bool:

@@ -669,7 +669,8 @@ class CudaChecker(FamilyChecker):
             site = _switch_site(node, switch)
             if site is not None:
                 shown = node.as_string() if switch.is_the_call else f"{_short_callee(node)}({_setting(switch, site)})"
-                finding = self.report(switch.rule, site, (shown[:60], by_target(switch.behaviour, self.target)),
+                finding = self.report(switch.rule, site,
+                                      (resolve.shortened_code(shown, 60), by_target(switch.behaviour, self.target)),
                                       fix=by_target(switch.fix, self.target),
                                       confidence=INFERENCE if switch.uncertain else HIGH)
                 if finding is not None and switch.device_code:

@@ -90,7 +90,7 @@ class NonXlaOpChecker(StepFamilyChecker):
         name = self.qualified(node.func)
         library = libs.library_of(name, self.libraries)
         if library is not None:
-            self.report("cuda-library-call", node, (_shortened(node), library.title), fix=library.replacement(name, self.target))
+            self.report("cuda-library-call", node, (resolve.shown(node, 40), library.title), fix=library.replacement(name, self.target))
 
     def _check_known_call(self, node: nodes.Call) -> None:
         name = self.qualified(node.func)
@@ -98,10 +98,10 @@ class NonXlaOpChecker(StepFamilyChecker):
             self._check_compile(node)
             return
         if name in libs.SDPA_SELECTION:
-            self.report("sdpa-kernel-selection", node, (_shortened(node),))
+            self.report("sdpa-kernel-selection", node, (resolve.shown(node, 40),))
             return
         if libs.builds_cuda_extension(node, name):
-            self.report("cuda-kernel", node, (f"{_shortened(node)} (a CUDA extension build)",))
+            self.report("cuda-kernel", node, (f"{resolve.shown(node, 40)} (a CUDA extension build)",))
             return
         request = libs.bitsandbytes_request(node, name)
         if request is not None:
@@ -113,9 +113,9 @@ class NonXlaOpChecker(StepFamilyChecker):
         if value is None and self.qualified(node.func) in self.profile.patched_calls:
             return  # the runtime replaced the default backend with its own
         if value is None or resolve.string_value(value) == "inductor":
-            self.report("inductor-compile", node, (_shortened(node),))
+            self.report("inductor-compile", node, (resolve.shown(node, 40),))
         elif not isinstance(value, nodes.Const):
-            self.report("inductor-compile", node, (f"{_shortened(node)} (if backend {resolve.shown(value, 30)} is inductor)",),
+            self.report("inductor-compile", node, (f"{resolve.shown(node, 40)} (if backend {resolve.shown(value, 30)} is inductor)",),
                         confidence=INFERENCE)
 
     def _measured_names(self) -> frozenset[str]:
@@ -347,8 +347,3 @@ def _constants(value: nodes.NodeNG) -> list[Any] | None:
     if isinstance(value, nodes.UnaryOp) and value.op == "-" and isinstance(value.operand, nodes.Const):
         return [-value.operand.value]
     return None
-
-
-def _shortened(call: nodes.Call, width: int = 40) -> str:
-    text = call.as_string()
-    return text if len(text) <= width else text[: width - 4] + "...)"
