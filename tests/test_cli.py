@@ -182,7 +182,7 @@ def test_a_huge_file_is_skipped_with_a_notice(tmp_path, write):
     write("huge.py", "x = 1\n" * 1000)
     write("gpu.py", GPU_SCRIPT)
     code, out, _ = run_tpulint(".", cwd=tmp_path)
-    assert "huge.py: not analysed: 0.0 MB is over the 0.0 MB limit" in out
+    assert "huge.py: not analysed: 6.0 kB is over the 1.0 kB limit" in out
     assert "gpu.py:2:34" in out
 
 

@@ -25,7 +25,7 @@ from tpulint import __version__, baseline
 from tpulint.analysis import PROGRESS_MIN_FILES, analyse
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
 from tpulint.config import Config, ConfigError, Settings, load, select_rules
-from tpulint.estimate import Finding, Summary
+from tpulint.estimate import Finding, Notification, Summary
 from tpulint.findings import relative_path
 from tpulint.fix_run import fix_to_fixed_point
 from tpulint.render import FORMATS, render, render_explanation, render_markdown, render_statistics
@@ -78,7 +78,8 @@ def run(options: argparse.Namespace, fixing: bool) -> int:
         return EXIT_CLEAN
     with tempfile.TemporaryDirectory() as scratch:
         paths, stdin_file = _stdin_paths(options, Path(scratch))
-        files, notifications = discover(paths, settings.run, options.force_exclude)
+        files, notifications = discover(paths, settings, options.force_exclude,
+                                        respect_gitignore=not options.no_respect_gitignore)
         for path in files:
             settings.for_path(Path(path))  # every configuration in play is read (and checked) before any work
         _warn(options, settings.warnings)
@@ -96,7 +97,9 @@ def run(options: argparse.Namespace, fixing: bool) -> int:
         return _check(options, fixing, settings, catalog, files, notifications, known, stdin_file)
 
 
-def _check(options, fixing, settings, catalog, files, notifications, known, stdin_file) -> int:
+def _check(options: argparse.Namespace, fixing: bool, settings: Settings, catalog: Catalog, files: list[str],
+           notifications: list[Notification], known: baseline.Baseline | None, stdin_file: Path | None) -> int:
+    """Analyse the discovered files (fix them first when fixing), write the reports; the exit code."""
     config = _run_config(settings, catalog)
     progress = not (options.no_progress or options.quiet)
 
@@ -125,8 +128,7 @@ def _check(options, fixing, settings, catalog, files, notifications, known, stdi
     if options.write_baseline is not None:
         _write_baseline(options, summary)
     report = _report(options, summary, catalog)
-    _write(report, None if stdin_file is not None and fixing and options.output is None else options.output,
-           to_stderr=stdin_file is not None and fixing)
+    _write(report, options.output, to_stderr=stdin_file is not None and fixing)
     if options.summary_markdown is not None:
         _write(render_markdown(summary, catalog), options.summary_markdown, append=True)
     if options.write_baseline is not None or options.exit_zero:

@@ -13,6 +13,7 @@ from tpulint import __version__, sarif
 from tpulint.catalog import Catalog, Rule
 from tpulint.docs import GENERATED, render_rule_page
 from tpulint.estimate import ESTIMATE_MODEL, SCORE_MODEL, Estimate, FileReport, Finding, Summary
+from tpulint.findings import unanalysed_paths
 from tpulint.model import Fix, render_arguments
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
@@ -75,7 +76,7 @@ def _unanalysed_clause(summary: Summary) -> str:
 
 
 def _unanalysed(summary: Summary) -> int:
-    return sum(1 for note in summary.notifications if note.level == "error")
+    return unanalysed_paths(summary.notifications)[0]
 
 
 def estimate_text(estimate: Estimate, unit: bool = False) -> str:
@@ -98,7 +99,7 @@ def estimate_detail(estimate: Estimate) -> str:
 
 def _files_text(summary: Summary) -> str:
     text = f"{summary.files_checked} scanned, {len(summary.files)} with findings"
-    unread, partial = _unanalysed(summary), sum(1 for note in summary.notifications if note.level == "warning")
+    unread, partial = unanalysed_paths(summary.notifications)
     if unread:
         text += f", {unread} not analysed"
     if partial:
@@ -355,7 +356,8 @@ def render_markdown(summary: Summary, catalog: Catalog) -> str:
         lines += _findings_details(summary, catalog)
     if summary.notifications:
         lines += [
-            f"<details><summary>{_plural(len(summary.notifications), 'file')} not analysed</summary>",
+            f"<details><summary>{_plural(sum(unanalysed_paths(summary.notifications)), 'file')} not or partly analysed"
+            "</summary>",
             "",
             *(f"- {_code(n.path)}: {escape_markdown(n.message)}" for n in summary.notifications[:MARKDOWN_FINDINGS]),
             *([f"- … and {len(summary.notifications) - MARKDOWN_FINDINGS} more"]

@@ -99,7 +99,7 @@ PROBES = [
     ("torch.Tensor.median", "", lambda: t(4, 8).median(dim=1), "torch.sort(x, dim).values[..., n // 2]"),
     ("torch.nanmedian", "", lambda: torch.nanmedian(t(8)), "torch.nanquantile(x, 0.5)"),
     ("torch.mode", "", lambda: torch.mode(t(8, dtype=torch.int64)), "one_hot(x, num_classes).sum(0).argmax()"),
-    ("torch.bincount", "", lambda: torch.bincount(t(8, dtype=torch.int64)), "F.one_hot(x, num_classes).sum(0)"),
+    ("torch.bincount", "", lambda: torch.bincount(t(8, dtype=torch.int64)), "torch.nn.functional.one_hot(x, num_classes).sum(0)"),
     ("torch.histc", "", lambda: torch.histc(t(8), bins=4), "((x - lo) / width).long().clamp(0, bins - 1) then one_hot(...).sum(0)"),
     ("torch.searchsorted", "", lambda: torch.searchsorted(torch.sort(t(8)).values, t(3)), "(sorted_seq.unsqueeze(0) < values.unsqueeze(-1)).sum(-1)"),
     ("torch.bucketize", "", lambda: torch.bucketize(t(3), torch.sort(t(8)).values), "(values.unsqueeze(-1) > boundaries).sum(-1)"),
@@ -135,7 +135,7 @@ PROBES = [
     ("torch.nn.functional.interpolate", "mode='nearest'", lambda: F.interpolate(t(1, 1, 4, 4), scale_factor=2, mode="nearest"), ""),
     # Found by the op database, confirmed here: 1-D linear, area pooling that does not divide, and
     # nearest on a 3-D or 5-D input (its rank, not an argument, decides: no `when`); trilinear runs.
-    ("torch.nn.functional.interpolate", "mode='linear'", lambda: F.interpolate(t(1, 1, 8), scale_factor=2, mode="linear"), "mode='nearest', or F.conv_transpose1d with a fixed kernel", {"argument": "mode", "position": 3, "equals": ["linear"]}),
+    ("torch.nn.functional.interpolate", "mode='linear'", lambda: F.interpolate(t(1, 1, 8), scale_factor=2, mode="linear"), "mode='nearest', or torch.nn.functional.conv_transpose1d with a fixed kernel", {"argument": "mode", "position": 3, "equals": ["linear"]}),
     ("torch.nn.functional.interpolate", "mode='area' with a size that does not divide the input", lambda: F.interpolate(t(1, 1, 7, 7), size=3, mode="area"), "a size that divides the input, or avg_pool2d", ({"argument": "mode", "position": 3, "equals": ["area"]}, False)),
     ("torch.nn.functional.interpolate", "mode='area' with a size that divides the input", lambda: F.interpolate(t(1, 1, 8, 8), size=4, mode="area"), ""),
     ("torch.nn.functional.interpolate", "mode='nearest' on a 3-D input", lambda: F.interpolate(t(1, 1, 8), scale_factor=2, mode="nearest"), "unsqueeze to 4-D, interpolate, squeeze"),
