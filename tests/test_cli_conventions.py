@@ -139,6 +139,18 @@ def test_exclude_and_extend_exclude(tmp_path, write):
     assert run_tpulint("--show-files", ".", cwd=tmp_path)[1] == "src/z.py\n"
 
 
+def test_gitignore_is_honoured_unless_told_not_to(tmp_path, write):
+    (tmp_path / ".git").mkdir()
+    write(".gitignore", "generated/\n*_pb2.py\n")
+    for name in ("generated/x.py", "api_pb2.py", "src/model.py"):
+        write(name, GPU_SCRIPT)
+    assert run_tpulint("--show-files", cwd=tmp_path)[1] == "src/model.py\n"
+    assert run_tpulint("--show-files", "--no-respect-gitignore", cwd=tmp_path)[1] == (
+        "api_pb2.py\ngenerated/x.py\nsrc/model.py\n")
+    assert run_tpulint("--show-files", "api_pb2.py", cwd=tmp_path)[1] == "api_pb2.py\n"  # named: checked
+    assert run_tpulint("--show-files", "--force-exclude", "api_pb2.py", cwd=tmp_path)[1] == ""
+
+
 # --- # noqa ----------------------------------------------------------------------------------------
 
 
