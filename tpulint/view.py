@@ -642,6 +642,12 @@ class ProjectView:
             for start in range(len(parts) - 1, max(len(parts) - 8, 0), -1):
                 self._modules.setdefault(".".join(parts[start:]), []).append(path)
 
+    def fresh(self) -> ProjectView:
+        """The same project with nothing answered yet (some memoised answers depend on the order
+        of the questions: asking again here leaves this view's memos as they were)."""
+        return ProjectView(self.root, self.files, self.frameworks, cache=self.cache, stamps=self.stamps, key=self.key,
+                           content_keys=self.content_keys)
+
     # --- names -------------------------------------------------------------------------
     @property
     def is_device_project(self) -> bool:
