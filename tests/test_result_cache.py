@@ -145,7 +145,7 @@ def test_a_cache_folder_that_is_a_file_means_no_cache_and_the_same_findings(tmp_
 def test_the_cache_folder_can_be_named(tmp_path, monkeypatch):
     project = _copy(tmp_path)
     cache = tmp_path / "elsewhere"
-    cold = _findings(project, cache_dir=cache)
+    cold = _findings(project, cache_dir=str(cache))  # as the command line gives it
     assert list(cache.glob("results-*/*.bin")) and (cache / ".gitignore").is_file()
     assert not (project / ".tpulint_cache").exists()
     runs = _CountedRuns(monkeypatch)

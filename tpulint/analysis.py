@@ -38,7 +38,7 @@ BATCH_FILES = 250
 
 def analyse(files: list[str], notifications: list[Notification], config: Config, catalog: Catalog,
             progress: bool = False, known: baseline.Baseline | None = None, *, use_cache: bool = True,
-            cache_dir: Path | None = None, batch_files: int | None = None) -> Summary:
+            cache_dir: Path | str | None = None, batch_files: int | None = None) -> Summary:
     """Lint the files (notebooks through tpulint.staging), then summarise the run through the
     pipeline the pylint reporter uses too (tpulint.pipeline): given a baseline, only the new
     findings are kept.
@@ -50,6 +50,7 @@ def analyse(files: list[str], notifications: list[Notification], config: Config,
     processes). Files are linted batch_files at a time (default BATCH_FILES; 0: all in one run).
     Never raises for a cache problem: the run goes on without one."""
     collector = ProgressReporter(len(files)) if progress and len(files) >= PROGRESS_MIN_FILES else CollectingReporter()
+    cache_dir = Path(cache_dir).absolute() if cache_dir is not None else None
     with tempfile.TemporaryDirectory() as scratch:
         linted, notebooks, staging_notes = staging.stage(files, Path(scratch), config.root, config.max_file_bytes)
         messages, reported = [], []
@@ -73,7 +74,7 @@ def _check(linted: list[str], staged: frozenset[str], config: Config, catalog: C
     """(pylint messages, structured findings) of the linted files: kept results of the files whose
     results are still valid, and a lint of the others in batches, whose results are then kept.
     Staged notebooks (at a new temporary path every run) are always linted and never kept."""
-    store = ResultStore(Path(cache_dir) if cache_dir is not None else Path(config.root) / view.CACHE_FOLDER,
+    store = ResultStore(cache_dir if cache_dir is not None else Path(config.root) / view.CACHE_FOLDER,
                         result_cache.run_key(pylint_arguments([], config, catalog, ""))) if caching else None
     kept = _still_valid(linted, staged, store) if store is not None else {}
     to_lint = [path for path in linted if path not in kept]
