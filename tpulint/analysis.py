@@ -78,8 +78,6 @@ def _check(linted: list[str], staged: frozenset[str], config: Config, catalog: C
                         result_cache.run_key(pylint_arguments([], config, catalog, ""))) if caching else None
     kept = _still_valid(linted, staged, store) if store is not None else {}
     to_lint = [path for path in linted if path not in kept]
-    if isinstance(collector, ProgressReporter):
-        collector.total = max(len(to_lint), 1)
     recorder = None
     if store is not None and to_lint:
         recorder = result_cache.Recorder(lambda: getattr(getattr(collector, "linter", None), "current_file", None),
