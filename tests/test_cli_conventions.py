@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+import astroid
 import pytest
 from conftest import run_tpulint
 
@@ -361,3 +362,56 @@ def test_the_readme_command_reference_is_generated_from_the_parser():
     readme = command_reference.README.read_text(encoding="utf-8")
     assert command_reference.updated(readme) == readme, "run `python -m tpulint.command_reference`"
     assert "| `--statistics` |" in readme and "| `--stdin-filename PATH` |" in readme
+
+
+# --- the result cache on the command line --------------------------------------------------------
+
+
+def _linted_files(monkeypatch) -> list[str]:
+    from tpulint import analysis
+    linted: list[str] = []
+    original = analysis._run_pylint
+
+    def counted(files, *args):
+        linted.extend(Path(path).name for path in files)
+        return original(files, *args)
+
+    monkeypatch.setattr(analysis, "_run_pylint", counted)
+    return linted
+
+
+def test_a_rerun_reads_the_cache_beside_the_configuration(tmp_path, write, monkeypatch):
+    write("pyproject.toml", "[tool.tpulint]\n")
+    write("src/a.py", GPU_SCRIPT)
+    write("src/b.py", GPU_SCRIPT)
+    cold = run_tpulint(".", cwd=tmp_path / "src")
+    assert (tmp_path / ".tpulint_cache" / ".gitignore").is_file()
+    linted = _linted_files(monkeypatch)
+    assert run_tpulint(".", cwd=tmp_path / "src") == cold and linted == []
+    write("src/b.py", GPU_SCRIPT + "y = torch.ones(1).cuda()\n")
+    astroid.MANAGER.clear_cache()  # this process parsed b.py before (a real re-run is a new process)
+    warm = run_tpulint("--output-format", "json", ".", cwd=tmp_path / "src")[1]
+    assert linted == ["b.py"] and len(json.loads(warm)["findings"]) == 5
+
+
+def test_no_cache_reads_and_writes_nothing(tmp_path, write, monkeypatch):
+    write("gpu.py", GPU_SCRIPT)
+    run_tpulint("--no-cache", "gpu.py", cwd=tmp_path)
+    assert not (tmp_path / ".tpulint_cache").exists()
+    run_tpulint("gpu.py", cwd=tmp_path)
+    linted = _linted_files(monkeypatch)
+    run_tpulint("--no-cache", "gpu.py", cwd=tmp_path)
+    assert linted == ["gpu.py"]
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_the_cache_folder_can_be_chosen(tmp_path, write, monkeypatch, how):
+    write("gpu.py", GPU_SCRIPT)
+    chosen = tmp_path / "elsewhere"
+    if how == "flag":
+        run_tpulint("--cache-dir", str(chosen), "gpu.py", cwd=tmp_path)
+    else:
+        monkeypatch.setenv("TPULINT_CACHE_DIR", str(chosen))
+        run_tpulint("gpu.py", cwd=tmp_path)
+    assert not (tmp_path / ".tpulint_cache").exists()
+    assert any(path.name.startswith("results-") for path in chosen.iterdir())

@@ -5,6 +5,7 @@ and the messages summarised through tpulint.pipeline."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import sys
@@ -13,42 +14,151 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import astroid
 from pylint.lint import Run
 from pylint.reporters import CollectingReporter
 
-from tpulint import baseline, isolation, staging, view
+from tpulint import baseline, isolation, result_cache, staging, view
 from tpulint.catalog import Catalog
 from tpulint.checkers.base import reported_findings
 from tpulint.config import Config
 from tpulint.estimate import Finding, Notification, Summary
 from tpulint.findings import NOTIFYING
+from tpulint.model import Reported
 from tpulint.pipeline import summarise_run
+from tpulint.result_cache import ResultStore
 
 
 # --- analysis --------------------------------------------------------------------------------
 
+# Files per pylint run: astroid keeps the tree of every module a run builds until the run ends
+# (about 0.6 MB a file), so a large tree is linted in batches and astroid's caches are emptied
+# between them; peak memory then follows the batch, not the tree.
+BATCH_FILES = 250
+
 
 def analyse(files: list[str], notifications: list[Notification], config: Config, catalog: Catalog,
-            progress: bool = False, known: baseline.Baseline | None = None,
+            progress: bool = False, known: baseline.Baseline | None = None, *, use_cache: bool = True,
+            cache_dir: Path | str | None = None, batch_files: int | None = None,
             selected: Callable[[Finding], bool] | None = None, scope: str | None = None) -> Summary:
     """Lint the files (notebooks through tpulint.staging), then summarise the run through the
     pipeline the pylint reporter uses too (tpulint.pipeline): given a baseline, only the new
-    findings are listed; `selected` and `scope` go to summarise_run."""
+    findings are listed; `selected` and `scope` go to summarise_run.
+
+    Results are kept per file in the cache folder (tpulint.result_cache; default
+    `<config.root>/.tpulint_cache`, else cache_dir itself) and reused while still valid: an
+    unchanged tree runs no pylint. use_cache=False reads and writes no cache (the project view's
+    neither). With config.jobs != 1 results are not cached (pylint's workers ask the view in other
+    processes). Files are linted batch_files at a time (default BATCH_FILES; 0: all in one run).
+    Never raises for a cache problem: the run goes on without one."""
     collector = ProgressReporter(len(files)) if progress and len(files) >= PROGRESS_MIN_FILES else CollectingReporter()
+    cache_dir = Path(cache_dir).absolute() if cache_dir is not None else None
     with tempfile.TemporaryDirectory() as scratch:
         linted, notebooks, staging_notes = staging.stage(files, Path(scratch), config.root, config.max_file_bytes)
+        messages, reported = [], []
         if linted:
-            view.use_files(linted, config.root)  # the project is this run's files (tpulint.view)
+            view.use_files(linted, config.root, cache_folder=cache_dir, caching=use_cache)  # the project (tpulint.view)
             try:
-                _run_pylint(linted, config, catalog, collector)
+                messages, reported = _check(linted, frozenset(notebooks), config, catalog, collector,
+                                            use_cache and config.jobs == 1, cache_dir,
+                                            BATCH_FILES if batch_files is None else batch_files)
             finally:
                 view.use_files(None)
         if isinstance(collector, ProgressReporter):
             collector.finish()
-        reported = reported_findings(collector.linter) if linted and getattr(collector, "linter", None) else []
-        return summarise_run(collector.messages, catalog, config.target, config.root, linted, file_count=len(files),
+        return summarise_run(messages, catalog, config.target, config.root, linted, file_count=len(files),
                              notifications=[*notifications, *staging_notes], notebooks=notebooks, known=known,
                              reported=reported, selected=selected, scope=scope)
+
+
+def _check(linted: list[str], staged: frozenset[str], config: Config, catalog: Catalog, collector: CollectingReporter,
+           caching: bool, cache_dir: Path | None, batch_files: int) -> tuple[list, list[Reported]]:
+    """(pylint messages, structured findings) of the linted files: kept results of the files whose
+    results are still valid, and a lint of the others in batches, whose results are then kept.
+    Staged notebooks (at a new temporary path every run) are always linted and never kept."""
+    store = ResultStore(cache_dir if cache_dir is not None else Path(config.root) / view.CACHE_FOLDER,
+                        result_cache.run_key(pylint_arguments([], config, catalog, ""))) if caching else None
+    kept = _still_valid(linted, staged, store) if store is not None else {}
+    to_lint = [path for path in linted if path not in kept]
+    recorder = None
+    if store is not None and to_lint:
+        recorder = result_cache.Recorder(lambda: getattr(getattr(collector, "linter", None), "current_file", None),
+                                         frozenset(linted))
+    new_reported: list[Reported] = []
+    size = batch_files if batch_files > 0 else len(to_lint)
+    for start in range(0, len(to_lint), max(size, 1)):
+        if start:
+            _release_trees()
+        with result_cache.recording(recorder):
+            _run_pylint(to_lint[start:start + size], config, catalog, collector)
+        new_reported.extend(reported_findings(collector.linter) if getattr(collector, "linter", None) else [])
+    by_file = _by_file(linted, collector.messages, new_reported, kept)
+    if store is not None and recorder is not None:
+        _keep(store, recorder, [path for path in to_lint if path not in staged], by_file, kept)
+    messages = [message for path in [*linted, None] for message in by_file.get(path, ([], []))[0]]
+    reported = [finding for path in [*linted, None] for finding in by_file.get(path, ([], []))[1]]
+    return messages, reported
+
+
+def _still_valid(linted: list[str], staged: frozenset[str], store: ResultStore) -> dict[str, dict]:
+    """path -> its kept entry, for each file (not a staged notebook) whose entry still holds."""
+    kept, fresh_views = {}, {}
+    for path in linted:
+        if path in staged:
+            continue
+        entry = store.read(os.path.abspath(path))
+        project = view.for_file(path) if entry is not None else None
+        if project is None:
+            continue
+        fresh = lambda project=project: fresh_views.setdefault(id(project), project.fresh())  # noqa: E731
+        if result_cache.still_valid(entry, os.path.abspath(path), project, fresh):
+            kept[path] = entry
+    return kept
+
+
+def _by_file(linted: list[str], messages: list, reported: list[Reported],
+             kept: dict[str, dict]) -> dict[str | None, tuple[list, list[Reported]]]:
+    """Each linted file's (messages, findings), kept or new, in the order pylint gave them; what
+    belongs to no linted file under None."""
+    paths = {os.path.abspath(path): path for path in linted}
+    by_file: dict[str | None, tuple[list, list[Reported]]] = {
+        path: (list(entry["messages"]), list(entry["reported"])) for path, entry in kept.items()}
+    for message in messages:
+        by_file.setdefault(paths.get(os.path.abspath(message.abspath)), ([], []))[0].append(message)
+    for finding in reported:
+        by_file.setdefault(paths.get(finding.path), ([], []))[1].append(finding)
+    return by_file
+
+
+def _keep(store: ResultStore, recorder: result_cache.Recorder, checked: list[str],
+          by_file: dict[str | None, tuple[list, list[Reported]]], kept: dict[str, dict]) -> None:
+    """Write an entry for each checked file whose questions and dependencies are known."""
+    if by_file.get(None, ([], []))[0] or by_file.get(None, ([], []))[1]:
+        return  # something pylint said belongs to no file of the run: keep nothing rather than lose it
+    edges: dict[str, frozenset[str]] = {}
+    lookups = {os.path.abspath(path): entry.get("lookups", frozenset()) for path, entry in kept.items()}
+    lookups.update(recorder.lookups)
+    for path in checked:
+        absolute = os.path.abspath(path)
+        project = view.for_file(path)
+        if project is None or absolute in recorder.uncacheable or absolute not in project.content_keys:
+            continue
+        dependencies = result_cache.dependencies(absolute, project, lambda source: lookups.get(source, ()), edges)
+        messages, findings = by_file.get(path, ([], []))
+        store.write(absolute, {
+            "path": absolute, "content": project.content_keys[absolute], "project": project.key,
+            "root": str(project.root), "queries": recorder.queries.get(absolute, {}),
+            "lookups": frozenset(recorder.lookups.get(absolute, ())),
+            "deps": {other: project.content_keys.get(other) for other in dependencies},
+            "messages": messages, "reported": findings})
+
+
+def _release_trees() -> None:
+    """Forget the modules astroid built for the batch before (and what refers to them), keeping
+    the project view: the next batch rebuilds what it needs."""
+    astroid.MANAGER.clear_cache()
+    isolation._BY_FILE.clear()  # modules built by file for a name another project holds
+    gc.collect()
 
 
 # --- running pylint --------------------------------------------------------------------------

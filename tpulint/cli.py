@@ -21,7 +21,7 @@ from pathlib import Path
 
 import astroid
 
-from tpulint import __version__, baseline
+from tpulint import __version__, baseline, view
 from tpulint.analysis import PROGRESS_MIN_FILES, analyse
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
 from tpulint.config import Config, ConfigError, Settings, load, select_rules
@@ -105,6 +105,7 @@ def _check(options: argparse.Namespace, fixing: bool, settings: Settings, catalo
 
     def analysed() -> Summary:
         return analyse(files, notifications, config, catalog, progress=progress, known=known,
+                       use_cache=not options.no_cache and stdin_file is None, cache_dir=_cache_dir(options, settings.run),
                        selected=_selected(settings, stdin_file, options.stdin_filename), scope=_scope(settings))
 
     summary = analysed()
@@ -380,9 +381,10 @@ def show_settings(settings: Settings, catalog: Catalog, options: argparse.Namesp
 
 
 def _cache_dir(options: argparse.Namespace, config: Config) -> Path:
-    """--cache-dir, else $TPULINT_CACHE_DIR, else .tpulint_cache beside the configuration (or here)."""
+    """The result cache's folder, as ruff finds its own: --cache-dir, else $TPULINT_CACHE_DIR,
+    else .tpulint_cache beside the run's configuration (or in the working folder)."""
     given = options.cache_dir or os.environ.get("TPULINT_CACHE_DIR")
-    return Path(given) if given else config.root / ".tpulint_cache"
+    return Path(given).absolute() if given else Path(config.root).absolute() / view.CACHE_FOLDER
 
 
 def _items(values: list[str] | None) -> list[str]:

@@ -396,12 +396,15 @@ class SummaryCache:
     A folder under site-packages (an installed library) is never written to.
     """
 
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, cache_folder: Path | None = None) -> None:
+        """root: the folder that holds CACHE_FOLDER (None: no cache); cache_folder, if given, is
+        that cache folder itself wherever it is (the command's --cache-dir)."""
         self.folder = None
-        if root is not None and "site-packages" not in root.parts and "dist-packages" not in root.parts:
+        base = cache_folder if cache_folder is not None else root / CACHE_FOLDER if root is not None else None
+        if base is not None and not installed_location(base):
             # marshal (the fastest to read of the standard formats) differs between Python versions.
             python = f"py{sys.version_info[0]}{sys.version_info[1]}"
-            self.folder = root / CACHE_FOLDER / f"view-{code_key()[:16]}-{python}"
+            self.folder = base / f"view-{code_key()[:16]}-{python}"
         self.secret = _machine_secret()
         self.hits = 0
         self.misses = 0
@@ -479,6 +482,11 @@ class SummaryCache:
 
 _MAC_BYTES = 16
 _ANSWERS_KEPT = 8
+
+
+def installed_location(folder: Path) -> bool:
+    """folder lies in an installed library (site-packages): tpulint never writes there."""
+    return "site-packages" in folder.parts or "dist-packages" in folder.parts
 
 
 # The code that makes summaries and project-wide answers, besides this module.
@@ -624,6 +632,7 @@ class ProjectView:
     cache: SummaryCache | None = None
     stamps: dict = field(default_factory=dict)  # path -> (mtime ns, size) when the view was built
     key: str | None = None  # project_key(): the cache key of the answers that span the project
+    content_keys: dict = field(default_factory=dict)  # path -> content_key of the text summarised
 
     def __post_init__(self) -> None:
         for path in self.files:
@@ -632,6 +641,12 @@ class ProjectView:
                 parts = parts[:-1]
             for start in range(len(parts) - 1, max(len(parts) - 8, 0), -1):
                 self._modules.setdefault(".".join(parts[start:]), []).append(path)
+
+    def fresh(self) -> ProjectView:
+        """The same project with nothing answered yet (some memoised answers depend on the order
+        of the questions: asking again here leaves this view's memos as they were)."""
+        return ProjectView(self.root, self.files, self.frameworks, cache=self.cache, stamps=self.stamps, key=self.key,
+                           content_keys=self.content_keys)
 
     # --- names -------------------------------------------------------------------------
     @property
@@ -1278,6 +1293,10 @@ class ProjectView:
             found = {other for other in found if other == path or not is_test_file(other, self.root)}
         return found
 
+    def imported_files(self, path: str) -> frozenset[str]:
+        """The project files path imports directly (absolute paths), as far as module_path resolves them."""
+        return frozenset(self._imported_files(path))
+
     def _imported_files(self, path: str) -> set[str]:
         if path not in self._imports_of_file:
             self._imports_of_file[path] = self._find_imported_files(path)
@@ -1513,6 +1532,9 @@ _COMMAND_FILES: list[str] | None = None
 _COMMAND_SET: frozenset[str] = frozenset()
 _COMMAND_PROJECTS: dict[str, tuple[list[str], Path]] = {}  # path -> (its project's files, root)
 _COMMAND_CACHE: Path | None = None  # where the run keeps its cache
+_COMMAND_CACHE_FOLDER: Path | None = None  # the cache folder itself, when the command names one
+_COMMAND_CACHING = True
+_RECORDER = None  # see record_queries
 _VIEWS: dict[tuple, tuple[ProjectView, int]] = {}  # key -> (view, the run it was last checked in)
 _VIEW_OF_FILE: dict[str, tuple[ProjectView, int]] = {}  # path as asked -> (its view, the run it was found in)
 _EPOCH = 0  # counts pylint runs in this process (new_run)
@@ -1522,19 +1544,30 @@ _RUN_SUMMARIES: dict[str, dict] = {}
 _LOCK = threading.Lock()
 
 
-def use_files(files: list[str] | None, cache_root: Path | None = None) -> None:
+def use_files(files: list[str] | None, cache_root: Path | None = None, cache_folder: Path | None = None,
+              caching: bool = True) -> None:
     """The command's project: every file of one run, rooted at their common folder, its cache
-    under cache_root (default: that folder). None: back to the source root of each linted file
+    under cache_root (default: that folder), or in cache_folder itself when given (--cache-dir);
+    caching=False: no cache read or written. None: back to the source root of each linted file
     (pylint, editors)."""
-    global _COMMAND_FILES, _COMMAND_SET, _COMMAND_PROJECTS, _COMMAND_CACHE
+    global _COMMAND_FILES, _COMMAND_SET, _COMMAND_PROJECTS, _COMMAND_CACHE, _COMMAND_CACHE_FOLDER, _COMMAND_CACHING
     _COMMAND_FILES = None if files is None else sorted(os.path.abspath(path) for path in files if path.endswith(".py"))
     _COMMAND_SET = frozenset(_COMMAND_FILES or ())
     _nearest_marked.cache_clear()
     _COMMAND_PROJECTS = _projects(_COMMAND_FILES or [])
     _COMMAND_CACHE = cache_root
+    _COMMAND_CACHE_FOLDER = cache_folder if files is not None else None
+    _COMMAND_CACHING = caching or files is None
     _VIEWS.clear()
     _VIEW_OF_FILE.clear()
     _RUN_SUMMARIES.clear()
+
+
+def record_queries(recorder) -> None:
+    """While set, for_file returns recorder.wrap(view) instead of the view (tpulint.result_cache
+    logs each file's questions to the project); None: the views themselves."""
+    global _RECORDER
+    _RECORDER = recorder
 
 
 def in_run(path: str) -> bool:
@@ -1569,17 +1602,17 @@ def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
         return None
     if text is None:
         known = _VIEW_OF_FILE.get(path)
-        if known is not None and known[1] == _EPOCH:
-            return known[0]  # asked again in the same run (every family asks, per module and per name)
+        if known is not None and known[1] == _EPOCH:  # asked again in the same run (every family asks)
+            return known[0] if _RECORDER is None else _RECORDER.wrap(known[0])
     given, path = path, os.path.abspath(path)
-    cache_root = None
+    cache_root, cache_folder, caching = None, None, True
     if _COMMAND_FILES is not None:
         if path in _COMMAND_SET:
             files, root = _COMMAND_PROJECTS[path]
         else:  # a notebook's staged copy: one more file of the run, which sees all the others
             files = [*_COMMAND_FILES, path]
             root = _common_folder(files)
-        cache_root = _COMMAND_CACHE
+        cache_root, cache_folder, caching = _COMMAND_CACHE, _COMMAND_CACHE_FOLDER, _COMMAND_CACHING
     else:
         root = source_root(Path(path))
         files = None
@@ -1592,11 +1625,11 @@ def for_file(path: str | None, text: bytes | None = None) -> ProjectView | None:
             view = view if view.stamps == _stamps(python_files(root)) else None
         if view is None:
             view = build(root, files if files is not None else python_files(root), {path: text} if text else {},
-                         cache_root, _RUN_SUMMARIES)
+                         cache_root, _RUN_SUMMARIES, cache_folder, caching)
         _VIEWS[key] = (view, _EPOCH)
         if text is None:
             _VIEW_OF_FILE[given] = (view, _EPOCH)
-    return view
+    return view if _RECORDER is None else _RECORDER.wrap(view)
 
 
 def new_run() -> None:
@@ -1621,12 +1654,14 @@ def _stamps(files: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def build(root: Path, files: list[str], texts: dict[str, bytes] | None = None,
-          cache_root: Path | None = None, known: dict[str, dict] | None = None) -> ProjectView:
+          cache_root: Path | None = None, known: dict[str, dict] | None = None, cache_folder: Path | None = None,
+          caching: bool = True) -> ProjectView:
     """Summarise files (absolute paths) into a view of the project at root; texts override what
     is on disk; the cache lives under cache_root (default: root); `known` (path -> summary) holds
-    what this run already summarised (path -> (content key, summary)), and gains what this build reads. Unreadable and oversized
+    what this run already summarised (path -> (content key, summary)), and gains what this build reads;
+    cache_folder is the cache folder itself, if given; caching=False reads and writes no cache. Unreadable and oversized
     files are left out (the checkers report on them, not the view)."""
-    cache = SummaryCache(_cache_root(cache_root or root))
+    cache = SummaryCache(_cache_root(cache_root or root), cache_folder) if caching else SummaryCache(None)
     summaries, contents = {}, {}
     texts = texts or {}
     known = {} if known is None else known
@@ -1645,7 +1680,7 @@ def build(root: Path, files: list[str], texts: dict[str, bytes] | None = None,
         if summary.get("shallow"):
             remember_shallow(contents[path])
     return ProjectView(root, summaries, load_catalog().frameworks, cache=cache, stamps=_stamps(files),
-                       key=project_key(root, contents))
+                       key=project_key(root, contents), content_keys=contents)
 
 
 def _cache_root(root: Path) -> Path | None:
