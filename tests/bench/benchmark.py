@@ -1,6 +1,6 @@
 """Benchmark (not a test): how much time tpulint adds over pylint's own floor, in one run.
 
-    python tests/bench/benchmark.py TREE [TREE ...] [--runs 3] [--jobs 1]
+    python tests/bench/benchmark.py TREE [TREE ...] [--runs 3] [--jobs 1] [--memory-trees TREE ...]
 
 Times, on the same files and in the same process environment:
   floor    pylint --disable=all --enable=syntax-error (parses every file, runs no checker; a bare
@@ -24,7 +24,8 @@ Then the result cache, on a copy of the trees (whole-process wall times, best of
   edit     after appending to one file a function that calls .cuda() (its project-view summary
            changes), the run again (target: at most 0.2 x cold)
 and the peak memory (max RSS of the process) of one run linting every file in one pylint run
-(as before batches) and of one in batches of tpulint.analysis.BATCH_FILES, both without cache.
+(as before batches) and of one in batches of tpulint.analysis.BATCH_FILES, both without cache, on
+the trees or on --memory-trees (a repository of 2,000 files or more shows the difference).
 """
 
 from __future__ import annotations
@@ -87,20 +88,24 @@ def peak_memory(command: list[str]) -> tuple[float, int]:
     return time.perf_counter() - start, usage.ru_maxrss * 1024
 
 
-# The command with analyse()'s keywords (the result cache, the batch size) given as JSON: the
-# same process as `tpulint`, whatever command-line flags expose them.
+# The command with the batch size set (no flag exposes it): the same process as `tpulint`.
 _DRIVER = """
-import functools, json, sys
+import functools, sys
 import tpulint.cli as cli
 from tpulint import analysis
-cli.analyse = functools.partial(analysis.analyse, **json.loads(sys.argv[1]))
+cli.analyse = functools.partial(analysis.analyse, batch_files=int(sys.argv[1]))
 sys.exit(cli.main(sys.argv[2:]))
 """
 
 
-def tpulint_command(arguments: list[str], **analyse_keywords) -> list[str]:
-    """The command line of `tpulint ARGUMENTS` with tpulint.analysis.analyse's keywords set."""
-    return [sys.executable, "-c", _DRIVER, json.dumps(analyse_keywords), *arguments]
+def tpulint_command(arguments: list[str], use_cache: bool = True, cache_dir: str | None = None,
+                    batch_files: int | None = None) -> list[str]:
+    """The command line of `tpulint ARGUMENTS`, without the result cache (--no-cache), with the cache
+    in cache_dir (--cache-dir), or linting batch_files files a pylint run (0: all in one run)."""
+    flags = [*([] if use_cache else ["--no-cache"]), *([f"--cache-dir={cache_dir}"] if cache_dir else [])]
+    if batch_files is None:
+        return [sys.executable, "-m", "tpulint.cli", *flags, *arguments]
+    return [sys.executable, "-c", _DRIVER, str(batch_files), *flags, *arguments]
 
 
 def timed_runs(named_commands: dict[str, list[str]], runs: int,
@@ -233,6 +238,8 @@ def main() -> int:
     parser.add_argument("trees", nargs="+")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--memory-trees", nargs="+", metavar="TREE",
+                        help="measure peak memory on these trees instead (the issue asks for 2,000 files or more)")
     options = parser.parse_args()
     files = python_files(options.trees)
     print(f"{len(files)} files, {count_lines(files):,} lines; best of {options.runs} runs, --jobs={options.jobs}")
@@ -247,9 +254,11 @@ def main() -> int:
         hooks, total = checker_share(files, str(rcfile))
         cold, warm = view_build_times(options.trees, files)
         cached, edited = cache_timings(options.trees, options.runs, options.jobs, Path(scratch))
-        arguments = ["--format", "json", "--no-progress", f"--jobs={options.jobs}", *options.trees]
+        memory_trees = options.memory_trees or options.trees
+        arguments = ["--format", "json", "--no-progress", f"--jobs={options.jobs}", *memory_trees]
         one_run = peak_memory(tpulint_command(arguments, use_cache=False, batch_files=0))
         batched = peak_memory(tpulint_command(arguments, use_cache=False))
+        memory_files = len(python_files(memory_trees))
     floor = timings["floor"]
     print(f"{'':8} {'wall':>8} {'paired vs floor':>16}   {'CPU':>8} {'paired vs floor':>16}")
     for name, runs in timings.items():
@@ -261,12 +270,12 @@ def main() -> int:
     print(f"project view: {cold:.2f}s to build from an empty cache, {warm:.2f}s from the cache of the run before")
     print(f"profiled plugin run: {hooks:.2f}s of {total:.2f}s in tpulint's checkers "
           f"({hooks / total * 100:.1f} % of the run, i.e. +{hooks / (total - hooks) * 100:.1f} % over pylint without them)")
-    report_cache(cached, edited, one_run, batched)
+    report_cache(cached, edited, one_run, batched, memory_files)
     return 0
 
 
 def report_cache(cached: dict[str, list[tuple[float, float]]], edited: Path, one_run: tuple[float, int],
-                 batched: tuple[float, int]) -> None:
+                 batched: tuple[float, int], memory_files: int) -> None:
     """Print the result cache's and the batches' figures (see the module's docstring)."""
     from tpulint.analysis import BATCH_FILES
 
@@ -281,7 +290,7 @@ def report_cache(cached: dict[str, list[tuple[float, float]]], edited: Path, one
             line += f"  {wall:9.3f}x {cpu:9.3f}x  (target <= {target} x cold: {'met' if wall <= target else 'NOT met'})"
         print(line)
     print(f"  edit: appended a function calling .cuda() to {edited.name} ({edited.parent.name}/)")
-    print(f"peak memory (max RSS), no cache: {one_run[1] / 2**20:,.0f} MiB linting every file in one pylint run "
+    print(f"peak memory (max RSS) on {memory_files:,} files, no cache: {one_run[1] / 2**20:,.0f} MiB linting every file in one pylint run "
           f"({one_run[0]:.1f}s), {batched[1] / 2**20:,.0f} MiB in batches of {BATCH_FILES} files ({batched[0]:.1f}s)")
 
 
