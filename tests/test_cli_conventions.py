@@ -415,3 +415,99 @@ def test_the_cache_folder_can_be_chosen(tmp_path, write, monkeypatch, how):
         run_tpulint("gpu.py", cwd=tmp_path)
     assert not (tmp_path / ".tpulint_cache").exists()
     assert any(path.name.startswith("results-") for path in chosen.iterdir())
+
+
+# --- what a new user found (issue 16's review) -----------------------------------------------------
+
+
+def test_the_most_specific_selector_decides_and_ignore_wins_ties(tmp_path, write):
+    write("train.py", THREE_BLOCKERS)
+    assert _symbols(_json("--select", "E7101", "--ignore", "cuda", "train.py", cwd=tmp_path)) == ["cuda-device"]
+    one_way = _json("--ignore", "E7122", "--extend-select", "E7122", "train.py", cwd=tmp_path)
+    other_way = _json("--extend-select", "E7122", "--ignore", "E7122", "train.py", cwd=tmp_path)
+    assert one_way == other_way and "missing-torch-xla-import" not in _symbols(one_way)
+    assert _symbols(_json("--select", "e7101", "train.py", cwd=tmp_path)) == ["cuda-device"]  # any case
+    assert _symbols(_json("--select", "ALL", "train.py", cwd=tmp_path)) == _symbols(_json("train.py", cwd=tmp_path))
+    write("pyproject.toml", '[tool.tpulint]\nignore = ["cuda"]\n')
+    assert _symbols(_json("--select", "E7101", "train.py", cwd=tmp_path)) == ["cuda-device"]
+
+
+@pytest.mark.parametrize("args", [["--families", "mark-step", "--select", "cuda"], ["--ignore", "ALL"]])
+def test_a_selection_that_leaves_no_rule_is_an_error(tmp_path, write, args):
+    write("gpu.py", GPU_SCRIPT)
+    code, out, err = run_tpulint(*args, "gpu.py", cwd=tmp_path)
+    assert (code, out) == (2, "") and "no rule is left to run" in err
+
+
+def test_an_empty_cache_dir_is_an_error_and_a_chosen_folder_is_never_told_to_ignore_itself(tmp_path, write):
+    write("gpu.py", GPU_SCRIPT)
+    assert run_tpulint("--cache-dir", "", "gpu.py", cwd=tmp_path)[0] == 2
+    run_tpulint("--cache-dir", ".", "gpu.py", cwd=tmp_path)
+    assert not (tmp_path / ".gitignore").exists()
+    assert run_tpulint("--show-files", cwd=tmp_path)[1] == "gpu.py\n"
+
+
+def test_stdin_filename_alone_reads_stdin_and_with_paths_is_an_error(tmp_path, write, monkeypatch):
+    write("other.py", GPU_SCRIPT)
+    _stdin(monkeypatch, GPU_SCRIPT)
+    code, out, _ = run_tpulint("--stdin-filename", "src/h.py", "-q", cwd=tmp_path)
+    assert code == 1 and {line.split(":")[0] for line in out.splitlines()} == {"src/h.py"}
+    code, out, err = run_tpulint("--stdin-filename", "src/h.py", "other.py", cwd=tmp_path)
+    assert (code, out) == (2, "") and "--stdin-filename" in err
+
+
+def test_force_exclude_applies_to_the_stdin_filename(tmp_path, write, monkeypatch):
+    write("pyproject.toml", '[tool.tpulint]\nexclude = ["gen/*"]\n')
+    _stdin(monkeypatch, GPU_SCRIPT)
+    assert run_tpulint("-", "--force-exclude", "--stdin-filename", "gen/x.py", cwd=tmp_path) == (0, "", "")
+    _stdin(monkeypatch, GPU_SCRIPT)
+    assert run_tpulint("-", "--stdin-filename", "gen/x.py", cwd=tmp_path)[0] == 1
+
+
+def test_fix_diff_of_stdin_names_the_stdin_filename(tmp_path, monkeypatch):
+    _stdin(monkeypatch, GPU_SCRIPT)
+    code, out, _ = run_tpulint("fix", "--diff", "-", "--stdin-filename", "src/train.py", cwd=tmp_path)
+    assert code == 1 and out.startswith("--- a/src/train.py\n+++ b/src/train.py\n") and "+import torch_xla" in out
+
+
+def test_show_settings_for_a_path_in_a_subproject(tmp_path, write):
+    write("pyproject.toml", "[tool.tpulint]\n")
+    write("src/pyproject.toml", '[tool.tpulint]\nselect = ["mark-step"]\n')
+    write("src/pkg/train.py", TRAIN_LOOP)
+    out = run_tpulint("--show-settings", "src/pkg/train.py", cwd=tmp_path)[1]
+    assert f"configuration file: {tmp_path / 'src' / 'pyproject.toml'}" in out and "select: mark-step" in out
+
+
+def test_a_subprojects_selection_is_named_as_such_in_the_summary(tmp_path, write):
+    write("pyproject.toml", "[tool.tpulint]\n")
+    write("src/pyproject.toml", '[tool.tpulint]\nselect = ["mark-step"]\n')
+    write("src/train.py", TRAIN_LOOP)
+    write("tests/gpu.py", GPU_SCRIPT)
+    readiness = next(line for line in run_tpulint(".", cwd=tmp_path)[1].splitlines() if line.startswith("Readiness"))
+    assert "the selected rules (in src: select mark-step; all rules elsewhere)" in readiness
+
+
+def test_a_report_file_is_never_coloured_unless_asked(tmp_path, write, monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    write("gpu.py", GPU_SCRIPT)
+    run_tpulint("-o", "report.txt", "gpu.py", cwd=tmp_path)
+    assert "\x1b[" not in (tmp_path / "report.txt").read_text(encoding="utf-8")
+    run_tpulint("--color", "always", "-o", "report.txt", "gpu.py", cwd=tmp_path)
+    assert "\x1b[" in (tmp_path / "report.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("config", ["selct = 1", 'select = ["cuda-devce"]', "jobs = -5", 'max-file-size = "x"', "[oops"])
+def test_a_wrong_subproject_configuration_is_a_configuration_error(tmp_path, write, config):
+    write("pyproject.toml", "[tool.tpulint]\n")
+    write("sub/pyproject.toml", f"[tool.tpulint]\n{config}\n")
+    write("sub/gpu.py", GPU_SCRIPT)
+    code, out, err = run_tpulint(".", cwd=tmp_path)
+    assert (code, out) == (2, "") and "sub/pyproject.toml" in err and "Traceback" not in err
+
+
+def test_help_subcommand_and_statistics_formats(tmp_path, write):
+    code, out, _ = run_tpulint("help")
+    assert code == 0 and out.startswith("usage: tpulint check")
+    write("gpu.py", GPU_SCRIPT)
+    code, out, err = run_tpulint("--statistics", "--output-format", "sarif", "gpu.py", cwd=tmp_path)
+    assert (code, out) == (2, "") and "--statistics writes text or json" in err

@@ -14,7 +14,7 @@ import pytest
 
 from tpulint import sources
 from tpulint.catalog import load_catalog
-from tpulint.config import Config, Settings, load
+from tpulint.config import Config, ConfigError, Settings, load
 from tpulint.sources import MISSING_PATH, discover
 
 
@@ -205,12 +205,12 @@ def test_a_nested_pyproject_sets_its_own_size_limit(tmp_path):
         ("sub/big.py", "not analysed: 18 B is over the 10 B limit (max-file-size in [tool.tpulint])")]
 
 
-def test_a_wrong_nested_pyproject_is_a_notification_and_the_rest_is_checked(tmp_path):
+def test_a_wrong_nested_pyproject_is_a_configuration_error(tmp_path):
+    # As the run's own configuration would be (exit 2 on the command line), not a folder left out.
     _tree(tmp_path, {"pyproject.toml": "[tool.tpulint]\n", "sub/pyproject.toml": "[tool.tpulint]\nnonsense = 1\n",
                      "sub/a.py": "", "train.py": ""})
-    found, notifications = _discover(tmp_path, config=_settings(tmp_path))
-    assert found == {"train.py"}
-    assert [n.path for n in notifications] == ["sub"] and "nonsense" in notifications[0].message
+    with pytest.raises(ConfigError, match="nonsense"):
+        _discover(tmp_path, config=_settings(tmp_path))
 
 
 def test_force_exclude_applies_the_enclosing_projects_exclude_to_a_subproject(tmp_path):

@@ -24,16 +24,16 @@ import astroid
 from tpulint import __version__, baseline, view
 from tpulint.analysis import PROGRESS_MIN_FILES, analyse
 from tpulint.catalog import FAMILIES, Catalog, load_catalog
-from tpulint.config import Config, ConfigError, Settings, load, select_rules
+from tpulint.config import Config, ConfigError, Settings, extended, load, select_rules
 from tpulint.estimate import Finding, Notification, Summary
 from tpulint.findings import relative_path
 from tpulint.fix_run import fix_to_fixed_point
 from tpulint.render import FORMATS, render, render_explanation, render_markdown, render_statistics
-from tpulint.sources import discover
+from tpulint.sources import discover, force_excluded
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 CHECKING = "check"
-SUBCOMMANDS = ("check", "fix", "rule", "explain", "version")
+SUBCOMMANDS = ("check", "fix", "rule", "explain", "version", "help")
 STDIN = "-"
 COLOR_CHOICES = ("auto", "always", "never")
 
@@ -48,7 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "version":
         print(f"tpulint {__version__}")
         return EXIT_CLEAN
+    if command == "help":
+        sys.stdout.write(parser(argv[0] if argv[:1] == ["fix"] else CHECKING).format_help())
+        return EXIT_CLEAN
     options = parser(command).parse_args(argv)
+    options.paths = options.paths or ([STDIN] if options.stdin_filename else ["."])
     try:
         return run(options, fixing=command == "fix" or options.fix)
     except ReportError as error:
@@ -69,7 +73,7 @@ def run(options: argparse.Namespace, fixing: bool) -> int:
     except (ConfigError, baseline.BaselineError) as error:
         print(f"tpulint: {error}", file=sys.stderr)
         return EXIT_USAGE
-    problem = _unwritable_outputs(options) or _missing_paths(options)
+    problem = _usage_problem(options) or _unwritable_outputs(options)
     if problem:
         print(f"tpulint: {problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -77,11 +81,18 @@ def run(options: argparse.Namespace, fixing: bool) -> int:
         sys.stdout.write(show_settings(settings, catalog, options))
         return EXIT_CLEAN
     with tempfile.TemporaryDirectory() as scratch:
+        if options.paths == [STDIN] and options.force_exclude and options.stdin_filename and \
+                force_excluded(options.stdin_filename, settings, not options.no_respect_gitignore):
+            return EXIT_CLEAN  # as a named file would be: pre-commit and editors pass every file
         paths, stdin_file = _stdin_paths(options, Path(scratch))
-        files, notifications = discover(paths, settings, options.force_exclude,
-                                        respect_gitignore=not options.no_respect_gitignore)
-        for path in files:
-            settings.for_path(Path(path))  # every configuration in play is read (and checked) before any work
+        try:
+            files, notifications = discover(paths, settings, options.force_exclude,
+                                            respect_gitignore=not options.no_respect_gitignore)
+            for path in files:
+                settings.for_path(Path(path))  # every configuration in play is read (and checked) before any work
+        except ConfigError as error:
+            print(f"tpulint: {error}", file=sys.stderr)
+            return EXIT_USAGE
         _warn(options, settings.warnings)
         if options.show_files:
             sys.stdout.write("".join(f"{_shown(path)}\n" for path in files))
@@ -106,7 +117,7 @@ def _check(options: argparse.Namespace, fixing: bool, settings: Settings, catalo
     def analysed() -> Summary:
         return analyse(files, notifications, config, catalog, progress=progress, known=known,
                        use_cache=not options.no_cache and stdin_file is None, cache_dir=_cache_dir(options, settings.run),
-                       selected=_selected(settings, stdin_file, options.stdin_filename), scope=_scope(settings))
+                       selected=_selected(settings, stdin_file, options.stdin_filename), scope=_scope(settings, catalog))
 
     summary = analysed()
     if fixing:
@@ -117,7 +128,7 @@ def _check(options: argparse.Namespace, fixing: bool, settings: Settings, catalo
         outcome, summary = fix_to_fixed_point(summary, reanalyse, options.unsafe_fixes, write=not options.diff,
                                               device_type=catalog.profile(config.target).device_type_string)
         if options.diff:
-            sys.stdout.write(outcome.diff)
+            sys.stdout.write(_renamed_diff(outcome.diff, stdin_file, options.stdin_filename))
             if outcome.refused:
                 print("\n".join(f"tpulint fix: {note}" for note in outcome.refused), file=sys.stderr)
             return EXIT_FINDINGS if outcome.diff and not options.exit_zero else EXIT_CLEAN
@@ -161,12 +172,13 @@ def parser(command: str = CHECKING) -> argparse.ArgumentParser:
         usage="%(prog)s [options] [PATH ...]",
         description=("Apply the fixes that are exact edits, then report what remains." if fixing else
                      "Report what in PyTorch GPU code must change to run well on TPUs, and how much work it is. "
-                     "Subcommands: check (the default), fix, rule RULE | rule --all, version."),
+                     "Subcommands: check (the default), fix, rule RULE | rule --all, version, help."),
         epilog="Exit codes: 0 nothing to change, score >= --fail-under, or --exit-zero; 1 findings, files that "
         "could not be analysed, or score below --fail-under; 2 usage or configuration error.",
     )
-    result.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                        help="files and folders (searched for *.py and *.ipynb); - reads one file from stdin")
+    result.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files and folders (searched for *.py and *.ipynb; default: .); - reads one file from "
+                        "stdin (the default with --stdin-filename)")
     _selection_options(result.add_argument_group("rule selection"))
     _file_options(result.add_argument_group("files and configuration"))
     _report_options(result.add_argument_group("reports"))
@@ -207,7 +219,7 @@ def _file_options(group) -> None:
     group.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
     group.add_argument("--show-settings", action="store_true", help="print the settings in effect, and exit")
     group.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
-    group.add_argument("--cache-dir", type=Path, metavar="DIR",
+    group.add_argument("--cache-dir", metavar="DIR",
                        help="the result cache's folder (default: $TPULINT_CACHE_DIR, else .tpulint_cache in the project)")
     group.add_argument("--jobs", "-j", type=int, metavar="N", help="processes to lint with (0: one per CPU)")
 
@@ -274,7 +286,7 @@ def rule(argv: Sequence[str]) -> int:
 def _settings(options: argparse.Namespace, catalog: Catalog) -> Settings:
     """Each file's configuration with the command line's options on top. Raises ConfigError."""
     if options.config is not None and not options.config.is_file():
-        raise ConfigError(f"{options.config}: no such file")
+        raise ConfigError(f"{options.config}: {'not a regular file' if options.config.exists() else 'no such file'}")
     _check_rule_options(options, catalog)
     run_config = _overridden(load(catalog, options.config, Path.cwd()), options, catalog)
     return Settings(catalog, run_config, options.config is not None,
@@ -289,8 +301,7 @@ def _check_rule_options(options: argparse.Namespace, catalog: Catalog) -> None:
 def _overridden(config: Config, options: argparse.Namespace, catalog: Catalog, run_wide: bool = True) -> Config:
     """config with the command line's rule selection, and (run_wide) its target, version, score
     threshold and jobs. Raises ConfigError for a value the catalog does not know."""
-    select = _items(options.select) or list(config.selectors[0])
-    select += _items(options.extend_select) if select else []
+    select = extended(_items(options.select) or list(config.selectors[0]), _items(options.extend_select))
     ignore = [*config.selectors[1], *_items(options.ignore), *_items(options.extend_ignore)]
     changes: dict = {"rules": select_rules(catalog, select, ignore), "selectors": (tuple(select), tuple(ignore))}
     if options.families is not None:
@@ -300,7 +311,19 @@ def _overridden(config: Config, options: argparse.Namespace, catalog: Catalog, r
         changes["families"] = families
     if run_wide:
         changes.update(_run_wide(config, options, catalog))
-    return replace(config, **changes)
+    chosen = replace(config, **changes)
+    if not any(chosen.runs(rule.symbol, rule.family) for rule in catalog.rules):
+        where = f" (with {chosen.source})" if chosen.source else ""
+        raise ConfigError(f"no rule is left to run{where}: {_selection_text(chosen) or 'nothing selected'}")
+    return chosen
+
+
+def _selection_text(config: Config) -> str:
+    """"families cuda; select E71; ignore W7117": what narrows the rules, as the user wrote it."""
+    parts = [f"families {', '.join(config.families)}"] if config.families != FAMILIES else []
+    parts += [f"select {', '.join(config.selectors[0])}"] if config.selectors[0] else []
+    parts += [f"ignore {', '.join(config.selectors[1])}"] if config.selectors[1] else []
+    return "; ".join(parts)
 
 
 def _run_wide(config: Config, options: argparse.Namespace, catalog: Catalog) -> dict:
@@ -344,21 +367,29 @@ def _selected(settings: Settings, staged: Path | None, name: str | None) -> Call
     return selected
 
 
-def _scope(settings: Settings) -> str | None:
-    """Which rules ran, when not all did: "the selected rules (families cuda; select E71)"."""
-    restricted = [config for config in settings.configs if config.restricted]
-    if not restricted:
+def _scope(settings: Settings, catalog: Catalog) -> str | None:
+    """Which rules ran, when not all did: "the selected rules (families cuda; select E71)", or,
+    when a subproject's configuration narrows them, "the selected rules (in src: select E71; all
+    rules elsewhere)". None when every file ran every rule."""
+    narrowed = [config for config in settings.configs if not _runs_every_rule(config, catalog)]
+    if not narrowed:
         return None
-    config = restricted[0]
-    parts = [f"families {', '.join(config.families)}"] if config.families != FAMILIES else []
-    parts += [f"select {', '.join(config.selectors[0])}"] if config.selectors[0] else []
-    parts += [f"ignore {', '.join(config.selectors[1])}"] if config.selectors[1] else []
-    return f"the selected rules ({'; '.join(parts)})"
+    if narrowed == settings.configs[:1] and len(settings.configs) == 1:
+        return f"the selected rules ({_selection_text(narrowed[0])})"
+    places = [f"in {_shown(str(config.root))}: {_selection_text(config)}" for config in narrowed]
+    rest = ["all rules elsewhere"] if len(narrowed) < len(settings.configs) else []
+    return f"the selected rules ({'; '.join([*places, *rest])})"
+
+
+def _runs_every_rule(config: Config, catalog: Catalog) -> bool:
+    return all(config.runs(rule.symbol, rule.family) for rule in catalog.rules)
 
 
 def show_settings(settings: Settings, catalog: Catalog, options: argparse.Namespace) -> str:
-    """`--show-settings`: the configuration in effect (for the working folder), one key a line."""
-    config = settings.for_folder(Path.cwd())
+    """`--show-settings`: the configuration in effect for the first path given (default: the
+    working folder), one key a line."""
+    first = Path(os.path.abspath(options.paths[0] if options.paths != [STDIN] else options.stdin_filename or "."))
+    config = settings.for_path(first) if first.suffix in (".py", ".ipynb") or not first.is_dir() else settings.for_folder(first)
     chosen = [rule.id for rule in catalog.rules if config.runs(rule.symbol, rule.family) and rule.for_target(config.target)]
     lines = [
         f"configuration file: {config.source or '(none: defaults)'}",
@@ -375,7 +406,7 @@ def show_settings(settings: Settings, catalog: Catalog, options: argparse.Namesp
         f"fail-under: {config.fail_under if config.fail_under is not None else '(none)'}",
         f"jobs: {config.jobs}",
         f"max-file-size: {config.max_file_bytes}",
-        f"cache: {'off' if options.no_cache else _cache_dir(options, config)}",
+        f"cache: {'off' if options.no_cache else _cache_dir(options, settings.run)}",
     ]
     return "".join(line + "\n" for line in lines)
 
@@ -383,7 +414,7 @@ def show_settings(settings: Settings, catalog: Catalog, options: argparse.Namesp
 def _cache_dir(options: argparse.Namespace, config: Config) -> Path:
     """The result cache's folder, as ruff finds its own: --cache-dir, else $TPULINT_CACHE_DIR,
     else .tpulint_cache beside the run's configuration (or in the working folder)."""
-    given = options.cache_dir or os.environ.get("TPULINT_CACHE_DIR")
+    given = options.cache_dir if options.cache_dir is not None else os.environ.get("TPULINT_CACHE_DIR")
     return Path(given).absolute() if given else Path(config.root).absolute() / view.CACHE_FOLDER
 
 
@@ -411,14 +442,21 @@ def _unwritable_outputs(options: argparse.Namespace) -> str | None:
     return None
 
 
-def _missing_paths(options: argparse.Namespace) -> str | None:
-    """A path named on the command line that does not exist: a usage error, before any work
-    (in CI a typo must fail the job, not read as a clean project)."""
+def _usage_problem(options: argparse.Namespace) -> str | None:
+    """What is wrong with the command line itself, found before any work: a path that does not
+    exist (in CI a typo must fail the job, not read as a clean project), stdin mixed with paths,
+    an empty --cache-dir, --statistics in a format that has no table."""
     missing = [path for path in options.paths if path != STDIN and not os.path.lexists(path)]
     if missing:
         return f"{', '.join(missing)}: no such file or folder"
-    if options.paths.count(STDIN) and (len(options.paths) > 1 or options.fix and options.diff):
-        return "- (stdin) must be the only path" if len(options.paths) > 1 else "--diff does not read stdin"
+    if STDIN in options.paths and len(options.paths) > 1:
+        return "- (stdin) must be the only path"
+    if options.stdin_filename and options.paths != [STDIN]:
+        return "--stdin-filename names the text read from stdin: give - (or no path) instead of paths"
+    if options.cache_dir is not None and not options.cache_dir.strip():
+        return "--cache-dir is empty: give a folder (or --no-cache)"
+    if options.statistics and options.format not in ("text", "json"):
+        return f"--statistics writes text or json, not {options.format}"
     return None
 
 
@@ -447,21 +485,30 @@ def _renamed(summary: Summary, staged: Path | None, name: str | None) -> Summary
     return replace(summary, files=files, notifications=notifications, suppressed=tuple(map(moved, summary.suppressed)))
 
 
+def _renamed_diff(diff: str, staged: Path | None, name: str | None) -> str:
+    """A diff of stdin's text, its staged file named as --stdin-filename (or -)."""
+    if staged is None:
+        return diff
+    return diff.replace(relative_path(str(staged), Path.cwd()), _shown(name) if name else STDIN)
+
+
 def _shown(path: str) -> str:
     """A path as reports print it: relative to the working folder where it is inside it."""
     return relative_path(os.path.abspath(path), Path.cwd())
 
 
 def _colour(options: argparse.Namespace) -> bool:
-    """--color: always, never, or auto (stdout is a terminal, NO_COLOR unset or empty; a
-    non-empty FORCE_COLOR forces colour), as https://no-color.org and force-color.org say."""
+    """--color: always, never, or auto (the report goes to stdout, a terminal, NO_COLOR unset or
+    empty; a non-empty FORCE_COLOR forces colour), as https://no-color.org and force-color.org say."""
     if options.color != "auto" or options.format != "text":
         return options.color == "always" and options.format == "text"
+    if options.output is not None:
+        return False  # a report file is read by programs too (ruff's --output-file is never coloured)
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return options.output is None and sys.stdout.isatty()
+    return sys.stdout.isatty()
 
 
 def _warn(options: argparse.Namespace, warnings: Sequence[str]) -> None:

@@ -43,11 +43,6 @@ class Config:
     warnings: tuple[str, ...] = ()  # deprecations to print once (stderr)
     selectors: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the select and ignore items, as written
 
-    @property
-    def restricted(self) -> bool:
-        """Only some rules run (families, select or ignore): a summary covers only those."""
-        return self.families != FAMILIES or self.rules is not None
-
     def runs(self, symbol: str, family: str) -> bool:
         """The rule is selected (its family and select/ignore)."""
         return family in self.families and (self.rules is None or symbol in self.rules)
@@ -109,9 +104,7 @@ def _from_table(catalog: Catalog, table: dict[str, Any], source: Path) -> Config
     _check_choice(source, "families", families, FAMILIES)
     exclude, rule_ignores, warnings = _split_ignore(catalog, source, table)
     exclude = [*exclude, *_strings(source, table, "exclude"), *_strings(source, table, "extend-exclude")]
-    extend_select = _strings(source, table, "extend-select")
-    select = [*_strings(source, table, "select"), *extend_select] if "select" in table else []
-    select_rules(catalog, extend_select, flags=(f"{source}: extend-select", ""))  # names checked even when unused
+    select = extended(_strings(source, table, "select"), _strings(source, table, "extend-select"))
     ignore = [*rule_ignores, *_strings(source, table, "extend-ignore")]
     rules = _config_rules(catalog, source, select, ignore)
     return Config(
@@ -120,8 +113,8 @@ def _from_table(catalog: Catalog, table: dict[str, Any], source: Path) -> Config
         families=families,
         exclude=tuple(exclude),
         fail_under=_number(source, table, "fail-under", None),
-        jobs=int(_number(source, table, "jobs", 1)),
-        max_file_bytes=int(_number(source, table, "max-file-size", DEFAULT_MAX_FILE_BYTES)),
+        jobs=_count(source, table, "jobs", 1, minimum=0),
+        max_file_bytes=_count(source, table, "max-file-size", DEFAULT_MAX_FILE_BYTES, minimum=1),
         root=source.parent,
         source=source,
         rules=rules,
@@ -160,10 +153,7 @@ def _split_ignore(catalog: Catalog, source: Path, table: dict[str, Any]) -> tupl
 
 
 def _names_rules(catalog: Catalog, item: str) -> bool:
-    try:
-        return bool(_matching(catalog, item, "ignore"))
-    except ConfigError:
-        return False
+    return any(_specificity(item.strip(), rule) >= 0 for rule in catalog.rules)
 
 
 def _looks_like_path(item: str, folder: Path) -> bool:
@@ -179,7 +169,7 @@ def _per_file_ignores(catalog: Catalog, source: Path, table: object) -> tuple[tu
                                               for rules in table.values()):
         raise ConfigError(f'{source}: per-file-ignores must map path patterns to lists of rules, '
                           'e.g. {"tests/*" = ["cuda"]}')
-    return tuple((pattern, frozenset().union(*(_matching(catalog, item, f"{source}: per-file-ignores {pattern!r}")
+    return tuple((pattern, frozenset().union(*(set(_matching(catalog, item, f"{source}: per-file-ignores {pattern!r}"))
                                                 for item in rules)))
                  for pattern, rules in table.items())
 
@@ -256,32 +246,75 @@ def _number(source: Path, table: dict[str, Any], key: str, default):
     return value
 
 
+def _count(source: Path, table: dict[str, Any], key: str, default: int, minimum: int) -> int:
+    value = _number(source, table, key, default)
+    if value != int(value) or value < minimum:
+        raise ConfigError(f"{source}: {key} must be a whole number of at least {minimum}, not {value!r}")
+    return int(value)
+
+
 def select_rules(catalog: Catalog, select: Iterable[str] = (), ignore: Iterable[str] = (),
                  flags: tuple[str, str] = ("--select", "--ignore")) -> frozenset[str] | None:
-    """The rule symbols that `select` (default: every rule) minus `ignore` leave, each item being a
-    rule id (E7101), a symbol (cuda-device), a family (mark-step) or an id prefix (E71, or 71 for
-    every severity). None when neither names anything (every rule, as without the flags).
+    """The rule symbols that `select` (default: every rule) and `ignore` leave, each item being
+    ALL, a rule id (E7101, any case), a symbol (cuda-device), a family (mark-step) or an id
+    prefix (E71, or 71 for every severity). None when neither names anything (every rule).
+
+    As in ruff, the most specific item that matches a rule decides (an id or symbol over a
+    prefix, a longer prefix over a shorter one, a prefix over a family, a family over ALL), and
+    `ignore` wins between items as specific as each other: `--select E7101 --ignore cuda` keeps
+    E7101, whatever the order the options came in.
+    (https://docs.astral.sh/ruff/settings/#lint_select)
 
     Raises ConfigError naming an item that matches no rule, with the closest names."""
     select, ignore = list(select), list(ignore)
     if not select and not ignore:
         return None
-    chosen = set().union(*(_matching(catalog, item, flags[0]) for item in select)) if select else {r.symbol for r in catalog.rules}
-    for item in ignore:
-        chosen -= _matching(catalog, item, flags[1])
-    return frozenset(chosen)
+    selected = _specificities(catalog, select or [ALL], flags[0])
+    ignored = _specificities(catalog, ignore, flags[1])
+    return frozenset(rule.symbol for rule in catalog.rules
+                     if selected.get(rule.symbol, -1) > ignored.get(rule.symbol, -1))
 
 
-def _matching(catalog: Catalog, item: str, flag: str) -> set[str]:
+ALL = "ALL"
+
+
+def extended(select: list[str], extend: list[str]) -> list[str]:
+    """select with extend-select's items added (to ALL when select names nothing)."""
+    return [*(select or [ALL]), *extend] if extend else select
+
+
+def _specificities(catalog: Catalog, items: Iterable[str], flag: str) -> dict[str, int]:
+    """symbol -> how specific the most specific item matching it is."""
+    found: dict[str, int] = {}
+    for item in items:
+        for symbol, specificity in _matching(catalog, item, flag).items():
+            found[symbol] = max(found.get(symbol, -1), specificity)
+    return found
+
+
+def _matching(catalog: Catalog, item: str, flag: str) -> dict[str, int]:
+    """symbol -> specificity of item for each rule item matches. Raises ConfigError when none."""
     name = item.strip()
-    matched = {rule.symbol for rule in catalog.rules
-               if name in (rule.id, rule.symbol, rule.family) or _is_id_prefix(name, rule.id)}
+    matched = {rule.symbol: _specificity(name, rule) for rule in catalog.rules}
+    matched = {symbol: specificity for symbol, specificity in matched.items() if specificity >= 0}
     if matched:
         return matched
     names = [n for rule in catalog.rules for n in (rule.id, rule.symbol)] + list(catalog.families)
-    close = difflib.get_close_matches(name, names, n=3)
-    hint = f"; did you mean {' or '.join(close)}?" if close else "; give a rule id (E7101), a symbol (cuda-device), a family (mark-step) or an id prefix (E71)"
+    close = difflib.get_close_matches(name, names, n=3) or difflib.get_close_matches(name.upper(), names, n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; give a rule id (E7101), a symbol (cuda-device), a family (mark-step), an id prefix (E71) or ALL"
     raise ConfigError(f"{flag} {name!r}: no rule, family or id prefix of that name{hint}")
+
+
+def _specificity(name: str, rule) -> int:
+    """How specifically name selects rule: -1 not at all, 0 ALL, 1 its family, 2 + the prefix's
+    length for an id prefix, 100 its id or symbol."""
+    if name.upper() == rule.id or name.lower() == rule.symbol:
+        return 100
+    if _is_id_prefix(name.upper(), rule.id):
+        return 2 + len(name)
+    if name.lower() == rule.family:
+        return 1
+    return 0 if name.upper() == ALL else -1
 
 
 def _is_id_prefix(name: str, rule_id: str) -> bool:

@@ -59,6 +59,8 @@ def verdict(summary: Summary, strong: Callable[[str], str] = str) -> str:
     when only some rules ran, the whole code's score when a baseline hides findings. `strong`
     marks the score (Markdown bold)."""
     if summary.nothing_analysed:
+        if not summary.files_checked:
+            return "not known — no file could be analysed"
         return f"not known — none of the {_plural(summary.files_checked, 'file')} could be analysed"
     if summary.score is None:
         return f"{NO_PORT_TEXT}{_unanalysed_clause(summary)}"
@@ -98,7 +100,7 @@ def estimate_detail(estimate: Estimate) -> str:
 
 
 def _files_text(summary: Summary) -> str:
-    text = f"{summary.files_checked} scanned, {len(summary.files)} with findings"
+    text = f"{summary.files_checked} scanned, {len(summary.files)} with {'new ' if summary.known else ''}findings"
     unread, partial = unanalysed_paths(summary.notifications)
     if unread:
         text += f", {unread} not analysed"

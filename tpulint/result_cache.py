@@ -362,11 +362,9 @@ class ResultStore:
             self.folder = None  # read-only tree, full disk, odd object: go on without a cache
 
     def _make_folder(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        view.make_cache_folder(self.folder.parent)
+        self.folder.mkdir(exist_ok=True)
         os.utime(self.folder)  # newest: the folders pruned are the ones not used for longest
-        ignore = self.folder.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Made by tpulint: its cache, safe to delete.\n*\n", encoding="utf-8")
         others = sorted((other for other in self.folder.parent.glob(f"{RESULTS_PREFIX}*") if other != self.folder),
                         key=_modified, reverse=True)
         for stale in others[FOLDERS_KEPT - 1:]:

@@ -79,13 +79,24 @@ def discover(paths: Sequence[str], config: Config | Settings, force_exclude: boo
     (only inside a git repository, as ruff and git do). A path named in `paths` is checked even
     when excluded or ignored, unless `force_exclude` (pre-commit names every staged file). Folders
     are searched recursively, skipping SKIPPED_DIRECTORIES and hidden folders. A named path that
-    does not exist gives a Notification whose message is MISSING_PATH. Raises nothing for
-    anything found in the tree.
+    does not exist gives a Notification whose message is MISSING_PATH. Raises ConfigError for a
+    nearer configuration that is wrong (as the run's own would be: a usage error, not a file that
+    cannot be analysed), and nothing else for anything found in the tree.
     """
-    walk = _Walk(config if isinstance(config, Settings) else _OneConfig(config), force_exclude, respect_gitignore)
+    walk = _Walk(_lookup(config), force_exclude, respect_gitignore)
     for raw in paths:
         walk.path(raw)
     return walk.files, walk.notifications
+
+
+def force_excluded(path: str, config: Config | Settings, respect_gitignore: bool = True) -> bool:
+    """Whether --force-exclude leaves out a file named `path` (which need not exist: the name
+    --stdin-filename gives text read from stdin): excluded by its configuration, or ignored by git."""
+    return _Walk(_lookup(config), True, respect_gitignore)._force_excluded(Path(os.path.abspath(path)), False)
+
+
+def _lookup(config: Config | Settings) -> Settings | _OneConfig:
+    return config if isinstance(config, Settings) else _OneConfig(config)
 
 
 class _OneConfig:
@@ -124,9 +135,7 @@ class _Walk:
         if stat.S_ISDIR(status.st_mode):
             self._folder(path)
             return
-        config = self._config(path.parent, path, "not analysed")
-        if config is not None:
-            self._file(path, status, config)
+        self._file(path, status, self.settings.for_folder(path.parent))
 
     def _folder(self, top: Path) -> None:
         # Depth first with an explicit stack (no recursion a deep tree could exhaust); the
@@ -141,9 +150,7 @@ class _Walk:
             if failure:
                 self._note(folder, failure)
                 continue
-            config = self._config(folder, folder, "folder not searched")
-            if config is None:
-                continue
+            config = self.settings.for_folder(folder)
             rules = self._rules_in(folder, {entry.name for entry in entries}, rules)
             subfolders = self._search(folder, entries, config, rules)
             stack.extend((child, (*ancestors, identity), rules) for child in reversed(subfolders))
@@ -198,14 +205,6 @@ class _Walk:
         if identity not in self._seen_files:
             self._seen_files.add(identity)
             self.files.append(str(path))
-
-    def _config(self, folder: Path, about: Path, failure: str) -> Config | None:
-        """The folder's configuration; None, with a Notification about `about`, when it is wrong."""
-        try:
-            return self.settings.for_folder(folder)
-        except ConfigError as error:
-            self._note(about, f"{failure}: {error}")
-            return None
 
     def _force_excluded(self, path: Path, is_folder: bool) -> bool:
         """A named path that the search would have left out: it or a folder above it is excluded

@@ -469,15 +469,23 @@ class SummaryCache:
             return
         try:
             if not self.folder.is_dir():
-                self.folder.mkdir(parents=True, exist_ok=True)
+                make_cache_folder(self.folder.parent)
+                self.folder.mkdir(exist_ok=True)
                 self._remove_other_versions()
-                ignore = self.folder.parent / ".gitignore"
-                if not ignore.exists():
-                    ignore.write_text("# Made by tpulint: its cache, safe to delete.\n*\n", encoding="utf-8")
             payload = marshal.dumps(payload_object)
             user_cache.write_atomically(self.folder / f"{key}.bin", self._mac(payload) + payload)
         except OSError:
             self.folder = None  # read-only tree: keep going without a cache
+
+
+def make_cache_folder(folder: Path) -> None:
+    """Create the cache folder with a `.gitignore` of `*` inside, so git leaves it alone. As ruff
+    does, only a folder tpulint creates gets one: a folder that exists already (the project's own,
+    named with --cache-dir .) is never told to ignore itself. Raises OSError."""
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".gitignore").write_text("# Made by tpulint: its cache, safe to delete.\n*\n", encoding="utf-8")
 
 
 _MAC_BYTES = 16
