@@ -80,12 +80,18 @@ def seconds(command: list[str]) -> tuple[float, float]:
 
 
 def peak_memory(command: list[str]) -> tuple[float, int]:
-    """(wall seconds, maximum resident set size in bytes) of one run of command (Linux: ru_maxrss in KiB)."""
+    """(wall seconds, maximum resident set size in bytes) of one run of command, measured by GNU
+    time: a child forked from this (large) process would count this process's pages in its own
+    maximum, since Linux keeps the maximum across exec. Raises FileNotFoundError without
+    /usr/bin/time."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_CHILD_ENVIRONMENT)
-    _, _, usage = os.wait4(child.pid, 0)
-    child.returncode = 0  # reaped by wait4
-    return time.perf_counter() - start, usage.ru_maxrss * 1024
+    done = subprocess.run([TIME, "-f", "%M", *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          check=False, env=_CHILD_ENVIRONMENT)
+    kibibytes = int(done.stderr.strip().splitlines()[-1])
+    return time.perf_counter() - start, kibibytes * 1024
+
+
+TIME = "/usr/bin/time"
 
 
 # The command with the batch size set (no flag exposes it): the same process as `tpulint`.
