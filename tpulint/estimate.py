@@ -209,9 +209,9 @@ def summarize(
     when no file could be analysed the score is None too, and the band says so. `analysed`: the
     files analysed at least in part (default: files_checked less those with an error notification)."""
     notifications = tuple(notifications)
-    known = list(known)
+    findings, known = list(findings), list(known)
     reports = _file_reports(findings)
-    all_findings = [finding for report in _file_reports([*findings, *known]) for finding in report.findings]
+    all_findings = [*findings, *known]
     if analysed is None:
         analysed = files_checked - len({note.path for note in notifications if note.level == "error"})
     score: int | None

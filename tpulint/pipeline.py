@@ -48,13 +48,13 @@ def summarise_run(messages: Iterable[Message], catalog: Catalog, target: str, ro
     if selected is not None:
         findings, suppressed = [f for f in findings if selected(f)], [f for f in suppressed if selected(f)]
     findings, baseline_notes = baseline.apply(findings, known)
-    shown = [finding for finding in findings if finding.baseline_state in (None, "new")]
+    shown = [finding for finding in findings if finding.baseline_state != "unchanged"]
+    hidden = [finding for finding in findings if finding.baseline_state == "unchanged"]
     device_files, notes = inventory.survey(target, checked)
     unanalysed = {problem.path for problem in problems if problem.level == "error"}
     return summarize(catalog, target, shown, len(checked) if file_count is None else file_count,
                      [*notifications, *problems], device_files=device_files, notes=(*notes, *baseline_notes),
-                     known=[finding for finding in findings if finding not in shown], suppressed=suppressed,
-                     scope=scope, analysed=len(checked) - len(unanalysed))
+                     known=hidden, suppressed=suppressed, scope=scope, analysed=len(checked) - len(unanalysed))
 
 
 def _sources(findings: Sequence[Finding]) -> dict[str, bytes]:
