@@ -55,28 +55,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.paths = options.paths or ([STDIN] if options.stdin_filename else ["."])
     try:
         return run(options, fixing=command == "fix" or options.fix)
-    except ReportError as error:
+    except (UsageError, ConfigError, baseline.BaselineError) as error:
         print(f"tpulint: {error}", file=sys.stderr)
         return EXIT_USAGE
 
 
-class ReportError(Exception):
-    """A report or baseline file could not be written: one sentence naming it."""
+class UsageError(Exception):
+    """The command line asks for what cannot be done (a path that does not exist, a report file
+    that cannot be written): one sentence naming it; exit 2."""
 
 
 def run(options: argparse.Namespace, fixing: bool) -> int:
-    """Check (and with `fixing`, fix) the paths the options name; the exit code."""
+    """Check (and with `fixing`, fix) the paths the options name; the exit code. Raises
+    UsageError, ConfigError or BaselineError (exit 2) before any work, or when a report cannot
+    be written."""
     catalog = load_catalog()
-    try:
-        settings = _settings(options, catalog)
-        known = baseline.read(options.baseline) if options.baseline is not None else None
-    except (ConfigError, baseline.BaselineError) as error:
-        print(f"tpulint: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    settings = _settings(options, catalog)
+    known = baseline.read(options.baseline) if options.baseline is not None else None
     problem = _usage_problem(options) or _unwritable_outputs(options)
     if problem:
-        print(f"tpulint: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(problem)
     if options.show_settings:
         sys.stdout.write(show_settings(settings, catalog, options))
         return EXIT_CLEAN
@@ -85,14 +83,10 @@ def run(options: argparse.Namespace, fixing: bool) -> int:
                 force_excluded(options.stdin_filename, settings, not options.no_respect_gitignore):
             return EXIT_CLEAN  # as a named file would be: pre-commit and editors pass every file
         paths, stdin_file = _stdin_paths(options, Path(scratch))
-        try:
-            files, notifications = discover(paths, settings, options.force_exclude,
-                                            respect_gitignore=not options.no_respect_gitignore)
-            for path in files:
-                settings.for_path(Path(path))  # every configuration in play is read (and checked) before any work
-        except ConfigError as error:
-            print(f"tpulint: {error}", file=sys.stderr)
-            return EXIT_USAGE
+        files, notifications = discover(paths, settings, options.force_exclude,
+                                        respect_gitignore=not options.no_respect_gitignore)
+        for path in files:
+            settings.for_path(Path(path))  # every configuration in play is read (and checked) before any work
         _warn(options, settings.warnings)
         if options.show_files:
             sys.stdout.write("".join(f"{_shown(path)}\n" for path in files))
@@ -155,17 +149,14 @@ def _report(options: argparse.Namespace, summary: Summary, catalog: Catalog) -> 
 
 
 def _write_baseline(options: argparse.Namespace, summary: Summary) -> None:
-    try:
-        baseline.write(options.write_baseline, summary.findings, [f.fingerprint for f in summary.findings], __version__)
-    except baseline.BaselineError as error:
-        raise ReportError(str(error)) from error
+    baseline.write(options.write_baseline, summary.findings, [f.fingerprint for f in summary.findings], __version__)
     if not options.quiet:
         print(f"tpulint: recorded {len(summary.findings)} findings in {options.write_baseline}", file=sys.stderr)
 
 
 def parser(command: str = CHECKING) -> argparse.ArgumentParser:
     """The options of `tpulint check` (and of `tpulint fix`, which adds --diff and --unsafe-fixes);
-    the README's command reference is generated from these (tpulint.docs)."""
+    the README's command reference is generated from these (tpulint.command_reference)."""
     fixing = command == "fix"
     result = argparse.ArgumentParser(
         prog=f"tpulint {command}",
@@ -525,7 +516,7 @@ def _tell(options: argparse.Namespace, *lines: str) -> None:
 
 def _write(text: str, output: Path | None, append: bool = False, to_stderr: bool = False) -> None:
     """The report to output (None: stdout, or stderr when stdout carries fixed source). Raises
-    ReportError when the file cannot be written after all (a full disk)."""
+    UsageError when the file cannot be written after all (a full disk)."""
     if output is None:
         (sys.stderr if to_stderr else sys.stdout).write(text)
         return
@@ -533,7 +524,7 @@ def _write(text: str, output: Path | None, append: bool = False, to_stderr: bool
         with output.open("a" if append else "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as error:
-        raise ReportError(f"{output}: cannot be written ({error.strerror or error})") from error
+        raise UsageError(f"{output}: cannot be written ({error.strerror or error})") from error
 
 
 def exit_code(summary: Summary, config: Config) -> int:
