@@ -199,6 +199,8 @@ class Settings:
         self._overrides = overrides
         self._by_source: dict[Path | None, Config] = {run.source: run}
         self._by_folder: dict[Path, Config] = {}
+        self._nearest: dict[Path, Path | None] = {}  # folder -> its nearest pyproject.toml with [tool.tpulint]
+        self._tables: dict[Path, dict] = {}  # that file -> its [tool.tpulint] table, each file parsed once
         self.warnings: list[str] = list(run.warnings)
 
     def for_path(self, path: Path) -> Config:
@@ -210,13 +212,26 @@ class Settings:
             return self.run
         known = self._by_folder.get(folder)
         if known is None:
-            source = find_pyproject(folder)
+            source = self._nearest_source(folder)
             known = self._by_source.get(source) if source in self._by_source else self._load(source)
             self._by_folder[folder] = known
         return known
 
+    def _nearest_source(self, folder: Path) -> Path | None:
+        """find_pyproject(folder), each folder's answer kept: a tree's folders share their parents'
+        answer instead of parsing every pyproject.toml above them again."""
+        if folder not in self._nearest:
+            candidate = folder / "pyproject.toml"
+            table = _read(candidate).get("tool", {}).get("tpulint") if candidate.is_file() else None
+            if table is not None:
+                self._tables[candidate] = table
+                self._nearest[folder] = candidate
+            else:
+                self._nearest[folder] = None if folder.parent == folder else self._nearest_source(folder.parent)
+        return self._nearest[folder]
+
     def _load(self, source: Path | None) -> Config:
-        table = _read(source)["tool"]["tpulint"] if source is not None else {}
+        table = self._tables[source] if source is not None else {}
         nearer = _from_table(self.catalog, table, source) if source is not None else Config(target=self.run.target)
         if "target" in table and nearer.target != self.run.target:
             self.warnings.append(f"{source}: target {nearer.target!r} is not this run's ({self.run.target!r}, "
